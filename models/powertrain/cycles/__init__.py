@@ -1,0 +1,1 @@
+"""Standard drive cycles shipped as CSV files (time [s], speed [m/s]); see each file's header."""
