@@ -206,7 +206,9 @@ class Powertrain:
             # The road load alone stops the vehicle within the piece: it halts, unpowered.
             return 0.0, 0.0
         v_b = brentq(shortfall, 0.0, v_target, xtol=1e-12, rtol=1e-12)
-        return v_b, max(self._road.wheel_power(v_a, v_b, h), 0.0)
+        # clip the root-finder's residual so that the limit holds exactly
+        limit = self._wheel_power_limit(0.5 * (v_a + v_b), limits)
+        return v_b, min(max(self._road.wheel_power(v_a, v_b, h), 0.0), limit)
 
     def _regen_shaft_power(self, braking_w: float, v_bar: float, limits: _StepLimits) -> float:
         """Shaft power [W] the motor absorbs out of ``braking_w`` at the wheels."""
