@@ -1,0 +1,182 @@
+"""A low-voltage radial feeder behind a distribution transformer.
+
+Inputs are the active powers drawn at the load connection points [W] (a
+negative value feeds power back, e.g. from PV; the reactive power follows
+from each point's power factor). Each step solves a balanced power flow
+(:mod:`.powerflow`) and reports the weakest bus voltage, the active power at
+the transformer's HV terminal, the losses of transformer and cables, the
+transformer loading and limit flags. The feeder itself is algebraic; what it
+carries over steps is the clock and the energies that crossed it.
+"""
+from dataclasses import dataclass
+import math
+
+import numpy as np
+
+from . import _checks, powerflow
+from .network import FeederParameters
+from ..errors import StepRejected
+
+
+@dataclass(frozen=True)
+class FeederResult:
+    """One power-flow solution; powers in W, voltages line-to-line RMS in V."""
+
+    bus_voltage_v: float  # weakest LV bus
+    weakest_bus: str
+    feeder_power_w: float  # into the transformer HV terminal; = sum(loads) + losses exactly
+    feeder_reactive_power_var: float
+    losses_w: float  # transformer copper + iron losses and cable losses
+    transformer_loading: float  # max(HV, LV current) / rated current [1]
+    bus_voltages_v: np.ndarray  # per LV bus, in GridFeeder.bus_names order
+    line_loadings: np.ndarray  # per line, max(end currents) / rating [1]
+    undervoltage: bool  # some LV bus below v_min_pu
+    overvoltage: bool  # some LV bus above v_max_pu
+    transformer_overload: bool  # transformer_loading > 1
+    line_overload: bool  # some line loading > 1
+    balance_residual_w: float  # P(HV terminal) from the solved currents - feeder_power_w
+    iterations: int
+
+    @property
+    def limit_violated(self):
+        return self.undervoltage or self.overvoltage or self.transformer_overload or self.line_overload
+
+
+class GridFeeder:
+    """Power flow of one feeder per step.
+
+    >>> feeder = GridFeeder()
+    >>> result = feeder.step(60.0, [150e3, 50e3, 20e3])   # W at factory, charger, residential
+    >>> result.feeder_power_w == 220e3 + result.losses_w
+    True
+    """
+
+    def __init__(self, params=None):
+        self.params = FeederParameters() if params is None else params
+        if not isinstance(self.params, FeederParameters):
+            raise ValueError(f"params must be FeederParameters, got {type(params).__name__}")
+        self._net = powerflow.build(self.params)
+        self._tan_phi = np.array([math.tan(math.acos(load.power_factor))
+                                  for load in self.params.loads])
+        self._load_labels = [f"load point {load.name!r} at bus {load.bus!r}"
+                             for load in self.params.loads]
+        self._time_s = 0.0
+        self._energy = np.zeros(3)  # into the transformer, into the loads, lost [J]
+        self.result = None
+
+    @property
+    def load_names(self):
+        """Order of the entries of ``load_power_w``."""
+        return tuple(load.name for load in self.params.loads)
+
+    @property
+    def bus_names(self):
+        """Order of :attr:`FeederResult.bus_voltages_v`."""
+        return self.params.bus_names()
+
+    @property
+    def line_names(self):
+        """Order of :attr:`FeederResult.line_loadings`."""
+        return tuple(line.name for line in self.params.lines)
+
+    def solve(self, load_power_w):
+        """Power flow for the given load powers [W]; changes no state.
+
+        Raises ValueError for malformed or non-finite input and
+        :class:`StepRejected` when there is no solution.
+        """
+        p_w = self._checked_loads(load_power_w)
+        s_pu = (p_w + 1j * p_w * self._tan_phi) / self._net.base_power_va
+        flow = powerflow.solve(self._net, s_pu, self.params.source_voltage_pu,
+                               self.params.tolerance_pu, self.params.max_iterations)
+        if not flow.converged:
+            raise StepRejected(self._no_solution_message(p_w, flow))
+        return self._result(p_w, flow)
+
+    def step(self, dt_s, load_power_w):
+        """Solve with the loads held over ``dt_s`` seconds and book the energies."""
+        dt_s = _checks.step_size(dt_s)
+        result = self.solve(load_power_w)
+        self._energy += dt_s * np.array([result.feeder_power_w,
+                                         result.feeder_power_w - result.losses_w,
+                                         result.losses_w])
+        self._time_s += dt_s
+        self.result = result
+        return result
+
+    def get_state(self):
+        return {"time_s": self._time_s,
+                "energy_feeder_j": float(self._energy[0]),
+                "energy_loads_j": float(self._energy[1]),
+                "energy_losses_j": float(self._energy[2])}
+
+    def set_state(self, state):
+        self._time_s = _checks.finite("time_s", state["time_s"])
+        self._energy = np.array([_checks.finite(key, state[key]) for key in
+                                 ("energy_feeder_j", "energy_loads_j", "energy_losses_j")])
+        self.result = None
+
+    def _checked_loads(self, load_power_w):
+        try:
+            values = [float(v) for v in load_power_w]
+        except (TypeError, ValueError):
+            raise ValueError(f"load_power_w must be a sequence of numbers, got {load_power_w!r}") \
+                from None
+        if len(values) != len(self._load_labels):
+            raise ValueError(f"load_power_w must hold {len(self._load_labels)} values "
+                             f"{self.load_names}, got {len(values)}")
+        for name, value in zip(self.load_names, values):
+            _checks.finite(f"load_power_w[{name!r}]", value)
+        return np.array(values)
+
+    def _result(self, p_w, flow):
+        net, params = self._net, self.params
+        base = net.base_power_va
+        v_pu = np.abs(flow.voltage[net.lv_nodes])
+        weakest = int(np.argmin(v_pu))
+        z = net.branch_z[1:]
+        i = flow.branch_current[1:]
+        losses_pu = (np.dot(np.abs(i) ** 2, z.real)
+                     + np.dot(np.abs(flow.voltage) ** 2, net.shunt_y.real))
+        losses_w = float(losses_pu * base)
+        feeder_power_w = float(np.sum(p_w)) + losses_w
+        s_hv = flow.voltage[0] * np.conj(flow.branch_current[1]) * base
+        trafo_loading = float(max(abs(flow.branch_current[1]), abs(flow.branch_current[2]))
+                              / net.transformer_rating_pu)
+        line_loadings = self._line_loadings(flow)
+        return FeederResult(
+            bus_voltage_v=float(v_pu[weakest] * net.base_voltage_lv_v),
+            weakest_bus=self.bus_names[weakest],
+            feeder_power_w=feeder_power_w,
+            feeder_reactive_power_var=float(s_hv.imag),
+            losses_w=losses_w,
+            transformer_loading=trafo_loading,
+            bus_voltages_v=v_pu * net.base_voltage_lv_v,
+            line_loadings=line_loadings,
+            undervoltage=bool(v_pu[weakest] < params.v_min_pu),
+            overvoltage=bool(np.max(v_pu) > params.v_max_pu),
+            transformer_overload=trafo_loading > 1.0,
+            line_overload=bool(np.max(line_loadings) > 1.0),
+            balance_residual_w=float(s_hv.real) - feeder_power_w,
+            iterations=flow.iterations,
+        )
+
+    def _line_loadings(self, flow):
+        net = self._net
+        series = flow.branch_current[3:]
+        v_from = flow.voltage[net.line_ends[:, 0]]
+        v_to = flow.voltage[net.line_ends[:, 1]]
+        i_from = np.abs(series + net.line_half_y * v_from)
+        i_to = np.abs(series - net.line_half_y * v_to)
+        return np.maximum(i_from, i_to) / net.line_rating_pu
+
+    def _no_solution_message(self, p_w, flow):
+        v_loads = np.abs(flow.voltage[self._net.load_nodes])
+        v_loads = np.where(np.isfinite(v_loads), v_loads, 0.0)
+        worst = int(np.argmin(v_loads)) if np.any(v_loads < 1.0) else int(np.argmax(p_w))
+        return (f"no power-flow solution at t = {self._time_s:g} s: "
+                f"{self._load_labels[worst]} draws {p_w[worst]:.6g} W "
+                f"(all load points {dict(zip(self.load_names, p_w.tolist()))} W, "
+                f"total {np.sum(p_w):.6g} W); the voltage there collapsed to "
+                f"{v_loads[worst]:.3g} pu within {flow.iterations} iterations: "
+                "the load exceeds what the feeder can carry")
