@@ -1,7 +1,8 @@
 """Backward-facing longitudinal EV model following a drive cycle.
 
 Each call to :meth:`Powertrain.step` covers ``[t, t + dt]`` with the battery
-voltage held. The interval is cut at the cycle's samples; on each piece the
+voltage held. The interval is cut at the cycle's samples and at whole seconds
+(so no piece is longer than 1 s, whatever the step); on each piece the
 vehicle tries to reach the trace speed at the piece's end. If the motor (power
 or torque) or the battery (power or current at this voltage) cannot deliver the
 wheel power that needs, the vehicle reaches the speed it can afford instead and
@@ -36,6 +37,7 @@ MPH = 0.44704
 _TIME_TOLERANCE = 1e-9
 
 ENERGY_KEYS = ("battery", "wheel", "traction", "regen", "losses", "aux", "friction_brake")
+_BATTERY, _WHEEL, _TRACTION, _REGEN, _LOSSES, _AUX, _FRICTION = range(len(ENERGY_KEYS))
 STATE_KEYS = ("time", "speed", "distance") + tuple(f"energy_{k}" for k in ENERGY_KEYS)
 
 
@@ -134,18 +136,18 @@ class Powertrain:
         limits = _StepLimits(self.parameters, self._efficiency, voltage)
         t_start, t_end = self._time, self._time + dt
         speed, distance = self._speed, self._distance
-        sums = dict.fromkeys(ENERGY_KEYS, 0.0)
+        sums = [0.0] * len(ENERGY_KEYS)
         a = t_start
         for b in self._piece_ends(t_start, t_end):
             speed_b, powers = self._piece(a, b, speed, limits)
             h = b - a
-            for key, power in powers.items():
-                sums[key] += power * h
+            for index, power in enumerate(powers):
+                sums[index] += power * h
             distance += 0.5 * (speed + speed_b) * h
             speed, a = speed_b, b
         self._time, self._speed, self._distance = t_end, speed, distance
-        for key in ENERGY_KEYS:
-            self._energy[key] += sums[key]
+        for key, energy in zip(ENERGY_KEYS, sums):
+            self._energy[key] += energy
         return self._outputs(dt, voltage, sums)
 
     def get_state(self) -> dict[str, float]:
@@ -167,11 +169,19 @@ class Powertrain:
 
     # -- one piece of a step ----------------------------------------------------------
     def _piece_ends(self, t_start: float, t_end: float) -> list[float]:
-        inner = [t for t in self.cycle.grid_points_between(t_start, t_end)
-                 if t - t_start > _TIME_TOLERANCE and t_end - t > _TIME_TOLERANCE]
-        return inner + [t_end]
+        """Ends of the pieces of [t_start, t_end]: cycle samples and whole seconds inside, then t_end.
 
-    def _piece(self, a: float, b: float, v_a: float, limits: _StepLimits) -> tuple[float, dict[str, float]]:
+        Whole seconds bound a piece to 1 s on coarse user cycles, on a grid
+        fixed in time so that the result does not depend on the step size.
+        """
+        inner = set(self.cycle.grid_points_between(t_start, t_end))
+        inner.update(float(k) for k in range(math.floor(t_start) + 1, math.ceil(t_end)))
+        ends = sorted(t for t in inner if t - t_start > _TIME_TOLERANCE and t_end - t > _TIME_TOLERANCE)
+        ends.append(t_end)
+        return ends
+
+    def _piece(self, a: float, b: float, v_a: float, limits: _StepLimits) -> tuple[float, tuple[float, ...]]:
+        """(end speed, mean powers [W] in ENERGY_KEYS order) of one piece [a, b]."""
         h = b - a
         v_target = self.cycle.speed_at(b)
         wheel = self._road.wheel_power(v_a, v_target, h)
@@ -179,13 +189,11 @@ class Powertrain:
         if wheel > 0.0:
             v_b, wheel = self._propel(v_a, v_target, h, wheel, limits)
             motor = self._efficiency.electrical_power(wheel / self._eta_driveline)
-            return v_b, {"battery": motor + aux, "wheel": wheel, "traction": wheel,
-                         "losses": motor - wheel, "aux": aux}
+            return v_b, (motor + aux, wheel, wheel, 0.0, motor - wheel, aux, 0.0)
         shaft = self._regen_shaft_power(-wheel, 0.5 * (v_a + v_target), limits)
         regen = shaft / self._eta_driveline
         motor = self._efficiency.electrical_power(-shaft)
-        return v_target, {"battery": motor + aux, "wheel": wheel, "regen": regen,
-                          "losses": regen + motor, "aux": aux, "friction_brake": -wheel - regen}
+        return v_target, (motor + aux, wheel, 0.0, regen, regen + motor, aux, -wheel - regen)
 
     def _wheel_power_limit(self, v_bar: float, limits: _StepLimits) -> float:
         p = self.parameters
@@ -218,16 +226,16 @@ class Powertrain:
         cap = min(p.regen_max_power_w, torque_limited, limits.regen_shaft_max)
         return min(share * braking_w * self._eta_driveline, cap)
 
-    def _outputs(self, dt: float, voltage: float, sums: dict[str, float]) -> PowertrainOutputs:
+    def _outputs(self, dt: float, voltage: float, sums: list[float]) -> PowertrainOutputs:
         trace_speed = self.cycle.speed_at(self._time)
-        battery = sums["battery"] / dt
-        aux = sums["aux"] / dt
+        battery = sums[_BATTERY] / dt
+        aux = sums[_AUX] / dt
         return PowertrainOutputs(
             time=self._time,
             battery_current=battery / voltage,
             electrical_power=battery,
             electrical_energy=self._energy["battery"],
-            traction_power=sums["wheel"] / dt,
+            traction_power=sums[_WHEEL] / dt,
             vehicle_speed=self._speed,
             distance=self._distance,
             trace_speed=trace_speed,
@@ -235,9 +243,9 @@ class Powertrain:
             distance_miss=self.cycle.distance_at(self._time) - self._distance,
             motor_power=battery - aux,
             aux_power=aux,
-            regen_power=sums["regen"] / dt,
-            friction_brake_power=sums["friction_brake"] / dt,
-            loss_power=sums["losses"] / dt,
+            regen_power=sums[_REGEN] / dt,
+            friction_brake_power=sums[_FRICTION] / dt,
+            loss_power=sums[_LOSSES] / dt,
         )
 
 

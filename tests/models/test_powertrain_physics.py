@@ -146,3 +146,16 @@ def _interp(x, xs, ys):
         if xs[k] <= x <= xs[k + 1]:
             return ys[k] + (ys[k + 1] - ys[k]) * (x - xs[k]) / (xs[k + 1] - xs[k])
     raise AssertionError(x)
+
+
+def test_coarse_user_cycle_is_integrated_on_a_one_second_grid():
+    """A trace given every 10 s drives exactly as the same trace sampled every second."""
+    corners = [(0, 0.0), (10, 20.0), (30, 20.0), (40, 0.0)]
+    fine = [(t, _interp(t, [c[0] for c in corners], [c[1] for c in corners])) for t in range(41)]
+    energies = []
+    for points in (corners, fine):
+        text = "".join(f"{t},{v}\n" for t, v in points)
+        model = Powertrain(bolt_ev(), parse_cycle_csv(text, "trace", "test"))
+        run(model, 7.0)
+        energies.append(model.get_state()["energy_battery"])
+    assert energies[0] == pytest.approx(energies[1], rel=1e-12)
