@@ -105,8 +105,8 @@ class Powertrain:
         self._efficiency = PowerFractionEfficiency(
             p.efficiency_power_fractions, p.motor_efficiency, p.regen_efficiency_values, p.motor_max_power_w)
         self._eta_driveline = p.driveline_efficiency
-        # force at the wheels per N m of motor torque, times speed = shaft power cap
-        self._torque_to_speed = p.final_drive_ratio / p.wheel_radius_m  # rad/m
+        # motor shaft speed per vehicle speed [rad/m]: torque cap x this x v = shaft power cap
+        self._shaft_rad_per_m = p.final_drive_ratio / p.wheel_radius_m
         self._time = 0.0
         self._speed = self.cycle.speed_at(0.0)
         self._distance = 0.0
@@ -197,7 +197,7 @@ class Powertrain:
 
     def _wheel_power_limit(self, v_bar: float, limits: _StepLimits) -> float:
         p = self.parameters
-        torque_limited = p.motor_max_torque_nm * self._torque_to_speed * v_bar
+        torque_limited = p.motor_max_torque_nm * self._shaft_rad_per_m * v_bar
         shaft = min(p.motor_max_power_w, torque_limited, limits.motoring_shaft_max)
         return self._eta_driveline * shaft
 
@@ -222,7 +222,7 @@ class Powertrain:
         """Shaft power [W] the motor absorbs out of ``braking_w`` at the wheels."""
         p = self.parameters
         share = p.regen_max_fraction / (1.0 + p.regen_blend_a * math.exp(-p.regen_blend_b_s_per_m * (v_bar + MPH)))
-        torque_limited = p.motor_max_torque_nm * self._torque_to_speed * v_bar
+        torque_limited = p.motor_max_torque_nm * self._shaft_rad_per_m * v_bar
         cap = min(p.regen_max_power_w, torque_limited, limits.regen_shaft_max)
         return min(share * braking_w * self._eta_driveline, cap)
 
