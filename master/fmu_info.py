@@ -34,6 +34,7 @@ class UnitDefinition:
 class FmuInfo:
     path: Path
     model_name: str
+    guid: str
     fmi_version: str
     model_identifier: str | None  # of the co-simulation interface
     can_get_and_set_state: bool
@@ -47,6 +48,12 @@ class FmuInfo:
 
     def outputs(self) -> list[str]:
         return [v.name for v in self.variables.values() if v.causality == "output"]
+
+    def to_si(self, variable: str) -> tuple[float, float]:
+        """(factor, offset) taking the variable's value to SI base units
+        (1, 0 when its unit is undeclared)."""
+        unit = self.units.get(self.variables[variable].unit or "")
+        return (unit.factor, unit.offset) if unit is not None else (1.0, 0.0)
 
 
 def _unit_of(variable) -> str | None:
@@ -94,7 +101,7 @@ def _read(path: Path, mtime: float) -> FmuInfo:
                          v.variability or "continuous", _unit_of(v), v.start)
         for v in description.modelVariables
     }
-    return FmuInfo(path, description.modelName, description.fmiVersion, cs.modelIdentifier,
+    return FmuInfo(path, description.modelName, description.guid, description.fmiVersion, cs.modelIdentifier,
                    bool(cs.canGetAndSetFMUstate), variables, _units(description), _feedthrough(description))
 
 

@@ -1,0 +1,464 @@
+"""The co-simulation master: any set of FMI 2.0 co-simulation FMUs, stepped
+by Jacobi or Gauss-Seidel, with input extrapolation, optional iterative
+coupling with rollback, an energy ledger with NEPCE correction, and
+energy-based adaptive steps.
+
+    system = System.from_ssp("car.ssp")
+    result = Master(system, algorithm="jacobi", correction="nepce").run(
+        stop_time=1800.0, step=1.0, out_dir="results/car")
+
+Each macro step ``[t, t+h]``:
+
+1. *settle* (at ``t``): inputs are set from the connected outputs (with
+   their LinearTransformation) and outputs that depend directly on inputs
+   are read again, until nothing changes — this solves algebraic loops by
+   fixed-point iteration and propagates feedthrough chains;
+2. the held inputs ``u`` are formed: the settled value (``hold``) or the
+   value at the step's midpoint (``linear`` extrapolation from the last two
+   communication points; for Gauss-Seidel, outputs already advanced are
+   interpolated), plus the NEPCE correction (see :mod:`.energy`);
+3. the FMUs step, all on the values at ``t`` (Jacobi) or one after the
+   other in connection-graph order, each reading the others' newest
+   outputs (Gauss-Seidel);
+4. with ``iterations > 1`` the step is redone from saved FMU states, with
+   inputs at the midpoint of the last iterate, until they agree to
+   ``coupling_tolerance`` (implicit, trapezoidal coupling);
+5. with ``adaptive`` the step's energy residual is judged; a step far over
+   tolerance, or one an FMU discards (fmi2Discard), is rolled back and
+   retried smaller; the step never passes ``stop_time``.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .energy import DEFAULT_GAIN, Coupling, Ledger
+from .fmu_info import FmuInfo
+from .graph import AlgebraicLoop, algebraic_loops, gauss_seidel_order
+from .slave import FmuError, Slave
+from .ssp import read_ssp
+from .stepcontrol import PIStepController
+from .results import ResultsWriter, write_energy_json
+from .structure import SystemStructure
+from .validation import validate
+
+ALGORITHMS = ("jacobi", "gauss-seidel")
+EXTRAPOLATIONS = ("hold", "linear")
+CORRECTIONS = ("none", "nepce")
+
+
+class System:
+    """A validated system: raises :class:`SystemInvalid` listing every problem."""
+
+    def __init__(self, structure: SystemStructure):
+        report = validate(structure)
+        report.raise_if_invalid()
+        self.structure = structure
+        self.unconnected_inputs = report.unconnected_inputs
+        from .fmu_info import fmu_info
+        self.infos: dict[str, FmuInfo] = {c.name: fmu_info(c.source) for c in structure.components}
+        self.loops = algebraic_loops(structure, self.infos)
+
+    @classmethod
+    def from_ssp(cls, path: str | Path, extract_to: str | Path | None = None) -> System:
+        return cls(read_ssp(path, extract_to))
+
+
+@dataclass
+class RunResult:
+    columns: list[str]
+    values: np.ndarray  # one row per communication point, columns as named
+    macro_steps: int
+    rejected_steps: int
+    wall_time_s: float
+    fmu_time_s: dict[str, float]
+    bonds: list[dict]
+    stop_time: float
+    results_path: Path | None = None
+    energy_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.columns.index(name)]
+
+    @property
+    def master_time_s(self) -> float:
+        return self.wall_time_s - sum(self.fmu_time_s.values())
+
+
+class _Wiring:
+    """Index arrays that turn the output vector ``y`` into the input vector ``u``."""
+
+    def __init__(self, structure: SystemStructure, slaves: dict[str, Slave]):
+        self.out_names, self.out_slices, self.out_ports = [], {}, {}
+        for name, slave in slaves.items():
+            info = slave.info
+            outputs = [v.name for v in info.variables.values() if v.causality == "output" and v.type == "Real"]
+            outputs += [c.start.variable for c in structure.connections
+                        if c.start.component == name and c.start.variable not in outputs]
+            self.out_slices[name] = slice(len(self.out_names), len(self.out_names) + len(outputs))
+            self.out_names += [f"{name}.{v}" for v in outputs]
+            self.out_ports[name] = slave.real_port(outputs)
+        position = {n: i for i, n in enumerate(self.out_names)}
+        self.in_names, self.in_slices, self.in_ports = [], {}, {}
+        sources, factors, offsets = [], [], []
+        for name, slave in slaves.items():
+            feeds = [c for c in structure.connections if c.end.component == name]
+            self.in_slices[name] = slice(len(self.in_names), len(self.in_names) + len(feeds))
+            self.in_names += [str(c.end) for c in feeds]
+            self.in_ports[name] = slave.real_port([c.end.variable for c in feeds])
+            sources += [position[str(c.start)] for c in feeds]
+            factors += [c.factor for c in feeds]
+            offsets += [c.offset for c in feeds]
+        self.source = np.array(sources, dtype=np.intp)
+        self.factor = np.array(factors, dtype=float)
+        self.offset = np.array(offsets, dtype=float)
+        self.in_position = {n: i for i, n in enumerate(self.in_names)}
+        self.out_position = position
+
+    def inputs_from(self, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.multiply(self.factor, y[self.source], out=out)
+        out += self.offset
+        return out
+
+
+class Master:
+    """Runs a :class:`System`. Options:
+
+    ``algorithm``: ``"jacobi"`` or ``"gauss-seidel"``;
+    ``extrapolation``: ``"hold"`` or ``"linear"``;
+    ``correction``: ``"none"`` or ``"nepce"`` (gain ``nepce_gain``);
+    ``iterations``: fixed-point iterations per step (1 = non-iterative);
+    ``adaptive``: energy-based PI step control within ``[min_step, max_step]``
+    to the tolerances ``rtol``/``atol`` (J) on each step's residual;
+    ``algebraic_loops``: ``"iterate"`` (solve at communication points) or
+    ``"refuse"`` (raise :class:`AlgebraicLoop` naming the loop);
+    ``progress``: a tqdm bar (``None``: only when stderr is a terminal).
+    """
+
+    def __init__(self, system: System, algorithm: str = "jacobi", extrapolation: str = "hold",
+                 correction: str = "none", nepce_gain: float = DEFAULT_GAIN, iterations: int = 1,
+                 coupling_tolerance: float = 1e-8, adaptive: bool = False, rtol: float = 1e-3,
+                 atol: float = 1e-6, min_step: float | None = None, max_step: float | None = None,
+                 algebraic_loops: str = "iterate", settle_passes: int = 50, settle_tolerance: float = 1e-10,
+                 progress: bool | None = None):
+        for value, allowed, what in ((algorithm, ALGORITHMS, "algorithm"),
+                                     (extrapolation, EXTRAPOLATIONS, "extrapolation"),
+                                     (correction, CORRECTIONS, "correction"),
+                                     (algebraic_loops, ("iterate", "refuse"), "algebraic_loops")):
+            if value not in allowed:
+                raise ValueError(f"{what} must be one of {allowed}, got {value!r}")
+        if iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {iterations!r}")
+        if system.loops and algebraic_loops == "refuse":
+            raise AlgebraicLoop(system.loops, " (use algebraic_loops='iterate' to solve them by fixed point)")
+        self.system = system
+        self.algorithm, self.extrapolation, self.correction = algorithm, extrapolation, correction
+        self.nepce_gain, self.iterations, self.coupling_tolerance = nepce_gain, iterations, coupling_tolerance
+        self.adaptive, self.rtol, self.atol = adaptive, rtol, atol
+        self.min_step, self.max_step = min_step, max_step
+        self.settle_passes, self.settle_tolerance = settle_passes, settle_tolerance
+        self.progress = progress
+
+    # ------------------------------------------------------------------ run
+    def run(self, stop_time: float | None = None, step: float | None = None,
+            out_dir: str | Path | None = None, start_time: float | None = None) -> RunResult:
+        """Simulate to ``stop_time`` with macro step ``step`` (defaults from the
+        system's DefaultExperiment and annotation). With ``out_dir``, writes
+        ``results.csv`` as the run goes and ``energy.json`` at the end (also
+        when an FMU fails: the error is raised after both are on disk)."""
+        s = self.system.structure
+        start = s.start_time if start_time is None else start_time
+        stop = s.stop_time if stop_time is None else stop_time
+        h = s.step_size if step is None else step
+        if stop is None or h is None:
+            raise ValueError("stop_time and step must be given (the system has no default experiment for them)")
+        if not (np.isfinite(stop) and np.isfinite(h) and h > 0 and stop > start):
+            raise ValueError(f"need start < stop and step > 0, got start={start!r}, stop={stop!r}, step={h!r}")
+        out = Path(out_dir) if out_dir is not None else None
+        run = _Run(self, start, stop, h, out)
+        return run.execute()
+
+
+class _Run:
+    """The state of one run; split from :class:`Master` so the master stays reusable."""
+
+    def __init__(self, master: Master, start: float, stop: float, h: float, out: Path | None):
+        self.m, self.start, self.stop, self.h, self.out = master, start, stop, h, out
+        self.structure = master.system.structure
+        self.slaves: dict[str, Slave] = {}
+        self.macro_steps = self.rejected = 0
+        self.notes = []
+        if master.system.unconnected_inputs:
+            self.notes.append("unconnected inputs keep their start values: "
+                              + ", ".join(master.system.unconnected_inputs))
+
+    # ------------------------------------------------------------ set-up
+    def _load(self) -> None:
+        for component in self.structure.components:
+            slave = Slave(component.name, component.source)
+            self.slaves[component.name] = slave
+            slave.setup(self.start, self.stop)
+            for name, value in component.parameters.items():
+                slave.set_value(name, value)
+        self.w = _Wiring(self.structure, self.slaves)
+        infos = self.m.system.infos
+        self.ft_slaves = [n for n in self.slaves if infos[n].feedthrough and any(infos[n].feedthrough.values())
+                          and self.w.in_slices[n].stop > self.w.in_slices[n].start]
+        self.y = np.zeros(len(self.w.out_names))
+        self.y_start = np.zeros_like(self.y)
+        self.y_prev = np.zeros_like(self.y)
+        self.y_settled = np.zeros_like(self.y)
+        self.u = np.zeros(len(self.w.in_names))
+        self.u_held = np.zeros_like(self.u)
+        self.u_last = np.zeros_like(self.u)
+        order = list(self.slaves)
+        if self.m.algorithm == "gauss-seidel":
+            order = gauss_seidel_order(self.structure, infos)
+            self.groups = [[n] for n in order]
+        else:
+            self.groups = [order]
+        self.group_inputs = {}
+        for group in self.groups:
+            mask = np.zeros(len(self.u), dtype=bool)
+            for name in group:
+                mask[self.w.in_slices[name]] = True
+            self.group_inputs[id(group)] = mask
+        self.ledger = Ledger(self._couplings(), self.m.nepce_gain, self.m.correction == "nepce")
+        self.need_states = self.m.adaptive or self.m.iterations > 1
+
+    def _couplings(self) -> list[Coupling]:
+        w, infos, ends = self.w, self.m.system.infos, {c.end: c for c in self.structure.connections}
+
+        def si(endpoint):
+            return infos[endpoint.component].to_si(endpoint.variable)[0]
+
+        couplings = []
+        for bond in self.structure.power_bonds:
+            effort, flow = ends[bond.effort], ends[bond.flow]
+            # the sink's effort input feeding its flow output at once?
+            sink_ft = bond.effort.variable in infos[bond.sink].feedthrough.get(flow.start.variable, ())
+            source_ft = bond.flow.variable in infos[bond.source].feedthrough.get(effort.start.variable, ())
+            couplings.append(Coupling(
+                bond.name, "power_bond",
+                src_out=w.out_position[str(effort.start)], src_in=w.in_position[str(bond.flow)],
+                snk_in=w.in_position[str(bond.effort)], snk_out=w.out_position[str(flow.start)],
+                scale_src=si(effort.start) * si(bond.flow), scale_snk=si(bond.effort) * si(flow.start),
+                correct_sink=(not sink_ft) and source_ft))
+        for signal in self.structure.power_signals:
+            c = ends[signal.connection_end]
+            couplings.append(Coupling(
+                signal.name, "power_signal", src_out=w.out_position[str(c.start)], src_in=-1,
+                snk_in=w.in_position[str(c.end)], snk_out=-1, scale_src=si(c.start), scale_snk=si(c.end),
+                correct_sink=True))
+        return couplings
+
+    def _read(self, name: str) -> None:
+        self.y[self.w.out_slices[name]] = self.w.out_ports[name].read()
+
+    def _write(self, name: str, u: np.ndarray) -> None:
+        self.w.in_ports[name].write(u[self.w.in_slices[name]])
+
+    def _settle(self) -> None:
+        """Set inputs from outputs and re-read feedthrough outputs until they agree."""
+        w = self.w
+        for n in range(self.m.settle_passes):
+            w.inputs_from(self.y, self.u)
+            if n and np.all(np.abs(self.u - self.u_last) <= self.m.settle_tolerance * (1 + np.abs(self.u))):
+                return
+            for name in self.slaves:
+                self._write(name, self.u)
+            if not self.ft_slaves:
+                return
+            for name in self.ft_slaves:
+                self._read(name)
+            self.u_last[:] = self.u
+        loops = self.m.system.loops
+        if loops:
+            raise AlgebraicLoop(loops, f" did not settle in {self.m.settle_passes} fixed-point passes at "
+                                       f"t = {self.t:.9g} s")
+
+    def _initialize(self) -> None:
+        for slave in self.slaves.values():
+            slave.enter_initialization()
+        for name in self.slaves:
+            self._read(name)
+        self._settle()
+        for slave in self.slaves.values():
+            slave.exit_initialization()
+        for name in self.slaves:
+            self._read(name)
+        self._settle()
+        self.y_prev[:] = self.y
+
+    # ------------------------------------------------------------ one step
+    def _held_inputs(self, names: list[str], h: float, advanced: np.ndarray | None) -> None:
+        """Form ``u_held`` for the inputs of ``names`` (extrapolated, corrected)."""
+        y = self.y
+        if self.m.extrapolation == "linear" and self.h_prev > 0:
+            guess = y + (y - self.y_prev) * (0.5 * h / self.h_prev)
+            if advanced is not None:  # Gauss-Seidel: already at t+h, take the midpoint
+                guess = np.where(advanced, 0.5 * (self.y_settled + y), guess)
+        else:
+            guess = y
+        full = self.w.inputs_from(guess, np.empty_like(self.u))
+        for name in names:
+            sl = self.w.in_slices[name]
+            self.u_held[sl] = full[sl]
+
+    def _advance(self, t: float, h: float, mid_guess: np.ndarray | None) -> None:
+        """Step every group once from ``t``; on return ``y`` holds the outputs at
+        ``t+h`` (before any input is set again) and ``y_start`` those at ``t+``."""
+        self.y_start[:] = self.y
+        self.y_settled[:] = self.y
+        advanced = np.zeros(len(self.y), dtype=bool) if len(self.groups) > 1 else None
+        for group in self.groups:
+            if mid_guess is not None:
+                full = self.w.inputs_from(mid_guess, np.empty_like(self.u))
+                for name in group:
+                    self.u_held[self.w.in_slices[name]] = full[self.w.in_slices[name]]
+            else:
+                self._held_inputs(group, h, advanced)
+            if self.m.correction == "nepce":
+                self.ledger.apply_correction(self.y_start, self.u_held, h, self.group_inputs[id(group)])
+            for name in group:
+                self._write(name, self.u_held)
+                if name in self.ft_slaves:  # outputs at t+ see the held inputs
+                    self._read(name)
+                    sl = self.w.out_slices[name]
+                    self.y_start[sl] = self.y[sl]
+            for name in group:
+                self.slaves[name].do_step(t, h)
+            for name in group:
+                self._read(name)
+                if advanced is not None:
+                    advanced[self.w.out_slices[name]] = True
+
+    def _save(self):
+        return [(s, s.save_state()) for s in self.slaves.values()], self.y.copy()
+
+    def _restore(self, saved) -> None:
+        states, y = saved
+        for slave, state in states:
+            slave.restore_state(state)
+        self.y[:] = y
+
+    def _free(self, saved) -> None:
+        for slave, state in saved[0]:
+            slave.free_state(state)
+
+    def _attempt(self, t: float, h: float, saved) -> None:
+        """One macro step, iterated to a fixed point when asked."""
+        self._advance(t, h, None)
+        for _ in range(self.m.iterations - 1):
+            previous = self.u_held.copy()
+            midpoint = 0.5 * (self.y_start + self.y)
+            self._restore(saved)
+            self._advance(t, h, midpoint)
+            if np.all(np.abs(self.u_held - previous) <= self.m.coupling_tolerance * (1 + np.abs(previous))):
+                break
+
+    # ------------------------------------------------------------ the loop
+    def _step_bounds(self) -> tuple[float, float]:
+        h_max = self.m.max_step or self.h * 100.0
+        h_min = self.m.min_step or min(self.h, h_max) * 1e-4
+        return h_min, max(h_max, h_min)
+
+    def _loop(self, writer: ResultsWriter, bar) -> None:
+        t, h, stop = self.start, self.h, self.stop
+        controller = None
+        if self.m.adaptive:
+            controller = PIStepController(*self._step_bounds())
+            h = controller.bound(h)
+        self.h_prev = 0.0
+        eps = 1e-12 * max(1.0, abs(stop))
+        while t < stop - eps:
+            h_try = min(h, stop - t)
+            if stop - (t + h_try) < 1e-6 * h_try:  # do not leave a sliver before stop
+                h_try = stop - t
+            self.t = t
+            saved = self._save() if self.need_states else None
+            u_before = self.u.copy()
+            self.y_settled[:] = self.y
+            try:
+                self._attempt(t, h_try, saved)
+            except FmuError as error:
+                if not (error.discarded and saved is not None and controller is not None
+                        and h_try > controller.h_min * (1 + 1e-9)):
+                    raise
+                self._restore(saved)
+                self._free(saved)
+                self.u[:] = u_before
+                self.rejected += 1
+                h = controller.bound(h_try * 0.5)
+                continue
+            error = 0.0
+            if controller is not None:
+                error = self.ledger.step_error(self.y_start, self.y, self.u_held, h_try, self.m.atol, self.m.rtol)
+                if controller.rejects(error, h_try):
+                    self._restore(saved)
+                    self._free(saved)
+                    self.u[:] = u_before
+                    self.rejected += 1
+                    h = controller.after_rejection(h_try, error)
+                    continue
+            if saved is not None:
+                self._free(saved)
+            self.ledger.book(self.y_start, self.y, self.u_held, h_try)
+            self.y_prev[:] = self.y_settled
+            if controller is None:  # fixed step: count, so that time does not drift
+                t = min(self.start + (self.macro_steps + 1) * self.h, stop)
+            else:
+                t = stop if abs(stop - (t + h_try)) <= eps else t + h_try
+            self.t = t
+            self._settle()
+            self.macro_steps += 1
+            self.h_prev = h_try
+            writer.write(t, self.y)
+            if bar is not None:
+                bar.update(h_try)
+            if controller is not None:
+                h = controller.next_step(h_try, error)
+        self.t = t
+
+    def execute(self) -> RunResult:
+        started = time.perf_counter()
+        writer = None
+        bar = None
+        failure = None
+        self.t = self.start
+        try:
+            self._load()
+            writer = ResultsWriter(self.out / "results.csv" if self.out else None, self.w.out_names)
+            self._initialize()
+            writer.write(self.t, self.y)
+            show = self.m.progress if self.m.progress is not None else sys.stderr.isatty()
+            if show:
+                from tqdm import tqdm
+                bar = tqdm(total=self.stop - self.start, unit="s", desc="co-simulation", leave=False)
+            self._loop(writer, bar)
+        except (FmuError, AlgebraicLoop) as error:
+            failure = error
+        finally:
+            if bar is not None:
+                bar.close()
+            if writer is not None:
+                writer.close()
+            wall = time.perf_counter() - started
+            fmu_time = {n: s.time_in_fmu_s for n, s in self.slaves.items()}
+            for slave in self.slaves.values():
+                slave.close()
+        bonds = self.ledger.report() if hasattr(self, "ledger") else []
+        energy_path = None
+        if self.out is not None:
+            energy_path = self.out / "energy.json"
+            write_energy_json(energy_path, self.macro_steps, wall, fmu_time, bonds)
+        if failure is not None:
+            failure.partial_results = self.out / "results.csv" if self.out else None
+            raise failure
+        return RunResult(writer.columns, writer.array(), self.macro_steps, self.rejected, wall, fmu_time, bonds,
+                         self.t, self.out / "results.csv" if self.out else None, energy_path, self.notes)

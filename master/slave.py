@@ -1,0 +1,195 @@
+"""One FMI 2.0 co-simulation FMU instance, loaded through fmpy's FMU2Slave,
+with what the master needs: typed parameter setting, fast Real get/set on
+pre-allocated ctypes arrays, state save/restore, and FMU errors turned into
+:class:`FmuError` carrying the FMU's own log message."""
+from __future__ import annotations
+
+import ctypes
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+from fmpy import extract
+from fmpy.fmi1 import FMICallException
+from fmpy.fmi2 import (FMU2Slave, fmi2CallbackAllocateMemoryTYPE, fmi2CallbackFreeMemoryTYPE,
+                       fmi2CallbackFunctions, fmi2CallbackLoggerTYPE, fmi2Real, fmi2ValueReference)
+
+from .fmu_info import FmuInfo, fmu_info
+
+STATUS = ("OK", "Warning", "Discard", "Error", "Fatal", "Pending")
+DISCARD = 2
+
+
+class FmuError(RuntimeError):
+    """An FMU call failed: names the instance, the call, the time, the status
+    and the last messages the FMU logged."""
+
+    def __init__(self, instance: str, function: str, time_s: float, status: int, log: list[str]):
+        self.instance, self.function, self.time, self.status, self.log = instance, function, time_s, status, log
+        label = STATUS[status] if 0 <= status < len(STATUS) else str(status)
+        message = f"FMU {instance!r}: {function} returned fmi2{label} at t = {time_s:.9g} s"
+        if log:
+            message += ": " + " | ".join(log[-3:])
+        super().__init__(message)
+
+    @property
+    def discarded(self) -> bool:
+        return self.status == DISCARD
+
+
+def _callbacks(sink: list[str]) -> fmi2CallbackFunctions:
+    libc = ctypes.CDLL(None)
+    libc.calloc.restype, libc.calloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t, ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+
+    def logger(env, instance, status, category, message):
+        text = message.decode("utf-8", "replace") if message else ""
+        sink.append(text)
+        del sink[:-20]  # keep the last messages only
+
+    callbacks = fmi2CallbackFunctions()
+    callbacks.logger = fmi2CallbackLoggerTYPE(logger)
+    callbacks.allocateMemory = fmi2CallbackAllocateMemoryTYPE(libc.calloc)
+    callbacks.freeMemory = fmi2CallbackFreeMemoryTYPE(libc.free)
+    try:  # fmpy's C proxy formats the printf-style message before it reaches Python
+        from fmpy.logging import addLoggerProxy
+        addLoggerProxy(ctypes.byref(callbacks))
+    except Exception:  # the raw format string is still better than nothing
+        pass
+    return callbacks
+
+
+class Slave:
+    """A running FMU instance. ``time_in_fmu_s`` accumulates the wall time
+    spent inside ``fmi2DoStep`` and the get/set calls."""
+
+    def __init__(self, name: str, source: str | Path):
+        self.name = name
+        self.info: FmuInfo = fmu_info(source)
+        self.log: list[str] = []
+        self.time = 0.0
+        self.time_in_fmu_s = 0.0
+        self._dir = extract(str(self.info.path))
+        self._callbacks = _callbacks(self.log)
+        self._fmu = FMU2Slave(guid=self.info.guid, unzipDirectory=self._dir,
+                              modelIdentifier=self.info.model_identifier, instanceName=name)
+        self._call("fmi2Instantiate", self._fmu.instantiate, callbacks=self._callbacks)
+        self._states: list = []
+
+    def _call(self, function: str, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except FMICallException as error:
+            raise FmuError(self.name, function, self.time, error.status, list(self.log)) from None
+        except Exception as error:  # instantiation returning NULL and the like
+            raise FmuError(self.name, function, self.time, 3, list(self.log) + [str(error)]) from None
+
+    # ------------------------------------------------------------ set-up
+    def vr(self, variable: str) -> int:
+        return self.info.variables[variable].value_reference
+
+    def set_value(self, variable: str, value) -> None:
+        """Set a parameter or start value of any type, converted to the variable's type."""
+        v = self.info.variables[variable]
+        if v.type == "Real":
+            self._call("fmi2SetReal", self._fmu.setReal, [v.value_reference], [float(value)])
+        elif v.type in ("Integer", "Enumeration"):
+            self._call("fmi2SetInteger", self._fmu.setInteger, [v.value_reference], [int(value)])
+        elif v.type == "Boolean":
+            self._call("fmi2SetBoolean", self._fmu.setBoolean, [v.value_reference], [bool(value)])
+        else:
+            self._call("fmi2SetString", self._fmu.setString, [v.value_reference], [str(value)])
+
+    def setup(self, start_time: float, stop_time: float | None) -> None:
+        self.time = start_time
+        self._call("fmi2SetupExperiment", self._fmu.setupExperiment, startTime=start_time, stopTime=stop_time)
+
+    def enter_initialization(self) -> None:
+        self._call("fmi2EnterInitializationMode", self._fmu.enterInitializationMode)
+
+    def exit_initialization(self) -> None:
+        self._call("fmi2ExitInitializationMode", self._fmu.exitInitializationMode)
+
+    # ------------------------------------------------------------ fast Real access
+    def real_port(self, variables: list[str]) -> RealPort:
+        return RealPort(self, [self.vr(v) for v in variables])
+
+    # ------------------------------------------------------------ stepping
+    def do_step(self, t: float, h: float) -> None:
+        started = time.perf_counter()
+        try:
+            self._fmu.fmi2DoStep(self._fmu.component, t, h, 1)
+        except FMICallException as error:
+            raise FmuError(self.name, "fmi2DoStep", t + h, error.status, list(self.log)) from None
+        finally:
+            self.time_in_fmu_s += time.perf_counter() - started
+        self.time = t + h
+
+    def save_state(self):
+        if not self.info.can_get_and_set_state:
+            raise FmuError(self.name, "fmi2GetFMUstate", self.time, 3,
+                           ["the FMU does not declare canGetAndSetFMUstate; rollback is impossible"])
+        started = time.perf_counter()
+        state = self._call("fmi2GetFMUstate", self._fmu.getFMUstate)
+        self.time_in_fmu_s += time.perf_counter() - started
+        return (state, self.time)
+
+    def restore_state(self, saved) -> None:
+        started = time.perf_counter()
+        self._call("fmi2SetFMUstate", self._fmu.setFMUstate, saved[0])
+        self.time_in_fmu_s += time.perf_counter() - started
+        self.time = saved[1]
+
+    def free_state(self, saved) -> None:
+        self._call("fmi2FreeFMUstate", self._fmu.freeFMUstate, saved[0])
+
+    def close(self) -> None:
+        try:
+            self._fmu.terminate()
+        except Exception:
+            pass
+        try:
+            self._fmu.freeInstance()
+        except Exception:
+            pass
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class RealPort:
+    """A fixed list of Real value references of one slave, read into or
+    written from a numpy array without per-call allocation."""
+
+    def __init__(self, slave: Slave, vrs: list[int]):
+        self.slave = slave
+        self.n = len(vrs)
+        self._vrs = (fmi2ValueReference * max(self.n, 1))(*vrs)
+        self._buffer = (fmi2Real * max(self.n, 1))()
+        self.values = np.frombuffer(self._buffer, dtype=np.float64, count=self.n)
+
+    def read(self) -> np.ndarray:
+        """Fetch the current values into ``self.values`` (a view on the buffer)."""
+        if self.n:
+            fmu = self.slave._fmu
+            started = time.perf_counter()
+            try:
+                fmu.fmi2GetReal(fmu.component, self._vrs, self.n, self._buffer)
+            except FMICallException as error:
+                raise FmuError(self.slave.name, "fmi2GetReal", self.slave.time, error.status,
+                               list(self.slave.log)) from None
+            finally:
+                self.slave.time_in_fmu_s += time.perf_counter() - started
+        return self.values
+
+    def write(self, values: np.ndarray) -> None:
+        if self.n:
+            self.values[:] = values
+            fmu = self.slave._fmu
+            started = time.perf_counter()
+            try:
+                fmu.fmi2SetReal(fmu.component, self._vrs, self.n, self._buffer)
+            except FMICallException as error:
+                raise FmuError(self.slave.name, "fmi2SetReal", self.slave.time, error.status,
+                               list(self.slave.log)) from None
+            finally:
+                self.slave.time_in_fmu_s += time.perf_counter() - started
