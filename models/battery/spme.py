@@ -1,0 +1,414 @@
+"""Single particle model with electrolyte (SPMe) of a lithium-ion cell, scaled
+to a pack of ``n_series`` x ``n_parallel`` identical cells.
+
+Physics (Marquis et al., J. Electrochem. Soc. 166 (2019) A3693; the same
+composite closure PyBaMM's ``SPMe`` uses):
+  * one spherical particle per electrode, Fickian diffusion, finite volumes;
+  * electrolyte concentration across negative electrode, separator and positive
+    electrode, d(eps c)/dt = d/dx(B D_e(c) dc/dx) + (1 - t+) a j / F, with the
+    uniform (x-averaged) reaction of the SPMe;
+  * electrolyte potential and solid ohmic drop in closed form;
+  * symmetric Butler-Volmer kinetics at each electrolyte node, x-averaged;
+  * SEI growth limited by solvent diffusion through the film (L dL/dt = const),
+    consuming cyclable lithium from the negative particle, with a film
+    resistance; Arrhenius factors on every rate.
+
+Numerics: both particles and the electrolyte are advanced in the eigenbasis of
+their finite-volume operators (see ``diffusion``). Particle diffusion is linear,
+so a step with the current held is exact for any dt. The electrolyte
+diffusivity depends on concentration; the step uses the largest nodal
+diffusivity as the exactly integrated linear part and the (smaller) remainder
+as a source held over the step, which is unconditionally stable and has the
+exact steady state.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import StepRejected
+from .chen2020 import FARADAY, GAS_CONSTANT
+from .diffusion import ModalDiffusion, arrhenius, layers, sphere
+from .parameters import BatteryParameters
+from .soc import stoichiometry_window
+
+# Electrolyte step: the reference diffusivity is rounded up to a grid of this
+# ratio so that propagators can be cached; any value above the nodal maximum
+# keeps the step stable.
+_DIFFUSIVITY_GRID = math.log(1.01)
+_CACHE_LIMIT = 512
+
+
+class BatteryOutputs(NamedTuple):
+    """Pack outputs, names and units as in the BatteryCell FMU contract."""
+
+    voltage: float  # V, pack terminal voltage
+    soc: float  # 1, PyBaMM's initial_soc scale
+    heat_generation: float  # W, whole pack, irreversible + reversible
+    ocv: float  # V, pack open-circuit voltage of the relaxed (mean) stoichiometries
+    plating_overpotential: float  # V, phi_s - phi_e at negative/separator, vs Li/Li+
+    capacity_loss: float  # A.h, pack capacity lost to SEI
+
+
+class _Particle:
+    """One electrode's representative particle and its constants."""
+
+    def __init__(self, p: BatteryParameters, side: str):
+        self.radius = getattr(p, f"{side}_particle_radius")
+        self.c_max = getattr(p, f"{side}_max_concentration")
+        self.diffusivity = getattr(p, f"{side}_particle_diffusivity")
+        self.activation = getattr(p, f"{side}_diffusivity_activation_energy")
+        volumes, transmissibilities, self.surface_gap = sphere(self.radius, p.particle_shells)
+        self.diffusion = ModalDiffusion(volumes, transmissibilities)
+        # flux u [mol/m2/s] leaving through the surface enters the last shell as -R^2 u
+        self.inflow = self.diffusion.projection[:, -1] * -(self.radius**2)
+        self.outer_row = np.ascontiguousarray(self.diffusion.modes[-1])
+        self.mean_row = volumes @ self.diffusion.modes / volumes.sum()
+        self.thickness = getattr(p, f"{side}_electrode_thickness")
+        self.solid_volume = (getattr(p, f"{side}_active_material_fraction")
+                             * self.thickness * p.electrode_area)
+        self.surface_area = p.specific_surface_area(side) * self.thickness * p.electrode_area
+        self.ocp = getattr(p, f"{side}_ocp")
+        self.entropic = getattr(p, f"{side}_entropic_coefficient")
+        self.rate = getattr(p, f"{side}_reaction_rate")
+        self.rate_activation = getattr(p, f"{side}_reaction_activation_energy")
+
+    def uniform(self, stoichiometry: float) -> np.ndarray:
+        return self.diffusion.to_modal(np.full(self.diffusion.volumes.size,
+                                               stoichiometry * self.c_max))
+
+
+class _StepCoefficients:
+    """Everything that depends only on (dt, temperature)."""
+
+    __slots__ = ("decay_n", "gain_n", "decay_p", "gain_p", "half_shell_n", "half_shell_p",
+                 "j0_n", "j0_p", "electrolyte_diffusivity", "conductivity", "rt_f",
+                 "sei_growth", "entropic", "ocv_shift")
+
+
+class SPMeBattery:
+    """SPMe cell model of a pack; see the module docstring for the physics.
+
+    ``step(dt, current, temperature)`` advances by ``dt`` [s] with the pack
+    current [A] (> 0 discharges) and the cell temperature [K] held and returns
+    the pack outputs at the end of the step. ``evaluate(current, temperature)``
+    gives the outputs of the present state without advancing.
+    """
+
+    def __init__(self, parameters: BatteryParameters | None = None):
+        self.parameters = p = parameters if parameters is not None else BatteryParameters()
+        self.window = stoichiometry_window(p)
+        self.negative = _Particle(p, "negative")
+        self.positive = _Particle(p, "positive")
+        self._build_electrolyte(p)
+        self._area = p.electrode_area
+        self._sei_area_to_ah = (p.sei_lithium_per_mole / p.sei_partial_molar_volume
+                                * self.negative.surface_area * FARADAY / 3600.0)
+        self._coefficients: dict[tuple[float, float], _StepCoefficients] = {}
+        self._electrolyte_propagators: dict[tuple[float, int], tuple] = {}
+        self.reset()
+
+    # --- construction -----------------------------------------------------------
+    def _build_electrolyte(self, p: BatteryParameters) -> None:
+        thickness = (p.negative_electrode_thickness, p.separator_thickness,
+                     p.positive_electrode_thickness)
+        cells = (p.negative_electrode_cells, p.separator_cells, p.positive_electrode_cells)
+        porosity = (p.negative_electrode_porosity, p.separator_porosity,
+                    p.positive_electrode_porosity)
+        regions = ("negative_electrode", "separator", "positive_electrode")
+        self._efficiency = tuple(p.transport_efficiency(r) for r in regions)
+        volumes, transmissibilities, centres, widths = layers(thickness, cells, porosity,
+                                                              self._efficiency)
+        self.electrolyte = ModalDiffusion(volumes, transmissibilities)
+        self.x_nodes = centres  # m, cell centres across the sandwich
+        self._transmissibilities = transmissibilities
+        self._face_flux = np.zeros(volumes.size + 1)
+        n_n, n_s, _ = cells
+        self._n_n, self._n_s = n_n, n_s
+        # cell-integrated (1 - t+) a j / F per unit current density [mol/m2/s per A/m2]
+        source = np.zeros(volumes.size)
+        source[:n_n] = widths[:n_n] / thickness[0]
+        source[n_n + n_s:] = -widths[n_n + n_s:] / thickness[2]
+        self._source = source * (1.0 - p.cation_transference_number) / FARADAY
+        self._mean_n = np.zeros(volumes.size)
+        self._mean_n[:n_n] = 1.0 / n_n
+        self._mean_p = np.zeros(volumes.size)
+        self._mean_p[n_n + n_s:] = 1.0 / cells[2]
+        self._mean_x = widths / sum(thickness)
+        # c at the negative/separator boundary from flux continuity of the two half cells
+        g_left = self._efficiency[0] / (0.5 * widths[n_n - 1])
+        g_right = self._efficiency[1] / (0.5 * widths[n_n])
+        self._interface_weights = (g_left / (g_left + g_right), g_right / (g_left + g_right))
+        # ohmic resistances per unit area that do not depend on state [Ohm m2]
+        self._solid_resistance = (p.negative_electrode_thickness
+                                  / (3.0 * p.solid_conductivity("negative"))
+                                  + p.positive_electrode_thickness
+                                  / (3.0 * p.solid_conductivity("positive")))
+        b_n, b_s, b_p = self._efficiency
+        self._electrolyte_length = (p.negative_electrode_thickness / (3.0 * b_n)
+                                    + p.separator_thickness / b_s
+                                    + p.positive_electrode_thickness / (3.0 * b_p))
+        self._chi = 2.0 * (1.0 - p.cation_transference_number) * p.thermodynamic_factor
+
+    def reset(self) -> None:
+        """Back to ``initial_soc``, uniform concentrations, fresh SEI, t = 0."""
+        p = self.parameters
+        self.time = 0.0
+        self._z_n = self.negative.uniform(self.window.negative(p.initial_soc))
+        self._z_p = self.positive.uniform(self.window.positive(p.initial_soc))
+        self._z_e = self.electrolyte.to_modal(
+            np.full(self.x_nodes.size, p.electrolyte_concentration))
+        self._sei_thickness_0 = p.sei_initial_thickness if p.sei_enabled else 0.0
+        self._sei_thickness = self._sei_thickness_0
+        self._c_e = self.electrolyte.modes @ self._z_e
+        self._current = 0.0
+        self._temperature = p.initial_temperature
+        self.outputs = self.evaluate(0.0, p.initial_temperature)
+
+    # --- the step -------------------------------------------------------------
+    def step(self, dt: float, current: float, temperature: float) -> BatteryOutputs:
+        """Advance ``dt`` [s] with pack ``current`` [A] and ``temperature`` [K] held."""
+        if not (math.isfinite(dt) and dt > 0.0):
+            raise ValueError(f"dt must be positive and finite, got {dt!r}")
+        self._check_inputs(current, temperature)
+        p = self.parameters
+        k = self._coefficients_for(dt, temperature)
+        i_cell = current / p.n_parallel
+        density = i_cell / self._area  # A/m2
+
+        sei_thickness = self._sei_thickness
+        sei_flux = 0.0
+        if k.sei_growth > 0.0:
+            sei_thickness = math.sqrt(sei_thickness * sei_thickness + k.sei_growth)
+            sei_flux = ((sei_thickness - self._sei_thickness) * p.sei_lithium_per_mole
+                        / (p.sei_partial_molar_volume * dt))  # mol/m2/s on the particles
+        flux_n = i_cell / (FARADAY * self.negative.surface_area) + sei_flux
+        flux_p = -i_cell / (FARADAY * self.positive.surface_area)
+        z_n = self._z_n * k.decay_n
+        z_n += k.gain_n * flux_n
+        z_p = self._z_p * k.decay_p
+        z_p += k.gain_p * flux_p
+        self._check_particle("negative", self.negative, z_n, flux_n * k.half_shell_n, dt)
+        self._check_particle("positive", self.positive, z_p, flux_p * k.half_shell_p, dt)
+        z_e, c_e = self._electrolyte_step(dt, density, k.electrolyte_diffusivity, temperature)
+
+        self._z_n, self._z_p, self._z_e, self._c_e = z_n, z_p, z_e, c_e
+        self._sei_thickness = sei_thickness
+        self.time += dt
+        self._current, self._temperature = current, temperature
+        self.outputs = self._evaluate(current, temperature, k)
+        return self.outputs
+
+    def evaluate(self, current: float, temperature: float) -> BatteryOutputs:
+        """Pack outputs of the present state with these inputs; no time passes."""
+        self._check_inputs(current, temperature)
+        return self._evaluate(current, temperature, self._coefficients_for(1.0, temperature))
+
+    def _electrolyte_step(self, dt, density, diffusivity_factor, temperature):
+        c_e = self._c_e
+        d = self.parameters.electrolyte_diffusivity(c_e, temperature) * diffusivity_factor
+        d_max = float(d.max())
+        level = math.ceil(math.log(d_max) / _DIFFUSIVITY_GRID)
+        decay, gain, d_ref = self._electrolyte_propagator(dt, level)
+        # the part of the flux the reference diffusivity does not carry
+        faces = self._face_flux
+        np.subtract(c_e[1:], c_e[:-1], out=faces[1:-1])
+        faces[1:-1] *= (0.5 * (d[1:] + d[:-1]) - d_ref) * self._transmissibilities
+        inflow = faces[1:] - faces[:-1]
+        inflow += self._source * density
+        z_e = self._z_e * decay
+        z_e += gain * (self.electrolyte.projection @ inflow)
+        c_new = self.electrolyte.modes @ z_e
+        if c_new.min() <= 0.0:
+            raise StepRejected(
+                f"step from t = {self.time:.6g} s to t = {self.time + dt:.6g} s would deplete "
+                f"the electrolyte (concentration {c_new.min():.4g} mol/m3 at x = "
+                f"{self.x_nodes[c_new.argmin()] * 1e6:.1f} um); current too high for this state")
+        return z_e, c_new
+
+    def _electrolyte_propagator(self, dt: float, level: int):
+        key = (dt, level)
+        entry = self._electrolyte_propagators.get(key)
+        if entry is None:
+            d_ref = math.exp(level * _DIFFUSIVITY_GRID)
+            decay, gain = self.electrolyte.propagation(d_ref, dt)
+            entry = (decay, gain, d_ref)
+            if len(self._electrolyte_propagators) > _CACHE_LIMIT:
+                self._electrolyte_propagators.clear()
+            self._electrolyte_propagators[key] = entry
+        return entry
+
+    def _check_particle(self, side, particle, z, surface_drop, dt) -> None:
+        profile = particle.diffusion.modes @ z
+        surface = float(particle.outer_row @ z) - surface_drop
+        low = min(float(profile.min()), surface)
+        high = max(float(profile.max()), surface)
+        if low <= 0.0 or high >= particle.c_max:
+            value = low if low <= 0.0 else high
+            state = "over-charged" if (side == "negative") == (value > 0.0) else "over-discharged"
+            raise StepRejected(
+                f"step from t = {self.time:.6g} s to t = {self.time + dt:.6g} s would drive the "
+                f"{side} particle stoichiometry to {value / particle.c_max:.6f}, outside [0, 1] "
+                f"(cell {state}); step refused, state unchanged")
+
+    # --- outputs ----------------------------------------------------------------
+    def _evaluate(self, current: float, temperature: float, k: _StepCoefficients) -> BatteryOutputs:
+        p = self.parameters
+        neg, pos = self.negative, self.positive
+        i_cell = current / p.n_parallel
+        density = i_cell / self._area
+        flux_n = i_cell / (FARADAY * neg.surface_area)
+        flux_p = -i_cell / (FARADAY * pos.surface_area)
+        c_sn = float(neg.outer_row @ self._z_n) - flux_n * k.half_shell_n
+        c_sp = float(pos.outer_row @ self._z_p) - flux_p * k.half_shell_p
+        c_e = self._c_e
+        log_c = np.log(c_e)
+        inverse_sqrt_c = np.exp(-0.5 * log_c)
+        rt_f = k.rt_f
+        # symmetric Butler-Volmer inverted per electrolyte node, then x-averaged
+        j_n = density / (p.specific_surface_area("negative") * neg.thickness)
+        j_p = -density / (p.specific_surface_area("positive") * pos.thickness)
+        x_n = j_n / (2.0 * k.j0_n * math.sqrt(c_sn * (neg.c_max - c_sn)))
+        x_p = j_p / (2.0 * k.j0_p * math.sqrt(c_sp * (pos.c_max - c_sp)))
+        eta_n = 2.0 * rt_f * float(self._mean_n @ np.arcsinh(x_n * inverse_sqrt_c))
+        eta_p = 2.0 * rt_f * float(self._mean_p @ np.arcsinh(x_p * inverse_sqrt_c))
+        log_n = float(self._mean_n @ log_c)
+        eta_c = self._chi * rt_f * (float(self._mean_p @ log_c) - log_n)
+        kappa = p.electrolyte_conductivity(float(self._mean_x @ c_e), temperature) * k.conductivity
+        film = j_n * self._sei_thickness * p.sei_resistivity  # V, film drop on the negative
+        u_n = neg.ocp(c_sn / neg.c_max) + k.ocv_shift[0]
+        u_p = pos.ocp(c_sp / pos.c_max) + k.ocv_shift[1]
+        voltage = (u_p - u_n + eta_p - eta_n + eta_c - film
+                   - density * (self._electrolyte_length / kappa + self._solid_resistance))
+
+        n_mean = float(neg.mean_row @ self._z_n) / neg.c_max
+        p_mean = float(pos.mean_row @ self._z_p) / pos.c_max
+        ocv = (pos.ocp(p_mean) + k.ocv_shift[1]) - (neg.ocp(n_mean) + k.ocv_shift[0])
+        heat = i_cell * (ocv - voltage) - i_cell * temperature * k.entropic
+
+        c_interface = (self._interface_weights[0] * c_e[self._n_n - 1]
+                       + self._interface_weights[1] * c_e[self._n_n])
+        delta_phi_n = u_n + eta_n + film
+        plating = (delta_phi_n + density * neg.thickness
+                   * (1.0 / (3.0 * kappa * self._efficiency[0])
+                      - 1.0 / (6.0 * p.solid_conductivity("negative")))
+                   + self._chi * rt_f * (log_n - math.log(c_interface)))
+        loss = (self._sei_thickness - self._sei_thickness_0) * self._sei_area_to_ah
+        cells = p.n_series * p.n_parallel
+        return BatteryOutputs(voltage * p.n_series, self.window.soc(n_mean), heat * cells,
+                              ocv * p.n_series, plating, loss * p.n_parallel)
+
+    # --- cached coefficients ----------------------------------------------------------
+    def _coefficients_for(self, dt: float, temperature: float) -> _StepCoefficients:
+        key = (dt, temperature)
+        k = self._coefficients.get(key)
+        if k is None:
+            k = self._make_coefficients(dt, temperature)
+            if len(self._coefficients) > _CACHE_LIMIT:
+                self._coefficients.clear()
+            self._coefficients[key] = k
+        return k
+
+    def _make_coefficients(self, dt: float, temperature: float) -> _StepCoefficients:
+        p = self.parameters
+        t_ref = p.reference_temperature
+        k = _StepCoefficients()
+        for tag, particle in (("n", self.negative), ("p", self.positive)):
+            d = particle.diffusivity * arrhenius(particle.activation, temperature, t_ref)
+            decay, gain = particle.diffusion.propagation(d, dt)
+            setattr(k, f"decay_{tag}", decay)
+            setattr(k, f"gain_{tag}", gain * particle.inflow)
+            # surface value from the last shell and the imposed flux: c_R = c_N - u gap / D
+            setattr(k, f"half_shell_{tag}", particle.surface_gap / d)
+            setattr(k, f"j0_{tag}", particle.rate
+                    * arrhenius(particle.rate_activation, temperature, t_ref))
+        k.electrolyte_diffusivity = arrhenius(p.electrolyte_diffusivity_activation_energy,
+                                              temperature, t_ref)
+        k.conductivity = arrhenius(p.electrolyte_conductivity_activation_energy,
+                                   temperature, t_ref)
+        k.rt_f = GAS_CONSTANT * temperature / FARADAY
+        sei_rate = (p.sei_partial_molar_volume * p.sei_solvent_diffusivity
+                    * p.sei_solvent_concentration / p.sei_lithium_per_mole
+                    * arrhenius(p.sei_activation_energy, temperature, t_ref))
+        k.sei_growth = 2.0 * sei_rate * dt if p.sei_enabled else 0.0  # m2 added to L^2
+        k.entropic = p.positive_entropic_coefficient - p.negative_entropic_coefficient
+        k.ocv_shift = ((temperature - t_ref) * p.negative_entropic_coefficient,
+                       (temperature - t_ref) * p.positive_entropic_coefficient)
+        return k
+
+    def _check_inputs(self, current: float, temperature: float) -> None:
+        if not math.isfinite(current):
+            raise ValueError(f"current must be finite, got {current!r} A")
+        p = self.parameters
+        if not (p.minimum_temperature <= temperature <= p.maximum_temperature):
+            raise ValueError(
+                f"temperature {temperature!r} K is outside the validity range "
+                f"[{p.minimum_temperature}, {p.maximum_temperature}] K")
+
+    # --- state ----------------------------------------------------------------------
+    def get_state(self) -> dict:
+        """Everything that evolves (copies): modal coordinates of the particle and
+        electrolyte concentrations, SEI thickness, time and the last inputs."""
+        return {
+            "time": self.time,
+            "negative_particle_modes": self._z_n.copy(),
+            "positive_particle_modes": self._z_p.copy(),
+            "electrolyte_modes": self._z_e.copy(),
+            "sei_thickness": self._sei_thickness,
+            "current": self._current,
+            "temperature": self._temperature,
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Restore a state from ``get_state`` exactly (outputs included)."""
+        sizes = {"negative_particle_modes": self._z_n.size,
+                 "positive_particle_modes": self._z_p.size,
+                 "electrolyte_modes": self._z_e.size}
+        arrays = {}
+        for name, size in sizes.items():
+            value = np.array(state[name], dtype=float)
+            if value.shape != (size,) or not np.all(np.isfinite(value)):
+                raise ValueError(f"state {name} must be {size} finite numbers, got {value!r}")
+            arrays[name] = value
+        self._z_n = arrays["negative_particle_modes"]
+        self._z_p = arrays["positive_particle_modes"]
+        self._z_e = arrays["electrolyte_modes"]
+        self._c_e = self.electrolyte.modes @ self._z_e
+        self.time = float(state["time"])
+        self._sei_thickness = float(state["sei_thickness"])
+        self._current = float(state["current"])
+        self._temperature = float(state["temperature"])
+        self.outputs = self.evaluate(self._current, self._temperature)
+
+    # --- internal quantities for users and tests ------------------------------------------
+    def internals(self) -> dict:
+        """Per-cell internal quantities of the present state (not for the hot loop)."""
+        neg, pos = self.negative, self.positive
+        c_n = neg.diffusion.modes @ self._z_n
+        c_p = pos.diffusion.modes @ self._z_p
+        electrolyte_li = float(self.electrolyte.volumes @ self._c_e) * self._area
+        return {
+            "negative_concentration": c_n,  # mol/m3 per shell, centre first
+            "positive_concentration": c_p,
+            "negative_mean_stoichiometry": float(neg.mean_row @ self._z_n) / neg.c_max,
+            "positive_mean_stoichiometry": float(pos.mean_row @ self._z_p) / pos.c_max,
+            "electrolyte_concentration": self._c_e.copy(),  # mol/m3 at x_nodes
+            "sei_thickness": self._sei_thickness,  # m
+            "lithium_inventory": (float(neg.diffusion.volumes @ c_n)
+                                  / neg.diffusion.volumes.sum() * neg.solid_volume
+                                  + float(pos.diffusion.volumes @ c_p)
+                                  / pos.diffusion.volumes.sum() * pos.solid_volume
+                                  + electrolyte_li),  # mol, particles + electrolyte
+        }
+
+    def stored_energy_change(self, negative_from: float, positive_from: float,
+                             negative_to: float, positive_to: float) -> float:
+        """Change [J, per cell] of the energy stored in the particles between two
+        pairs of mean stoichiometries: -F sum(c_max V_s int U dsto)."""
+        from scipy.integrate import quad
+        neg, pos = self.negative, self.positive
+        w_n = quad(neg.ocp, negative_from, negative_to, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
+        w_p = quad(pos.ocp, positive_from, positive_to, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
+        return -FARADAY * (neg.c_max * neg.solid_volume * w_n + pos.c_max * pos.solid_volume * w_p)
