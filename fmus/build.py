@@ -1,0 +1,150 @@
+"""``btwin build``: turns each slave of the catalogue into an FMU that loads in
+any FMI 2.0 host.
+
+1. write an entry module with a name unique to the FMU and its source;
+2. let pythonfmu package it;
+3. complete ``modelDescription.xml`` (units, bounds, model structure, flags);
+4. put the native launcher in place of pythonfmu's linux64 binary, keep
+   pythonfmu's binary beside it, record the Python to use, drop the win64
+   binary (it cannot find this project's Python);
+5. add the FMU's semantics, ``ontology/fmus/<NAME>.ttl``, as
+   ``resources/btwin.ttl`` where the ontology has one.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import importlib.util
+import inspect
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pythonfmu.builder import FmuBuilder
+
+from . import launcher, model_description
+from .catalogue import CATALOGUE, slave_class
+
+DEFAULT_OUT = Path("build/fmus")
+BINARY_DIR = "binaries/linux64"
+
+# pythonfmu's native loader finds the slave by the text `class X(Fmi2Slave):`
+ENTRY_TEMPLATE = '''"""Entry module of the {name} FMU, written by `btwin build`.
+
+pythonfmu's native loader takes the class whose ancestry reaches `Fmi2Slave`
+most deeply among the classes this file defines, so the btwin slave is
+subclassed here under the FMU's name.
+"""
+from {module} import {cls} as _Slave
+
+# pythonfmu 0.7.0 drops one reference to this module's namespace every time it
+# instantiates the slave (it releases a borrowed reference), and re-runs this
+# file each time it does; one reference taken per run keeps the namespace alive.
+globals().setdefault("_namespace_references", []).append(globals())
+
+
+class {name}(_Slave):
+    pass
+'''
+
+
+@dataclass
+class BuildResult:
+    name: str
+    path: Path
+    seconds: float
+
+
+def build(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT) -> list[BuildResult]:
+    """Build the named FMUs (all of the catalogue by default) into ``out_dir``."""
+    names = list(names or CATALOGUE)
+    classes = {name: slave_class(name) for name in names}  # unknown names fail before any work
+    return build_slaves(classes, out_dir)
+
+
+def build_slaves(classes: dict, out_dir: Path = DEFAULT_OUT) -> list[BuildResult]:
+    """Build one FMU per ``{name: slave class}`` into ``out_dir/name.fmu``.
+
+    A slave outside the ``btwin`` package has its module copied into the FMU
+    (under a unique name); one inside it is imported from the environment the
+    launcher records."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="btwin-build-") as scratch:
+        native = launcher.compile_launcher(Path(scratch) / "launcher")
+        config = launcher.config_text()
+        results = []
+        for name, cls in classes.items():
+            started = time.perf_counter()
+            path = _build_one(name, cls, out_dir, Path(scratch), native, config)
+            results.append(BuildResult(name, path, time.perf_counter() - started))
+    return results
+
+
+def _build_one(name: str, cls, out_dir: Path, scratch: Path, native: Path, config: str) -> Path:
+    module_name = _entry_module_name(name, cls)
+    entry_dir = scratch / module_name
+    entry_dir.mkdir()
+    project_files = []
+    source_module = cls.__module__
+    if not source_module.startswith("btwin."):
+        source_module = f"{module_name}_slave"
+        copied = entry_dir / "project" / f"{source_module}.py"
+        copied.parent.mkdir()
+        copied.write_text(inspect.getsource(inspect.getmodule(cls)))
+        project_files.append(copied)
+    entry = entry_dir / f"{module_name}.py"
+    entry.write_text(ENTRY_TEMPLATE.format(name=name, module=source_module, cls=cls.__name__))
+    sys.path.insert(0, str(entry_dir / "project"))
+    try:
+        raw = Path(FmuBuilder.build_FMU(entry, dest=entry_dir / f"{name}.fmu", project_files=project_files))
+    finally:
+        sys.path.remove(str(entry_dir / "project"))
+    target = out_dir / f"{name}.fmu"
+    _finish(raw, target, name, cls, native, config)
+    return target
+
+
+def _entry_module_name(name: str, cls) -> str:
+    """``btwin_<name>_<hash of the slave's source>``: two FMUs, or two builds
+    of one FMU, never share a module name inside one process."""
+    source = inspect.getsource(inspect.getmodule(cls))
+    digest = hashlib.sha256(f"{name}\n{source}".encode()).hexdigest()[:10]
+    return f"btwin_{name.lower()}_{digest}"
+
+
+def _finish(raw: Path, target: Path, name: str, cls, native: Path, config: str) -> None:
+    semantics = semantics_file(name)
+    tmp = target.with_suffix(".fmu.part")
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("binaries/") and not item.filename.startswith(BINARY_DIR):
+                continue
+            if item.filename == f"{BINARY_DIR}/{name}.so":
+                dst.writestr(f"{BINARY_DIR}/pythonfmu-export.so", data)
+                dst.write(native, f"{BINARY_DIR}/{name}.so")
+                continue
+            if item.filename == "modelDescription.xml":
+                data = model_description.complete(data, cls.variables, cls.description)
+            dst.writestr(item.filename, data)
+        dst.writestr(f"resources/{launcher.CONFIG_NAME}", config)
+        if semantics is not None:
+            dst.write(semantics, "resources/btwin.ttl")
+    tmp.replace(target)
+
+
+def semantics_file(name: str) -> Path | None:
+    """``ontology/fmus/<name>.ttl`` if the ontology describes this FMU.
+
+    Located without importing the ontology package: the file is data."""
+    spec = importlib.util.find_spec("btwin.ontology")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / "fmus" / f"{name}.ttl"
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,20 @@
+"""The FMUs btwin builds: name -> the slave class that declares it."""
+from __future__ import annotations
+
+import importlib
+
+CATALOGUE = {
+    "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
+}
+
+
+def slave_class(name: str):
+    try:
+        target = CATALOGUE[name]
+    except KeyError:
+        import difflib
+        close = difflib.get_close_matches(name, CATALOGUE, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise KeyError(f"no FMU named {name!r}.{hint} Known: {', '.join(CATALOGUE)}") from None
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)
