@@ -43,7 +43,7 @@ RC_LOAD = CModel(
 @pytest.fixture(scope="session")
 def fmus(tmp_path_factory):
     out = tmp_path_factory.mktemp("cfmus")
-    return {model.name: build_fmu(model, out) for model in (MASS, SPRING_MASS, RC_SOURCE, RC_LOAD)}
+    return {model.name: build_fmu(model, out) for model in (MASS, SPRING_MASS, RC_SOURCE, RC_LOAD, GAIN)}
 
 
 def two_masses(fmus) -> SystemStructure:
@@ -71,3 +71,18 @@ def rc_pair(fmus) -> SystemStructure:
         power_bonds=[PowerBond("source_to_load", source="source", sink="load",
                                effort=Endpoint("load", "voltage"), flow=Endpoint("source", "current"))],
         stop_time=3.0, step_size=0.01)
+
+
+GAIN = CModel(
+    "Gain", parameters={"a": (0.5, "1"), "b": (0.0, "1")}, inputs={"u": (0.0, "1")},
+    outputs={"y": ("a * u + b", "1")}, feedthrough={"y": ["u"]}, units={"1": {}})
+
+
+def loop_pair(fmus) -> SystemStructure:
+    """Two gains in a loop through direct feedthrough: y1 = 0.5 y2 + 1, y2 = 0.5 y1."""
+    first, second = Component("first", fmus["Gain"], {"a": 0.5, "b": 1.0}), Component("second", fmus["Gain"])
+    return SystemStructure(
+        name="loop", components=[first, second],
+        connections=[Connection(Endpoint("first", "y"), Endpoint("second", "u")),
+                     Connection(Endpoint("second", "y"), Endpoint("first", "u"))],
+        stop_time=0.1, step_size=0.05)
