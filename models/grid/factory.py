@@ -8,9 +8,13 @@ day type (workday or weekend, day or night shift):
 
     start rate = f / ((1 - f) mean_on),
 
-the standard two-state stationary balance (e.g. Richardson et al. 2010,
-"Domestic electricity use: a high-resolution energy demand model", Energy
-and Buildings 42, 1878-1887, use the same on/off construction for appliances).
+the standard two-state stationary balance (the same on/off construction as
+Richardson et al. 2010, "Domestic electricity use: a high-resolution energy
+demand model", Energy and Buildings 42, 1878-1887, for appliances). At a
+shift change the workers start or stop machines at random so that each runs
+with the new probability at once (:meth:`FactoryLoads._change_shift`), so the
+expected power is exactly base + machine_count * machine_power * f(t) at
+every instant, with no lag after a change.
 Switching instants are drawn from a seeded numpy Generator in event order
 only, so the profile depends on the seed and the start date, not on the
 macro steps a master chooses. ``machine_power_kw`` is the mean power over the
@@ -136,11 +140,10 @@ class FactoryLoads:
         while self._clock_s < end_s:
             change_s = self._next_change(self._clock_s)
             boundary_s = min(change_s, end_s)
-            machine_seconds += self._run_until(boundary_s, self._factor_from(self._clock_s))
-            if boundary_s == change_s:  # new shift: stopped machines start at a new rate
-                factor = self._factor_from(change_s)
-                for machine in np.flatnonzero(~self._running):
-                    self._draw_switch(machine, factor)
+            factor = self._factor_from(self._clock_s)
+            machine_seconds += self._run_until(boundary_s, factor)
+            if boundary_s == change_s:
+                self._change_shift(factor, self._factor_from(change_s))
         p = self.params
         mean_kw = p.base_power_kw + p.machine_power_kw * machine_seconds / dt_s
         self._energy_kj += mean_kw * dt_s
@@ -161,6 +164,25 @@ class FactoryLoads:
         machine_seconds += np.count_nonzero(self._running) * (boundary_s - self._clock_s)
         self._clock_s = boundary_s
         return machine_seconds
+
+    def _change_shift(self, old, new):
+        """Workers start or stop machines at a shift change so that each machine
+        runs with probability ``new`` from now on (it ran with ``old``): with
+        fewer, a running one keeps running with probability new/old; with more,
+        a stopped one starts with probability (new - old)/(1 - old)."""
+        if new == old:
+            return
+        for machine in range(self.params.machine_count):
+            if new < old and self._running[machine]:
+                switch = self._rng.random() >= new / old
+            elif new > old and not self._running[machine]:
+                switch = self._rng.random() < (new - old) / (1.0 - old)
+            else:
+                switch = False
+            if switch:
+                self._running[machine] = not self._running[machine]
+            if switch or not self._running[machine]:  # stopped machines: new start rate
+                self._draw_switch(machine, new)
 
     def _draw_switch(self, machine, factor):
         """Next switching instant of one machine: exponential, memoryless."""
