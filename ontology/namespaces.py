@@ -1,6 +1,8 @@
 """IRIs of the vocabularies btwin uses."""
 from __future__ import annotations
 
+import urllib.parse
+
 import pyoxigraph as ox
 
 BTWIN = "https://w3id.org/btwin/ontology#"
@@ -55,6 +57,9 @@ SCHEMA_PREDICATES = frozenset(n(RDFS + p) for p in ("subClassOf", "subPropertyOf
 def prefixed(term) -> str:
     """``btwin:Machine`` for a known namespace, else ``<iri>``; literals as their value."""
     if isinstance(term, ox.NamedNode):
+        if term.value.startswith(INSTANCE):  # a component's variable or feature
+            component, _, local = term.value[len(INSTANCE):].partition("/#")
+            return f"{urllib.parse.unquote(component)}.{urllib.parse.unquote(local)}" if local else term.value
         for prefix, iri in PREFIXES.items():
             if term.value.startswith(iri):
                 return f"{prefix}:{term.value[len(iri):]}"

@@ -107,12 +107,12 @@ class Schema:
         new = frozenset(axioms) - self.triples
         if not new:
             return self
-        return _extended(self, new)
+        return _extended(self.triples, new)
 
 
 @lru_cache(maxsize=8)
-def _extended(schema: Schema, axioms: frozenset) -> Schema:
-    return Schema.from_closure(owlrl_closure(set(schema.triples) | axioms))
+def _extended(triples: frozenset, axioms: frozenset) -> Schema:
+    return Schema.from_closure(owlrl_closure(triples | axioms))
 
 
 @lru_cache(maxsize=1)
