@@ -39,25 +39,29 @@ def accuracy_table(dt: float) -> bool:
     return all_ok
 
 
-def step_cost(repeats: int = 20000) -> float:
-    """Median over five runs of the mean wall time [us] of step(dt=1 s)."""
+def step_cost(repeats: int = 500, runs: int = 40) -> tuple[float, float]:
+    """Wall time [us] of step(dt=1 s): (best, median) over ``runs`` runs of
+    ``repeats`` steps; the best run is the least disturbed by other processes."""
     cell = SPMeBattery()
     saved = cell.get_state()
-    runs = []
-    for _ in range(5):
+    costs = []
+    for _ in range(runs):
         cell.set_state(saved)
         start = time.perf_counter()
         for k in range(repeats):
             cell.step(1.0, 5.0 if k % 2 else -5.0, 298.15)
-        runs.append((time.perf_counter() - start) / repeats * 1e6)
-    return sorted(runs)[2]
+        costs.append((time.perf_counter() - start) / repeats * 1e6)
+    costs.sort()
+    return costs[0], costs[len(costs) // 2]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dt", type=float, default=1.0, help="model step [s]")
     args = parser.parse_args()
-    print(f"step(dt=1 s) cost: {step_cost():.1f} us (median of 5 x 20000 steps, current alternating +-5 A)")
+    best, median = step_cost()
+    print(f"step(dt=1 s) cost: best {best:.1f} us, median {median:.1f} us "
+          f"(40 runs x 500 steps, current alternating +-5 A)")
     return 0 if accuracy_table(args.dt) else 1
 
 

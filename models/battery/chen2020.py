@@ -46,8 +46,7 @@ def nmc811_ocp(sto: float) -> float:
 def electrolyte_diffusivity(c_e, temperature):
     """LiPF6 in EC:EMC diffusivity [m2/s] at concentration ``c_e`` [mol/m3]
     (Nyman et al. 2008, no temperature dependence given)."""
-    c = c_e / 1000.0
-    return 8.794e-11 * c * c - 3.972e-10 * c + 4.862e-10
+    return (8.794e-17 * c_e - 3.972e-13) * c_e + 4.862e-10  # c_e in mol/m3, Horner form
 
 
 def electrolyte_conductivity(c_e, temperature):

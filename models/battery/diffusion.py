@@ -56,6 +56,16 @@ class ModalDiffusion:
         gain[0] = dt
         return decay, gain
 
+    def correction_gain(self, diffusivity: float, dt: float) -> np.ndarray:
+        """(exp(-a dt) - 1 + a dt) / (a^2 dt) with a = D mu: the weight of the
+        change of a source over the step in exponential Runge-Kutta 2."""
+        rate = diffusivity * self.rates
+        gain = np.empty_like(rate)
+        gain[0] = 0.5 * dt
+        a = rate[1:]
+        gain[1:] = (np.expm1(-a * dt) + a * dt) / (a * a * dt)
+        return gain
+
 
 def sphere(radius: float, shells: int, stretch: float = 2.0):
     """Shells of a sphere, thinner towards the surface where the gradients are

@@ -24,8 +24,8 @@ def _pulse_outputs(dt):
 
 def test_outputs_do_not_depend_on_the_step_size():
     reference = _pulse_outputs(0.01)
-    assert np.abs(_pulse_outputs(1.0) - reference).max() <= 1e-3  # V
-    assert np.abs(_pulse_outputs(10.0) - reference).max() <= 5e-3  # V
+    assert np.abs(_pulse_outputs(1.0) - reference).max() <= 1e-4  # V
+    assert np.abs(_pulse_outputs(10.0) - reference).max() <= 1e-3  # V
 
 
 def test_over_discharge_is_refused_with_the_time_and_state_is_kept():
