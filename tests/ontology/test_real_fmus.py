@@ -32,9 +32,10 @@ def test_real_fmus_carry_semantics_that_agree_with_their_xml():
 
 
 def test_real_depot_wires_and_runs(tmp_path):
-    run = pytest.importorskip("btwin.master").__dict__.get("run_system")
+    from btwin.master import Master, System
     system = wire_to_ssp(_built(DEPOT), tmp_path / "depot.ssp")
     assert len(system.structure.connections) == 6
-    if run is None:
-        pytest.skip("btwin.master has no run_system entry point yet")
-    run(tmp_path / "depot.ssp", stop_time=10.0, step_size=1.0)
+    master = Master(System.from_ssp(tmp_path / "depot.ssp", extract_to=tmp_path / "run"), progress=False)
+    result = master.run(stop_time=60.0, step=1.0, out_dir=tmp_path / "results")
+    assert result.macro_steps >= 60
+    assert {bond["name"] for bond in result.bonds} >= {"BatteryCell_Charger"}
