@@ -33,6 +33,8 @@ def register(subparsers) -> None:
     parser.add_argument("--max-step", type=float, help="adaptive: largest step [s]")
     parser.add_argument("--refuse-loops", action="store_true",
                         help="refuse algebraic loops instead of solving them by fixed point")
+    parser.add_argument("--recognise-bonds", action="store_true",
+                        help="treat undeclared voltage/current connection pairs as power bonds")
     parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.set_defaults(func=run)
@@ -40,7 +42,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        system = System.from_ssp(args.system)
+        system = System.from_ssp(args.system, recognise_bonds=args.recognise_bonds)
     except (SystemInvalid, SspError, OSError) as error:
         print(f"btwin run: {args.system}: {error}", file=sys.stderr)
         return 2

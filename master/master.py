@@ -52,11 +52,16 @@ CORRECTIONS = ("none", "nepce")
 
 
 class System:
-    """A validated system: raises :class:`SystemInvalid` listing every problem."""
+    """A validated system: raises :class:`SystemInvalid` listing every problem.
+    With ``recognise_bonds``, voltage/current connection pairs between two
+    components that no declared bond covers become power bonds."""
 
-    def __init__(self, structure: SystemStructure):
+    def __init__(self, structure: SystemStructure, recognise_bonds: bool = False):
         report = validate(structure)
         report.raise_if_invalid()
+        if recognise_bonds:
+            from .bonds import recognise_power_bonds
+            structure.power_bonds.extend(recognise_power_bonds(structure))
         self.structure = structure
         self.unconnected_inputs = report.unconnected_inputs
         from .fmu_info import fmu_info
@@ -64,8 +69,9 @@ class System:
         self.loops = algebraic_loops(structure, self.infos)
 
     @classmethod
-    def from_ssp(cls, path: str | Path, extract_to: str | Path | None = None) -> System:
-        return cls(read_ssp(path, extract_to))
+    def from_ssp(cls, path: str | Path, extract_to: str | Path | None = None,
+                 recognise_bonds: bool = False) -> System:
+        return cls(read_ssp(path, extract_to), recognise_bonds)
 
 
 @dataclass

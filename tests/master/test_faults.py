@@ -109,3 +109,13 @@ def test_btwin_run_reports_a_bad_system_with_exit_code_2(fmus, tmp_path, capsys)
     assert code == 2
     err = capsys.readouterr().err
     assert "did you mean 'voltage'" in err and "fed twice" in err
+
+
+def test_voltage_current_pair_is_recognised_as_a_bond(fmus):
+    structure = rc_pair(fmus)
+    declared = structure.power_bonds
+    structure.power_bonds = []
+    system = System(structure, recognise_bonds=True)
+    assert [(b.source, b.sink, b.effort, b.flow) for b in system.structure.power_bonds] == \
+        [(b.source, b.sink, b.effort, b.flow) for b in declared]
+    assert System(two_masses(fmus), recognise_bonds=True).structure.power_bonds == two_masses(fmus).power_bonds
