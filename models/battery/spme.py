@@ -27,6 +27,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.integrate import quad
 
 from ..errors import StepRejected
 from .chen2020 import FARADAY, GAS_CONSTANT
@@ -425,7 +426,6 @@ class SPMeBattery:
                              negative_to: float, positive_to: float) -> float:
         """Change [J, per cell] of the energy stored in the particles between two
         pairs of mean stoichiometries: -F sum(c_max V_s int U dsto)."""
-        from scipy.integrate import quad
         neg, pos = self.negative, self.positive
         w_n = quad(neg.ocp, negative_from, negative_to, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
         w_p = quad(pos.ocp, positive_from, positive_to, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
