@@ -22,7 +22,10 @@
  * It also relays the slave's log messages to the host and keeps the worst
  * status logged during a call: pythonfmu's binary can only return fmi2OK or
  * fmi2Discard from Python, so a call during which the slave logged an error
- * returns fmi2Error. If Python cannot be set up, fmi2Instantiate logs what it
+ * returns fmi2Error. pythonfmu passes on nothing unless debug logging is on,
+ * so the launcher keeps it on and filters for the host instead: warnings and
+ * errors always reach the host, other messages as loggingOn and
+ * fmi2SetDebugLogging ask. If Python cannot be set up, fmi2Instantiate logs what it
  * looked for and returns NULL.
  *
  * Compiled by `btwin build` against the Python headers of the interpreter
@@ -52,6 +55,8 @@ typedef int fmi2Boolean;
 typedef char fmi2Char;
 typedef const fmi2Char *fmi2String;
 typedef char fmi2Byte;
+#define fmi2True 1
+#define fmi2False 0
 typedef enum { fmi2OK, fmi2Warning, fmi2Discard, fmi2Error, fmi2Fatal, fmi2Pending } fmi2Status;
 typedef enum { fmi2ModelExchange, fmi2CoSimulation } fmi2Type;
 typedef enum { fmi2DoStepStatus, fmi2PendingStatus, fmi2LastSuccessfulTime, fmi2Terminated } fmi2StatusKind;
@@ -134,12 +139,27 @@ static int loaded = 0;
 static char load_error[8192];
 
 /* ---- one instance as the host sees it ---------------------------------- */
+#define MAX_CATEGORIES 16
+
 typedef struct {
     fmi2Component inner;
     fmi2CallbackFunctions host;
     fmi2CallbackFunctions relay;
     fmi2Status worst; /* worst status the slave logged during the current call */
+    int host_logging;  /* what the host asked for with loggingOn / fmi2SetDebugLogging */
+    int n_categories;  /* 0: every category */
+    char categories[MAX_CATEGORIES][64];
 } Instance;
+
+/* Warnings and errors always reach the host; other messages when it asked. */
+static int host_wants(const Instance *instance, fmi2Status status, const char *category) {
+    if (status >= fmi2Warning) return 1;
+    if (!instance->host_logging) return 0;
+    if (instance->n_categories == 0) return 1;
+    for (int i = 0; i < instance->n_categories; i++)
+        if (category && !strcmp(category, instance->categories[i])) return 1;
+    return 0;
+}
 
 static void relay_log(fmi2ComponentEnvironment env, fmi2String name, fmi2Status status,
                       fmi2String category, fmi2String message, ...) {
@@ -150,7 +170,7 @@ static void relay_log(fmi2ComponentEnvironment env, fmi2String name, fmi2Status 
     vsnprintf(text, sizeof text, message ? message : "", args);
     va_end(args);
     if (status > instance->worst) instance->worst = status;
-    if (instance->host.logger)
+    if (instance->host.logger && host_wants(instance, status, category))
         instance->host.logger(instance->host.componentEnvironment, name, status,
                               category ? category : "", "%s", text);
 }
@@ -321,9 +341,16 @@ static int load(char *error, size_t size) {
         return 0;
     }
 
+    /* Stay loaded once Python is set up: a host that unloads the FMU between
+     * runs (fmpy does) must not run the exit handler below early, and the
+     * relay functions must outlive every instance. */
+    Dl_info self;
+    if (dladdr((void *)&load, &self) && self.dli_fname)
+        dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD);
+
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/pythonfmu-export.so", binary_dir);
-    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!handle) {
         snprintf(error, size, "could not load pythonfmu's binary '%s': %s", path, dlerror());
         return 0;
@@ -399,12 +426,14 @@ EXPORT fmi2Component fmi2Instantiate(fmi2String name, fmi2Type type, fmi2String 
     own_directory(binary_dir, sizeof binary_dir);
     char uri[PATH_MAX + 16];
     normalise_resource_uri(resources, binary_dir, uri, sizeof uri);
-    instance->inner = inner.Instantiate(name, type, guid, uri, &instance->relay, visible, logging_on);
+    instance->host_logging = logging_on;
+    instance->inner = inner.Instantiate(name, type, guid, uri, &instance->relay, visible, fmi2True);
     if (!instance->inner || instance->worst >= fmi2Error) {
         if (instance->inner) inner.FreeInstance(instance->inner);
         free(instance);
         return NULL;
     }
+    inner.SetDebugLogging(instance->inner, fmi2True, 0, NULL);
     return instance;
 }
 
@@ -423,8 +452,17 @@ EXPORT void fmi2FreeInstance(fmi2Component c) {
         return settle(instance, inner.name args);           \
     }
 
-FORWARD(SetDebugLogging, (fmi2Component c, fmi2Boolean on, size_t n, const fmi2String categories[]),
-        (instance->inner, on, n, categories))
+EXPORT fmi2Status fmi2SetDebugLogging(fmi2Component c, fmi2Boolean on, size_t n, const fmi2String categories[]) {
+    Instance *instance = (Instance *)c;
+    if (!instance) return fmi2Error;
+    if (n > MAX_CATEGORIES) n = MAX_CATEGORIES;
+    instance->host_logging = on;
+    instance->n_categories = (int)n;
+    for (size_t i = 0; i < n; i++)
+        snprintf(instance->categories[i], sizeof instance->categories[i], "%s", categories[i] ? categories[i] : "");
+    return fmi2OK;
+}
+
 FORWARD(SetupExperiment, (fmi2Component c, fmi2Boolean has_tolerance, fmi2Real tolerance, fmi2Real start,
                           fmi2Boolean has_stop, fmi2Real stop),
         (instance->inner, has_tolerance, tolerance, start, has_stop, stop))
