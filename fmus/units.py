@@ -73,6 +73,7 @@ def lookup(name: str) -> Unit:
         return UNITS[name]
     except KeyError:
         import difflib
-        close = difflib.get_close_matches(name, UNITS, n=3)
+        by_lower = {unit.lower(): unit for unit in UNITS}
+        close = [by_lower[u] for u in difflib.get_close_matches(name.lower(), by_lower, n=3)]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"unknown unit {name!r}{hint} (known: {', '.join(sorted(UNITS))})") from None

@@ -6,6 +6,8 @@ with its start values and takes one step, reading every output.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import shutil
 import tempfile
@@ -20,7 +22,10 @@ def validate(path: str | Path, step: float | None = None) -> list[str]:
     path = Path(path)
     if not path.is_file():
         return [f"{path}: no such file"]
-    problems = [f"modelDescription.xml: {p}" for p in validate_fmu(str(path))]
+    try:
+        problems = [f"modelDescription.xml: {p}" for p in validate_fmu(str(path))]
+    except Exception as error:  # not a zip, no modelDescription.xml, ...
+        return [f"{path}: not a readable FMU archive ({error})"]
     if problems:
         return problems
     description = read_model_description(str(path))
@@ -32,22 +37,37 @@ def validate(path: str | Path, step: float | None = None) -> list[str]:
 
 
 def _run_one_step(path: Path, description, step: float | None) -> list[str]:
-    log: list[str] = []
-    callbacks = _collecting_callbacks(log)
-
     experiment = description.defaultExperiment
     step = step or (experiment.stepSize if experiment and experiment.stepSize else 1.0)
-    outputs = [v for v in description.modelVariables if v.causality == "output" and v.type == "Real"]
+    unzipped = extract(str(path), unzipdir=tempfile.mkdtemp(prefix="btwin-validate-"))
+    # fmpy's default logger prints each message; it is read back from stdout
+    # (fmpy's logger proxy is process-global, so no second logger is installed)
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            return _step_once(description, unzipped, step)
+    except _StageFailed as failure:
+        log = [line for line in printed.getvalue().splitlines() if line.strip()]
+        detail = f" (FMU log: {'; '.join(log[-3:])})" if log else ""
+        return [f"{failure}{detail}"]
+    finally:
+        shutil.rmtree(unzipped, ignore_errors=True)
+
+
+class _StageFailed(Exception):
+    pass
+
+
+def _step_once(description, unzipped: str, step: float) -> list[str]:
     from fmpy.fmi2 import FMU2Slave
 
-    unzipped = extract(str(path), unzipdir=tempfile.mkdtemp(prefix="btwin-validate-"))
-    stage = "loading"
-    fmu = None
+    outputs = [v for v in description.modelVariables if v.causality == "output" and v.type == "Real"]
+    stage, fmu = "loading", None
     try:
         fmu = FMU2Slave(guid=description.guid, unzipDirectory=unzipped,
                         modelIdentifier=description.coSimulation.modelIdentifier, instanceName="validate")
         stage = "fmi2Instantiate"
-        fmu.instantiate(loggingOn=False, callbacks=callbacks)
+        fmu.instantiate(loggingOn=False)
         fmu.setupExperiment(startTime=0.0)
         stage = "initialization"
         fmu.enterInitializationMode()
@@ -58,34 +78,11 @@ def _run_one_step(path: Path, description, step: float | None) -> list[str]:
         values = fmu.getReal([v.valueReference for v in outputs]) if outputs else []
         fmu.terminate()
     except Exception as error:  # any failure of the FMU is the report, not a crash
-        detail = "; ".join(log[-3:])
-        return [f"{stage} failed: {error}" + (f" (FMU log: {detail})" if detail else "")]
+        raise _StageFailed(f"{stage} failed: {error}") from None
     finally:
         if fmu is not None:
             try:
                 fmu.freeInstance()
             except Exception:
                 pass
-        shutil.rmtree(unzipped, ignore_errors=True)
     return [f"output {v.name} = {x!r} after one step" for v, x in zip(outputs, values) if not math.isfinite(x)]
-
-
-def _collecting_callbacks(log: list[str]):
-    """FMI callbacks whose logger appends each formatted message to ``log``."""
-    from ctypes import byref
-
-    from fmpy.fmi2 import (fmi2CallbackAllocateMemoryTYPE, fmi2CallbackFreeMemoryTYPE,
-                           fmi2CallbackFunctions, fmi2CallbackLoggerTYPE)
-    from fmpy.fmi1 import calloc, free
-    from fmpy.logging import addLoggerProxy
-
-    def logger(component, instance, status, category, message):
-        log.append(message.decode("utf-8", errors="replace"))
-
-    callbacks = fmi2CallbackFunctions()
-    callbacks.logger = fmi2CallbackLoggerTYPE(logger)
-    callbacks.allocateMemory = fmi2CallbackAllocateMemoryTYPE(calloc)
-    callbacks.freeMemory = fmi2CallbackFreeMemoryTYPE(free)
-    addLoggerProxy(byref(callbacks))
-    callbacks._keep = logger  # the C side holds no reference to the Python function
-    return callbacks
