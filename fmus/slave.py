@@ -53,6 +53,8 @@ class BtwinSlave(Fmi2Slave):
         super().__init__(**kwargs)
         self.model: Any = None
         self._initialized = False
+        self._inputs_changed = False
+        self._feedthrough = any(var.depends_on for var in self.variables)
         self._declared = {var.name: var for var in self.variables}
         self._by_reference: dict[int, Var] = {}
         for var in self.variables:
@@ -72,7 +74,10 @@ class BtwinSlave(Fmi2Slave):
         """Write the output attributes from the model's present state.
 
         Called once the model exists, before the first step, so that outputs
-        read during initialization are the model's initial values."""
+        read during initialization are the model's initial values. An FMU
+        whose outputs depend directly on inputs (``depends_on``) computes them
+        here from the present inputs too: it is called again whenever such an
+        output is read after an input was set."""
 
     # -------------------------------------------------------------- template
     def exit_initialization_mode(self):
@@ -85,6 +90,7 @@ class BtwinSlave(Fmi2Slave):
                 raise ValueError(f"communication step size must be positive, got {step_size!r}")
             self._ensure_model()
             self.advance(current_time, step_size)
+            self._inputs_changed = False
             return True
         except StepRejected as error:
             self.log(f"step at t={current_time:g} s rejected: {error}", Fmi2Status.discard)
@@ -172,6 +178,8 @@ class BtwinSlave(Fmi2Slave):
                 raise ValueError(f"parameter {var.name} is fixed after initialization")
             _check_value(var, value)
             setattr(self, var.name, var.type(value))
+            if var.causality == "input":
+                self._inputs_changed = True
             if var.causality == "parameter" and not self._initialized:
                 self.model = None  # rebuilt from the new parameters when next needed
 
@@ -182,9 +190,14 @@ class BtwinSlave(Fmi2Slave):
 
     def _get_guarded(self, what, getter, vrs, fallback):
         try:
-            if not self._initialized and self.model is None and any(
-                    self._by_reference[vr].causality == "output" for vr in vrs if vr in self._by_reference):
-                self._ensure_model()
+            reads_output = any(self._by_reference[vr].causality == "output"
+                               for vr in vrs if vr in self._by_reference)
+            if reads_output:
+                if self.model is None:
+                    self._ensure_model()
+                elif self._feedthrough and self._inputs_changed:
+                    self.read_outputs()
+                self._inputs_changed = False
             return getter(vrs)
         except Exception as error:
             self.log(f"{what} failed: {_describe(error)}", Fmi2Status.error)
