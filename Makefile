@@ -1,0 +1,29 @@
+# The README's two commands. Both set up .venv from the pinned dependencies,
+# build every FMU into build/fmus and are safe to run again.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+FMU_DIR := build/fmus
+
+.PHONY: demo test fmus clean
+
+$(INSTALLED): pyproject.toml setup.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "btwin needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+fmus: $(INSTALLED)
+	$(BIN)/btwin build --out $(FMU_DIR)
+
+demo: fmus
+	$(BIN)/btwin validate $(FMU_DIR)/*.fmu
+	$(BIN)/btwin scenario fmpy_thermal_pulse
+
+test: fmus
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build results .pytest_cache
