@@ -5,6 +5,7 @@ import importlib
 
 CATALOGUE = {
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
+    "Powertrain": "btwin.fmus.powertrain:Powertrain",
 }
 
 
