@@ -81,8 +81,7 @@ class BtwinSlave(Fmi2Slave):
 
     # -------------------------------------------------------------- template
     def exit_initialization_mode(self):
-        self._guard("exitInitializationMode", self._ensure_model)
-        self._initialized = True
+        self._initialized = self._guard("exitInitializationMode", self._ensure_model)
 
     def do_step(self, current_time: float, step_size: float) -> bool:
         try:
@@ -203,11 +202,14 @@ class BtwinSlave(Fmi2Slave):
             self.log(f"{what} failed: {_describe(error)}", Fmi2Status.error)
             return [fallback] * len(vrs)
 
-    def _guard(self, what, action, *args) -> None:
+    def _guard(self, what, action, *args) -> bool:
+        """Run ``action``; on any exception log it as an error. True if it ran."""
         try:
             action(*args)
+            return True
         except Exception as error:
             self.log(f"{what} failed: {_describe(error)}", Fmi2Status.error)
+            return False
 
 
 def _initial_value(var: Var):

@@ -69,11 +69,14 @@ static void parse(Fmu *f, char *spec) {
     snprintf(f->dir, sizeof f->dir, "%s", dir);
     snprintf(f->id, sizeof f->id, "%s", id);
     for (char *s2 = NULL, *kv = inputs ? strtok_r(inputs, ",", &s2) : NULL; kv; kv = strtok_r(NULL, ",", &s2)) {
+        if (f->n_in == 32 || !strchr(kv, '=')) { fprintf(stderr, "bad or too many inputs: %s\n", kv); exit(2); }
         f->in_vr[f->n_in] = (unsigned)strtoul(kv, NULL, 10);
         f->in_value[f->n_in++] = strtod(strchr(kv, '=') + 1, NULL);
     }
-    for (char *s3 = NULL, *vr = outputs ? strtok_r(outputs, ",", &s3) : NULL; vr; vr = strtok_r(NULL, ",", &s3))
+    for (char *s3 = NULL, *vr = outputs ? strtok_r(outputs, ",", &s3) : NULL; vr; vr = strtok_r(NULL, ",", &s3)) {
+        if (f->n_out == 32) { fprintf(stderr, "more than 32 outputs\n"); exit(2); }
         f->out_vr[f->n_out++] = (unsigned)strtoul(vr, NULL, 10);
+    }
 }
 
 int main(int argc, char **argv) {
