@@ -130,7 +130,8 @@ class FeederParameters:
     loads: tuple = DEFAULT_LOADS
     # MV supply (Thevenin equivalent at the transformer's HV terminal).
     source_voltage_pu: float = 1.0  # nominal MV voltage; a tap-changer set point would go here
-    source_short_circuit_power_va: float = 100e6  # assumption: lower end of 20 kV grids (100-500 MVA)
+    # Assumption: the lower end of 20 kV supply points (typically 100-500 MVA).
+    source_short_circuit_power_va: float = 100e6
     source_r_over_x: float = 0.1  # IEC 60909-0:2016 sec. 6.2: R_Q = 0.1 X_Q when unknown
     frequency_hz: float = 50.0  # EN 50160 nominal frequency
     # Limits for the flags: EN 50160:2010 sec. 4.2.2, supply voltage within +-10 % of nominal.

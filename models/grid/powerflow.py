@@ -45,9 +45,9 @@ class RadialNetwork:
     branch_z: np.ndarray  # series impedance per branch [pu]
     branch_below: np.ndarray  # T: branch x node, 1.0 when the node is below the branch
     shunt_y: np.ndarray  # constant shunt admittance per node [pu]
-    line_ends: np.ndarray  # per line: (from node, to node)
-    line_half_y: np.ndarray  # per line: shunt admittance at each end [pu]
+    line_end_map: np.ndarray  # [from-end; to-end] line currents = map @ [branch I; node V]
     line_rating_pu: np.ndarray  # per line: current rating [pu]
+    branch_r_feeder: np.ndarray  # series resistance per branch, 0 for the source [pu]
     transformer_rating_pu: float  # rated current [pu] (= 1 on this base)
     a_all: np.ndarray  # M 1, no-load voltage profile per unit source voltage
     k_all: np.ndarray  # (M Z)[:, load_nodes]
@@ -65,6 +65,7 @@ class FlowSolution:
     converged: bool
     iterations: int
     voltage: np.ndarray  # complex, per node
+    load_voltage: np.ndarray  # complex, the last iterate at the load nodes
     load_current: np.ndarray  # complex, drawn by each load point
     branch_current: np.ndarray  # complex, through each branch series element
 
@@ -117,9 +118,9 @@ def build(params):
         branch_z=branch_z,
         branch_below=below,
         shunt_y=shunt_y,
-        line_ends=np.array([[parents[b], children[b]] for b in range(3, len(parents))]),
-        line_half_y=np.array(line_half_y, complex),
+        line_end_map=_line_end_map(parents, children, line_half_y, n_nodes),
         line_rating_pu=np.array(line_rating) / base_current_lv,
+        branch_r_feeder=np.r_[0.0, branch_z.real[1:]],
         transformer_rating_pu=1.0,
         a_all=a_all,
         k_all=np.ascontiguousarray(k_all),
@@ -131,16 +132,16 @@ def build(params):
     )
 
 
-def solve(net, s_load_pu, v_source_pu, tolerance_pu, max_iterations):
-    """Fixed-point iteration from the no-load profile (a flat start, so the
-    result depends on the inputs only, never on the previous step).
+def solve(net, s_load_pu, v_source_pu, tolerance_pu, max_iterations, v_start=None):
+    """Fixed-point iteration from ``v_start`` (load-node voltages, e.g. the last
+    solution) or, by default, from the no-load profile.
 
     ``s_load_pu``: complex power drawn by each load point. Returns a
     :class:`FlowSolution`; ``converged`` is False when the iteration did not
     settle within ``max_iterations`` or ran away (no solution).
     """
     v_open = v_source_pu * net.a_loads
-    v = v_open
+    v = v_open if v_start is None else v_start
     converged = False
     for iteration in range(1, max_iterations + 1):
         current = np.conj(s_load_pu / v)
@@ -158,7 +159,20 @@ def solve(net, s_load_pu, v_source_pu, tolerance_pu, max_iterations):
     drawn[net.load_nodes] += current
     branch_current = net.branch_below @ drawn
     return FlowSolution(converged and bool(np.all(np.isfinite(voltage))), iteration,
-                        voltage, current, branch_current)
+                        voltage, v, current, branch_current)
+
+
+def _line_end_map(parents, children, line_half_y, n_nodes):
+    """A line's terminal current is its series current plus (from end) or minus
+    (to end) the current of the half shunt there: rows [from ends; to ends]."""
+    n_lines, n_branches = len(line_half_y), len(children)
+    end_map = np.zeros((2 * n_lines, n_branches + n_nodes), complex)
+    for line, half_y in enumerate(line_half_y):
+        branch = 3 + line
+        end_map[line, branch] = end_map[n_lines + line, branch] = 1.0
+        end_map[line, n_branches + parents[branch]] = half_y
+        end_map[n_lines + line, n_branches + children[branch]] = -half_y
+    return end_map
 
 
 def _branch_below(parents, children, n_nodes):

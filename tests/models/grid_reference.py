@@ -10,7 +10,38 @@ import math
 
 import pandapower as pp
 
-from btwin.models.grid import BUSBAR
+from btwin.models.grid import BUSBAR, FeederParameters, Line, LoadPoint, network
+
+# A second, different feeder: a long rural street behind a 400 kVA unit, a weak
+# MV supply with a raised set point, mixed cables and five load points.
+RURAL = FeederParameters(
+    transformer=network.TRAFO_400KVA_20_04,
+    lines=(
+        Line("l1", BUSBAR, "b1", network.NAYY_4X150_SE, 0.20),
+        Line("l2", "b1", "b2", network.NAYY_4X150_SE, 0.15),
+        Line("l3", "b2", "b3", network.NAYY_4X120_SE, 0.25),
+        Line("l4", "b1", "b4", network.NAYY_4X50_SE, 0.12),
+        Line("l5", "b3", "b5", network.NAYY_4X50_SE, 0.30),
+    ),
+    loads=(LoadPoint("a", "b1", 0.95), LoadPoint("b", "b2", 1.0), LoadPoint("c", "b3", 0.9),
+           LoadPoint("d", "b4", 0.97), LoadPoint("e", "b5", 0.85)),
+    source_voltage_pu=1.03, source_short_circuit_power_va=40e6, source_r_over_x=0.3)
+
+
+def street_feeder(trunk_sections=10, houses_per_cabinet=2):
+    """A larger synthetic feeder: a NAYY 4x150 trunk of 40 m sections, each
+    cabinet feeding houses over 25 m of NAYY 4x50; one load point per house."""
+    lines, loads, previous = [], [], BUSBAR
+    for k in range(trunk_sections):
+        cabinet = f"cabinet_{k}"
+        lines.append(Line(f"trunk_{k}", previous, cabinet, network.NAYY_4X150_SE, 0.04))
+        for h in range(houses_per_cabinet):
+            house = f"house_{k}_{h}"
+            lines.append(Line(f"service_{k}_{h}", cabinet, house, network.NAYY_4X50_SE, 0.025))
+            loads.append(LoadPoint(house, house, 0.97))
+        previous = cabinet
+    return FeederParameters(transformer=network.TRAFO_400KVA_20_04, lines=tuple(lines),
+                            loads=tuple(loads))
 
 
 def build_pandapower(params):
@@ -48,7 +79,7 @@ def run_pandapower(net, params, load_power_w):
         tan_phi = math.tan(math.acos(load.power_factor))
         net.load.at[index, "p_mw"] = p_w / 1e6
         net.load.at[index, "q_mvar"] = p_w * tan_phi / 1e6
-    pp.runpp(net, tolerance_mva=1e-11, calculate_voltage_angles=True)
+    pp.runpp(net, tolerance_mva=1e-11, calculate_voltage_angles=True, numba=False)
     lv = net.bus.vn_kv < 1.0
     line_rows = net.line.index[net.line.name != "source"]
     return {

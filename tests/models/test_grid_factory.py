@@ -104,7 +104,8 @@ def test_state_round_trip_reproduces_the_continuation():
 
 @pytest.mark.parametrize("change, word", [
     ({"machine_count": 0}, "machine_count"), ({"peak_power_kw": 10.0}, "peak_power_kw"),
-    ({"workday_day_factor": 1.5}, "workday_day_factor"), ({"start_date": "08.01.2024"}, "start_date"),
+    ({"workday_day_factor": 1.5}, "workday_day_factor"),
+    ({"start_date": "08.01.2024"}, "start_date"),
     ({"day_start_h": 23.0}, "day_start_h"), ({"start_time_h": math.nan}, "start_time_h"),
     ({"seed": -1}, "seed"), ({"mean_on_duration_s": 0.0}, "mean_on_duration_s"),
 ])

@@ -12,24 +12,9 @@ from btwin.models.errors import StepRejected
 from btwin.models.grid import BUSBAR, FeederParameters, GridFeeder, Line, LoadPoint, network
 
 pandapower = pytest.importorskip("pandapower")
-from .grid_reference import build_pandapower, run_pandapower  # noqa: E402
+from .grid_reference import RURAL, build_pandapower, run_pandapower, street_feeder  # noqa: E402
 
 RTOL_PANDAPOWER = 1e-3  # the acceptance tolerance: 0.1 %
-
-# A second, different feeder: a long rural street behind a 400 kVA unit, a weak
-# MV supply with a raised set point, mixed cables and five load points.
-RURAL = FeederParameters(
-    transformer=network.TRAFO_400KVA_20_04,
-    lines=(
-        Line("l1", BUSBAR, "b1", network.NAYY_4X150_SE, 0.20),
-        Line("l2", "b1", "b2", network.NAYY_4X150_SE, 0.15),
-        Line("l3", "b2", "b3", network.NAYY_4X120_SE, 0.25),
-        Line("l4", "b1", "b4", network.NAYY_4X50_SE, 0.12),
-        Line("l5", "b3", "b5", network.NAYY_4X50_SE, 0.30),
-    ),
-    loads=(LoadPoint("a", "b1", 0.95), LoadPoint("b", "b2", 1.0), LoadPoint("c", "b3", 0.9),
-           LoadPoint("d", "b4", 0.97), LoadPoint("e", "b5", 0.85)),
-    source_voltage_pu=1.03, source_short_circuit_power_va=40e6, source_r_over_x=0.3)
 
 CASES = [
     (FeederParameters(), [150e3, 50e3, 20e3]),
@@ -38,6 +23,7 @@ CASES = [
     (FeederParameters(), [-60e3, 50e3, -25e3]),  # export from the factory and the street
     (RURAL, [40e3, 30e3, 25e3, 10e3, 15e3]),
     (RURAL, [90e3, 60e3, 50e3, 20e3, 30e3]),
+    (street_feeder(), np.linspace(2e3, 12e3, 20).tolist()),  # 31 buses, 20 load points
 ]
 
 
@@ -131,7 +117,7 @@ def test_load_beyond_capacity_is_rejected_with_bus_and_power():
     assert time.perf_counter() - started < 0.5
     message = str(error.value)
     assert "'residential'" in message and "2e+06 W" in message and "t = 5 s" in message
-    assert feeder.get_state() == before
+    assert_same_state(feeder.get_state(), before)
 
 
 def test_export_raises_the_voltage():
@@ -183,9 +169,25 @@ def test_state_round_trip():
     after = feeder.get_state()
     feeder.set_state(saved)
     feeder.step(60.0, [10e3, 0.0, 0.0])
-    assert feeder.get_state() == after
+    assert_same_state(feeder.get_state(), after)
     assert saved["energy_feeder_j"] == pytest.approx(
         saved["energy_loads_j"] + saved["energy_losses_j"], rel=1e-12)
+
+
+def test_warm_start_agrees_with_a_cold_start():
+    warm = GridFeeder()
+    warm.step(1.0, [320e3, 50e3, 60e3])
+    cold = warm.solve([10e3, 40e3, 5e3], warm_start=False)
+    again = warm.step(1.0, [10e3, 40e3, 5e3])
+    np.testing.assert_allclose(again.bus_voltages_v, cold.bus_voltages_v, rtol=1e-9)
+    assert again.losses_w == pytest.approx(cold.losses_w, rel=1e-7)
+    assert warm.step(1.0, [10e3, 40e3, 5e3]).iterations < cold.iterations
+
+
+def assert_same_state(actual, expected):
+    assert actual.keys() == expected.keys()
+    for key, value in expected.items():
+        np.testing.assert_array_equal(actual[key], value, err_msg=key)
 
 
 def test_equipment_data_are_pandapower_standard_types():
