@@ -6,7 +6,8 @@ For three feeders (the default industrial-park feeder, a rural street behind
 400 kVA, a 31-bus street with 20 load points) it draws N random load vectors
 (from export to beyond the voltage limit), solves each with GridFeeder and with
 pandapower 3.5.6 (Newton-Raphson, tolerance 1e-11 MVA) on the same network and
-prints the worst relative differences. It then times GridFeeder.step (warm
+prints the worst relative differences, and the largest load each solver can
+solve (voltage collapse). It then times GridFeeder.step (warm
 start, loads held; and loads changing every step), a cold solve and
 pandapower's runpp, and the per-step cost of the charger and the factory.
 Times are CPU-time minima over repeats (the machine is shared).
@@ -68,6 +69,29 @@ def compare(params, peak_w, cases, rng):
     return worst, rejected
 
 
+def largest_load_w(solves, low_w, high_w, resolution_w=200.0):
+    """Bisect for the largest load that still has a solution."""
+    while high_w - low_w > resolution_w:
+        middle = 0.5 * (low_w + high_w)
+        try:
+            solves(middle)
+            low_w = middle
+        except Exception:  # StepRejected here; pandapower's LoadflowNotConverged there
+            high_w = middle
+    return low_w
+
+
+def loadability():
+    params = FeederParameters()
+    feeder, net = GridFeeder(params), build_pandapower(params)
+    ours = largest_load_w(lambda p: feeder.solve([0.0, 0.0, p], warm_start=False), 0.0, 1e6)
+    theirs = largest_load_w(lambda p: run_pandapower(net, params, [0.0, 0.0, p]), 0.0, 1e6)
+    volts = feeder.solve([0.0, 0.0, ours], warm_start=False).bus_voltage_v
+    print(f"\nLargest load at 'residential' with a solution (default feeder, 200 W bisection): "
+          f"GridFeeder {ours / 1e3:.1f} kW (weakest bus {volts:.0f} V), "
+          f"pandapower {theirs / 1e3:.1f} kW")
+
+
 def cpu_us(function, number):
     return min(timeit.repeat(function, number=number, repeat=5, timer=time.process_time)) \
         / number * 1e6
@@ -102,6 +126,8 @@ def main():
         worst, rejected = compare(params, peak, args.cases, rng)
         print(f"{name:38s}" + "".join(f"{worst[q]:21.2e}" for q in QUANTITIES)
               + f"{rejected:10d}")
+
+    loadability()
 
     print("\nCost per call (CPU time, min of 5 repeats)")
     header = None

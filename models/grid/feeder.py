@@ -117,7 +117,7 @@ class GridFeeder:
             flow = powerflow.solve(self._net, s_pu, self.params.source_voltage_pu,
                                    self.params.tolerance_pu, self.params.max_iterations)
         if not flow.converged:
-            raise StepRejected(self._no_solution_message(p_w, flow))
+            raise StepRejected(self._no_solution_message(p_w, s_pu, flow))
         return self._result(p_w, flow), flow.load_voltage
 
     def get_state(self):
@@ -184,13 +184,13 @@ class GridFeeder:
             iterations=flow.iterations,
         )
 
-    def _no_solution_message(self, p_w, flow):
-        v_loads = np.abs(flow.voltage[self._net.load_nodes])
-        v_loads = np.where(np.isfinite(v_loads), v_loads, 0.0)
-        worst = int(np.argmin(v_loads)) if np.any(v_loads < 1.0) else int(np.argmax(p_w))
+    def _no_solution_message(self, p_w, s_pu, flow):
+        # name the load point whose own power drops the voltage most: |Z_kk S_k|
+        worst = int(np.argmax(np.abs(np.diag(self._net.k_loads) * s_pu)))
+        how = ("did not settle within" if flow.iterations >= self.params.max_iterations
+               else "diverged after")
         return (f"no power-flow solution at t = {self._time_s:g} s: "
                 f"{self._load_labels[worst]} draws {p_w[worst]:.6g} W "
                 f"(all load points {dict(zip(self.load_names, p_w.tolist()))} W, "
-                f"total {np.sum(p_w):.6g} W); the voltage there collapsed to "
-                f"{v_loads[worst]:.3g} pu within {flow.iterations} iterations: "
-                "the load exceeds what the feeder can carry")
+                f"total {np.sum(p_w):.6g} W); the power flow {how} {flow.iterations} "
+                "iterations: the load exceeds what the feeder can carry (voltage collapse)")
