@@ -1,10 +1,9 @@
 """Equipment data and the topology of a low-voltage radial feeder.
 
 Cable and transformer data are the standard types of pandapower 3.5.6
-(``pandapower/std_types.py``; the transformer types follow the catalogue
-data used by pandapower's German distribution-grid examples). They are
-copied here as numbers, with their type names, so that the model needs no
-pandapower at run time; ``tests/models/test_grid_feeder.py`` checks that
+(``pandapower/std_types.py``, by type name). They are copied here as
+numbers, with their type names, so that the model needs no pandapower at
+run time; ``tests/models/test_grid_feeder.py`` checks that
 they still agree with the installed pandapower.
 """
 from dataclasses import dataclass
@@ -52,8 +51,8 @@ class TransformerType:
                              f"{self.vkr_percent!r} >= {self.vk_percent!r}")
 
 
-# pandapower 3.5.6 standard line types (std_types.py, "NAYY 4x... SE": PVC-insulated
-# aluminium 0.6/1 kV cables, data sheet values of the Faber/NKT catalogue used there).
+# pandapower 3.5.6 standard line types "NAYY 4x... SE" (PVC-insulated aluminium
+# 0.6/1 kV four-core cables, per-circuit positive-sequence data).
 NAYY_4X150_SE = CableType("NAYY 4x150 SE", r_ohm_per_km=0.208, x_ohm_per_km=0.080,
                           c_nf_per_km=261.0, max_i_ka=0.270)
 NAYY_4X120_SE = CableType("NAYY 4x120 SE", r_ohm_per_km=0.225, x_ohm_per_km=0.080,
