@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 
 CATALOGUE = {
+    "BatteryCell": "btwin.fmus.battery_cell:BatteryCell",
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
 }

@@ -1,0 +1,173 @@
+"""BatteryCell: an SPMe lithium-ion pack of n_series x n_parallel cells (LG M50 defaults).
+
+Coupling. ``current`` (pack, > 0 discharges) and ``temperature`` (of every
+cell) are held over each communication step: ``doStep(t, h)`` advances the
+model from t to t + h with the values set before the call. After the step every
+output is the value at t + h, with the held inputs. ``voltage``, ``power``,
+``heat_generation``, ``ocv`` and ``plating_overpotential`` depend directly on
+the inputs (the terminal voltage moves at once with the current): set a new
+``current`` or ``temperature`` and read them again without a step, and they
+are recomputed for the present state and the new inputs (``evaluate``).
+``heat_generation`` and ``power`` are values at that instant, not means over
+the step. The remaining outputs are states and change only with a step.
+
+Microstructure. Each region's electrolyte transport efficiency is eps**b
+(Bruggeman) unless its ``*_tortuosity`` parameter is set: 0 (the start value)
+means "use Bruggeman", a value >= 1 is a measured tortuosity factor tau and
+the efficiency becomes eps / tau. Values between 0 and 1 are refused.
+
+Refusals. A non-finite input, a temperature outside the validity range or a
+parameter outside its bounds is refused at once with fmi2Error naming it. A
+step that would over-discharge or over-charge a particle (stoichiometry out
+of [0, 1]) or deplete the electrolyte returns fmi2Discard: the state is left
+at t, so the host may retry with a shorter step or a smaller current.
+
+``soc`` is on PyBaMM's scale (1 at OCV 4.2 V, 0 at 2.5 V); the particles
+allow a little beyond both ends (about -0.03 to 1.10 for the LG M50), so it
+carries no min/max.
+"""
+import math
+
+from pythonfmu.default_experiment import DefaultExperiment
+
+from btwin.models.battery import BatteryParameters, SPMeBattery
+
+from .declarations import input_, output, parameter
+from .slave import BtwinSlave
+
+_DEFAULT = BatteryParameters()
+_INPUTS = ("current", "temperature")
+_REGIONS = ("negative_electrode", "separator", "positive_electrode")
+_SIDES = ("negative", "positive")
+
+
+def _region_parameters():
+    for region in _REGIONS:
+        label = region.replace("_", " ")
+        yield parameter(f"{region}_porosity", "1", getattr(_DEFAULT, f"{region}_porosity"),
+                        f"Electrolyte volume fraction of the {label}", min=0.0, max=1.0)
+        yield parameter(f"{region}_bruggeman", "1", getattr(_DEFAULT, f"{region}_bruggeman"),
+                        f"Bruggeman exponent b of the {label}: transport efficiency eps**b", min=0.0)
+        yield parameter(f"{region}_tortuosity", "1", 0.0,
+                        f"Measured tortuosity factor tau of the {label} (>= 1, efficiency eps/tau); "
+                        "0: use the Bruggeman exponent", min=0.0)
+        yield parameter(f"{region}_thickness", "m", getattr(_DEFAULT, f"{region}_thickness"),
+                        f"Thickness of the {label}", min=0.0)
+
+
+def _electrode_parameters():
+    for side in _SIDES:
+        yield parameter(f"{side}_particle_radius", "m", getattr(_DEFAULT, f"{side}_particle_radius"),
+                        f"Radius of the representative {side} active-material particle", min=0.0)
+        yield parameter(f"{side}_active_material_fraction", "1",
+                        getattr(_DEFAULT, f"{side}_active_material_fraction"),
+                        f"Active-material volume fraction of the {side} electrode "
+                        "(specific surface area 3 eps_s / R follows)", min=0.0, max=1.0)
+
+
+_PARAMETERS = (
+    parameter("initial_soc", "1", _DEFAULT.initial_soc,
+              "State of charge at start, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)", min=0.0, max=1.0),
+    parameter("n_series", None, _DEFAULT.n_series, "Cells in series", type=int, min=1),
+    parameter("n_parallel", None, _DEFAULT.n_parallel, "Cells in parallel", type=int, min=1),
+    *_region_parameters(),
+    *_electrode_parameters(),
+    parameter("sei_enabled", None, _DEFAULT.sei_enabled,
+              "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
+              type=bool),
+)
+_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith("_tortuosity"))
+
+_AT_END = ", at the end of the last step"
+_NOW = ", for the present state and inputs"
+_OUTPUTS = (
+    output("voltage", "V", "Pack terminal voltage" + _NOW, depends_on=_INPUTS),
+    output("power", "W", "Pack electrical power, voltage x current, > 0 delivered" + _NOW,
+           depends_on=_INPUTS),
+    output("heat_generation", "W", "Heat generated in the whole pack, irreversible + reversible" + _NOW,
+           depends_on=_INPUTS),
+    output("ocv", "V", "Pack open-circuit voltage of the relaxed (mean) stoichiometries" + _NOW,
+           depends_on=("temperature",)),
+    output("plating_overpotential", "V", "phi_s - phi_e vs Li/Li+ at the negative electrode/separator "
+           "interface; lithium plating is favoured below 0" + _NOW, depends_on=_INPUTS),
+    output("soc", "1", "State of charge, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)" + _AT_END),
+    output("capacity_loss", "A.h", "Pack capacity lost to SEI growth since the start" + _AT_END, min=0.0),
+)
+
+# Internal-state summaries cost a pass over the particle and electrolyte
+# profiles (~20 us): computed only when read, once per state.
+_SUMMARIES = {
+    "negative_stoichiometry": (
+        output("negative_stoichiometry", "1", "Mean lithium stoichiometry of the negative particles"
+               + _AT_END, min=0.0, max=1.0), lambda i: i["negative_mean_stoichiometry"]),
+    "positive_stoichiometry": (
+        output("positive_stoichiometry", "1", "Mean lithium stoichiometry of the positive particles"
+               + _AT_END, min=0.0, max=1.0), lambda i: i["positive_mean_stoichiometry"]),
+    "electrolyte_concentration_min": (
+        output("electrolyte_concentration_min", "mol/m3", "Lowest electrolyte concentration across "
+               "the cell (depletion shows here)" + _AT_END, min=0.0),
+        lambda i: float(i["electrolyte_concentration"].min())),
+    "electrolyte_concentration_max": (
+        output("electrolyte_concentration_max", "mol/m3", "Highest electrolyte concentration across "
+               "the cell" + _AT_END, min=0.0), lambda i: float(i["electrolyte_concentration"].max())),
+    "sei_thickness": (
+        output("sei_thickness", "m", "SEI film thickness on the negative particles" + _AT_END, min=0.0),
+        lambda i: i["sei_thickness"]),
+}
+
+
+def _summary(pick):
+    def get(self):
+        if self.model is None:
+            return math.nan
+        if self._internals is None:
+            self._internals = self.model.internals()
+        return pick(self._internals)
+    return property(get, lambda self, value: None)  # the value is the model's; writes are ignored
+
+
+class BatteryCell(BtwinSlave):
+    description = ("SPMe lithium-ion pack (n_series x n_parallel LG M50 21700 cells, Chen 2020): particle "
+                   "and electrolyte diffusion, Butler-Volmer kinetics, SEI ageing, plating overpotential, "
+                   "heat; current and temperature held over each step, voltage with direct feedthrough")
+    default_experiment = DefaultExperiment(start_time=0.0, stop_time=3600.0, step_size=1.0)
+    variables = (
+        input_("current", "A", 0.0, "Pack current, > 0 discharges; held over each step"),
+        input_("temperature", "K", _DEFAULT.initial_temperature, "Temperature of every cell; held over "
+               "each step", min=_DEFAULT.minimum_temperature, max=_DEFAULT.maximum_temperature),
+        *_OUTPUTS,
+        *(var for var, _ in _SUMMARIES.values()),
+        *_PARAMETERS,
+    )
+    _internals = None  # the model's internals() for the present state, once read
+
+    def create_model(self) -> SPMeBattery:
+        self._internals = None
+        tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
+        return SPMeBattery(BatteryParameters(
+            **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
+            initial_temperature=self.temperature))
+
+    def read_outputs(self) -> None:
+        self._write(self.model.evaluate(self.current, self.temperature))
+
+    def advance(self, current_time: float, step_size: float) -> None:
+        self._internals = None
+        self._write(self.model.step(step_size, self.current, self.temperature))
+
+    def _write(self, out) -> None:
+        self.voltage = out.voltage
+        self.power = out.voltage * self.current
+        self.heat_generation = out.heat_generation
+        self.ocv = out.ocv
+        self.plating_overpotential = out.plating_overpotential
+        self.soc = out.soc
+        self.capacity_loss = out.capacity_loss
+
+    def _set_fmu_state(self, state):
+        super()._set_fmu_state(state)
+        self._internals = None
+
+
+for _name, (_, _pick) in _SUMMARIES.items():
+    setattr(BatteryCell, _name, _summary(_pick))
