@@ -38,7 +38,7 @@ def validate(path: str | Path, step: float | None = None) -> list[str]:
 
 def _run_one_step(path: Path, description, step: float | None) -> list[str]:
     experiment = description.defaultExperiment
-    step = step or (experiment.stepSize if experiment and experiment.stepSize else 1.0)
+    step = float(step or (experiment.stepSize if experiment and experiment.stepSize else 1.0))
     unzipped = extract(str(path), unzipdir=tempfile.mkdtemp(prefix="btwin-validate-"))
     # fmpy's default logger prints each message; it is read back from stdout
     # (fmpy's logger proxy is process-global, so no second logger is installed)

@@ -81,3 +81,8 @@ def test_validate_reports_a_real_without_unit_and_a_broken_archive(fmu_dir, tmp_
     out = capsys.readouterr().out
     assert "energy: Real without a unit" in out
     assert "garbage.fmu" in out
+
+
+def test_validate_takes_the_step_of_the_default_experiment(fmu_dir, capsys):
+    # the DefaultExperiment's stepSize arrives from fmpy as text
+    assert main(["validate", str(fmu_dir / "Powertrain.fmu")]) == 0
