@@ -6,6 +6,9 @@ import importlib
 CATALOGUE = {
     "BatteryCell": "btwin.fmus.battery_cell:BatteryCell",
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
+    "Charger": "btwin.fmus.charger:Charger",
+    "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
+    "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
 }
 
