@@ -38,25 +38,47 @@ class FmuError(RuntimeError):
         return self.status == DISCARD
 
 
-def _callbacks(sink: list[str]) -> fmi2CallbackFunctions:
+# Log messages of running instances, by instance name (the last 20 each).
+_LOG_SINKS: dict[str, list[str]] = {}
+_SHARED_CALLBACKS: fmi2CallbackFunctions | None = None
+_LABELS = ("OK", "WARNING", "DISCARD", "ERROR", "FATAL", "PENDING")
+
+
+def _callbacks() -> fmi2CallbackFunctions:
+    """The FMI callbacks of every instance the master creates.
+
+    fmpy's C proxy, which formats printf-style messages before they reach
+    Python, holds a single process-wide logger: one registered per instance
+    would leave it pointing at a freed function once that instance is gone,
+    and the next message would crash the process. So one logger is
+    registered, kept for the life of the process, and it routes each message
+    to its instance's log by name (printing it, as fmpy does, otherwise)."""
+    global _SHARED_CALLBACKS
+    if _SHARED_CALLBACKS is not None:
+        return _SHARED_CALLBACKS
     libc = ctypes.CDLL(None)
     libc.calloc.restype, libc.calloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t, ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
 
     def logger(env, instance, status, category, message):
         text = message.decode("utf-8", "replace") if message else ""
+        sink = _LOG_SINKS.get(instance.decode("utf-8", "replace") if instance else "")
+        if sink is None:
+            print(f"[{_LABELS[status] if 0 <= status < len(_LABELS) else status}] {text}")
+            return
         sink.append(text)
-        del sink[:-20]  # keep the last messages only
+        del sink[:-20]
 
     callbacks = fmi2CallbackFunctions()
     callbacks.logger = fmi2CallbackLoggerTYPE(logger)
     callbacks.allocateMemory = fmi2CallbackAllocateMemoryTYPE(libc.calloc)
     callbacks.freeMemory = fmi2CallbackFreeMemoryTYPE(libc.free)
-    try:  # fmpy's C proxy formats the printf-style message before it reaches Python
+    try:
         from fmpy.logging import addLoggerProxy
         addLoggerProxy(ctypes.byref(callbacks))
     except Exception:  # the raw format string is still better than nothing
         pass
+    _SHARED_CALLBACKS = callbacks
     return callbacks
 
 
@@ -71,7 +93,8 @@ class Slave:
         self.time = 0.0
         self.time_in_fmu_s = 0.0
         self._dir = extract(str(self.info.path))
-        self._callbacks = _callbacks(self.log)
+        _LOG_SINKS[self.name] = self.log
+        self._callbacks = _callbacks()
         self._fmu = FMU2Slave(guid=self.info.guid, unzipDirectory=self._dir,
                               modelIdentifier=self.info.model_identifier, instanceName=name)
         self._call("fmi2Instantiate", self._fmu.instantiate, callbacks=self._callbacks)
@@ -153,6 +176,8 @@ class Slave:
             self._fmu.freeInstance()
         except Exception:
             pass
+        if _LOG_SINKS.get(self.name) is self.log:
+            del _LOG_SINKS[self.name]
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
