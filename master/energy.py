@@ -13,7 +13,11 @@ with the trapezoidal rule on that side's own output and its held input::
     power signal:           E_src = h * (P_out(t) + P_out(t+h)) / 2,   E_snk = h * u_P
 
 (values converted to SI with the unit factors of each FMU's
-``UnitDefinitions``; offsets ignored, as power needs none). The residual
+``UnitDefinitions``; offsets ignored, as power needs none). An output the
+system declares a *step mean* (its value after a step is its mean over that
+step, as a powertrain that reports the mean current it drew at the held
+voltage) enters with ``y(t+h)`` in place of the trapezoid: that product is
+then exactly the energy the FMU exchanged. The residual
 ``E_src - E_snk`` is the energy the coupling created (< 0) or destroyed (> 0).
 This is the energy residual of ECCO (Sadjina et al. 2017; libcosim's
 ``ecco_algorithm.cpp`` forms the same per-bond power products).
@@ -40,7 +44,11 @@ feedthrough), the correction goes into the side whose corrected input does
 not reach its bond output through direct feedthrough, so the correction
 does not immediately disturb what the other side sees; when both sides
 have feedthrough, the source's flow input is corrected (the source then
-delivers what the sink consumed).
+delivers what the sink consumed). A step-mean bond output counts as
+feedthrough: it answers the input held over the same step, and the energy
+that side books is ``h * u * y(u)`` with a response the master cannot
+predict (a constant-power load books the same energy whatever effort it is
+given, so correcting its effort would pay nothing back).
 
 Stability for stiff couplings: ``y_floor`` (5 % of the running RMS of ``y``)
 keeps the division finite when the output crosses zero, and each correction
@@ -75,6 +83,8 @@ class Coupling:
     scale_src: float  # SI factor of the source side's product
     scale_snk: float
     correct_sink: bool  # which input NEPCE corrects
+    src_mean: bool = False  # the source's output is a step mean (booked at t+h), not a sample
+    snk_mean: bool = False  # the sink's flow output is a step mean
     energy_source_J: float = 0.0
     energy_sink_J: float = 0.0
     rms_y: float = 0.0
@@ -99,12 +109,11 @@ class Ledger:
         self._applied = np.zeros(len(couplings))  # energy each correction meant to add this step
 
     def step_energies(self, c: Coupling, y0: np.ndarray, y1: np.ndarray, u: np.ndarray, h: float):
+        source = h * _over_step(y0, y1, c.src_out, c.src_mean) * c.scale_src
         if c.kind == "power_signal":
-            source = h * 0.5 * (y0[c.src_out] + y1[c.src_out]) * c.scale_src
-            sink = h * u[c.snk_in] * c.scale_snk
-        else:
-            source = h * u[c.src_in] * 0.5 * (y0[c.src_out] + y1[c.src_out]) * c.scale_src
-            sink = h * u[c.snk_in] * 0.5 * (y0[c.snk_out] + y1[c.snk_out]) * c.scale_snk
+            return source, h * u[c.snk_in] * c.scale_snk
+        source *= u[c.src_in]
+        sink = h * u[c.snk_in] * _over_step(y0, y1, c.snk_out, c.snk_mean) * c.scale_snk
         return source, sink
 
     def apply_correction(self, y0: np.ndarray, u: np.ndarray, h: float, mask: np.ndarray) -> None:
@@ -163,8 +172,13 @@ class Ledger:
         if c.kind == "power_signal":
             return h * delta * c.scale_snk
         if c.correct_sink:
-            return h * delta * 0.5 * (y0[c.snk_out] + y1[c.snk_out]) * c.scale_snk
-        return -h * delta * 0.5 * (y0[c.src_out] + y1[c.src_out]) * c.scale_src
+            return h * delta * _over_step(y0, y1, c.snk_out, c.snk_mean) * c.scale_snk
+        return -h * delta * _over_step(y0, y1, c.src_out, c.src_mean) * c.scale_src
 
     def report(self) -> list[dict]:
         return [c.report() for c in self.couplings]
+
+
+def _over_step(y0: np.ndarray, y1: np.ndarray, index: int, step_mean: bool) -> float:
+    """The output's mean over the step: as reported for a step mean, else the trapezoid."""
+    return y1[index] if step_mean else 0.5 * (y0[index] + y1[index])

@@ -239,6 +239,7 @@ class _Run:
 
     def _couplings(self) -> list[Coupling]:
         w, infos, ends = self.w, self.m.system.infos, {c.end: c for c in self.structure.connections}
+        means = set(self.structure.step_mean_outputs)
 
         def si(endpoint):
             return infos[endpoint.component].to_si(endpoint.variable)[0]
@@ -246,21 +247,25 @@ class _Run:
         couplings = []
         for bond in self.structure.power_bonds:
             effort, flow = ends[bond.effort], ends[bond.flow]
-            # the sink's effort input feeding its flow output at once?
-            sink_ft = bond.effort.variable in infos[bond.sink].feedthrough.get(flow.start.variable, ())
-            source_ft = bond.flow.variable in infos[bond.source].feedthrough.get(effort.start.variable, ())
+            # does the sink's flow output answer its effort input within the step
+            # (direct feedthrough, or a mean over the step at the held effort)?
+            sink_answers = (bond.effort.variable in infos[bond.sink].feedthrough.get(flow.start.variable, ())
+                            or flow.start in means)
+            source_answers = (bond.flow.variable in infos[bond.source].feedthrough.get(effort.start.variable, ())
+                              or effort.start in means)
             couplings.append(Coupling(
                 bond.name, "power_bond",
                 src_out=w.out_position[str(effort.start)], src_in=w.in_position[str(bond.flow)],
                 snk_in=w.in_position[str(bond.effort)], snk_out=w.out_position[str(flow.start)],
                 scale_src=si(effort.start) * si(bond.flow), scale_snk=si(bond.effort) * si(flow.start),
-                correct_sink=(not sink_ft) and source_ft))
+                correct_sink=(not sink_answers) and source_answers,
+                src_mean=effort.start in means, snk_mean=flow.start in means))
         for signal in self.structure.power_signals:
             c = ends[signal.connection_end]
             couplings.append(Coupling(
                 signal.name, "power_signal", src_out=w.out_position[str(c.start)], src_in=-1,
                 snk_in=w.in_position[str(c.end)], snk_out=-1, scale_src=si(c.start), scale_snk=si(c.end),
-                correct_sink=True))
+                correct_sink=True, src_mean=c.start in means))
         return couplings
 
     def _read(self, name: str) -> None:

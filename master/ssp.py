@@ -10,12 +10,15 @@ annotation of our own type on the system::
           <btw:PowerBond name="battery_power" source="battery" sink="powertrain"
                          effort="powertrain.battery_voltage" flow="battery.current"/>
           <btw:PowerSignal name="grid" connection="feeder.load_power"/>
+          <btw:StepMean output="powertrain.battery_current"/>
         </btw:Energy>
       </ssc:Annotation>
     </ssd:Annotations>
 
 ``effort``, ``flow`` and ``connection`` name a connection by the input it
-feeds (``component.variable``). ``stepSize`` is the default macro step, which
+feeds (``component.variable``). ``StepMean`` declares an output whose value
+after a step is its mean over that step, not a sample at its end (the energy
+ledger books it so; see :mod:`.energy`). ``stepSize`` is the default macro step, which
 SSP 1.0's ``DefaultExperiment`` has no place for.
 """
 from __future__ import annotations
@@ -165,6 +168,8 @@ def _energy_annotation(system, structure: SystemStructure) -> None:
         for signal in energy.findall("btw:PowerSignal", NS):
             structure.power_signals.append(
                 PowerSignal(signal.get("name"), Endpoint.parse(signal.get("connection"))))
+        for mean in energy.findall("btw:StepMean", NS):
+            structure.step_mean_outputs.append(Endpoint.parse(mean.get("output")))
 
 
 def _read_ssd(ssd_path: Path, base: Path) -> SystemStructure:
@@ -315,7 +320,8 @@ def _write_units(root, units_used: dict) -> None:
 
 
 def _write_energy(system, structure: SystemStructure) -> None:
-    if not (structure.power_bonds or structure.power_signals or structure.step_size):
+    if not (structure.power_bonds or structure.power_signals or structure.step_mean_outputs
+            or structure.step_size):
         return
     annotation = _e(_e(system, "ssd:Annotations"), "ssc:Annotation", type=ANNOTATION_TYPE)
     energy = etree.SubElement(annotation, f"{{{BTW}}}Energy", nsmap={"btw": BTW})
@@ -327,6 +333,8 @@ def _write_energy(system, structure: SystemStructure) -> None:
     for signal in structure.power_signals:
         etree.SubElement(energy, f"{{{BTW}}}PowerSignal", name=signal.name,
                          connection=str(signal.connection_end))
+    for output in structure.step_mean_outputs:
+        etree.SubElement(energy, f"{{{BTW}}}StepMean", output=str(output))
 
 
 def system_structure_xml(structure: SystemStructure, sources: dict[str, str]) -> bytes:

@@ -80,6 +80,10 @@ class SystemStructure:
     connections: list[Connection] = field(default_factory=list)
     power_bonds: list[PowerBond] = field(default_factory=list)
     power_signals: list[PowerSignal] = field(default_factory=list)
+    # Outputs whose value after a step is their mean over that step (at the
+    # inputs held over it), not a sample at its end: the energy ledger books
+    # h * y(t+h) for them instead of the trapezoid of y(t) and y(t+h).
+    step_mean_outputs: list[Endpoint] = field(default_factory=list)
     start_time: float = 0.0
     stop_time: float | None = None
     step_size: float | None = None

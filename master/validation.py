@@ -117,6 +117,10 @@ def _check_energy(check: _Checker, ends: dict[Endpoint, object]) -> None:
         if signal.connection_end not in ends:
             check.problem(f"power signal {signal.name!r}: {signal.connection_end} is not the end of a connection"
                           f"{_suggest(str(signal.connection_end), [str(e) for e in ends])}")
+    for endpoint in check.structure.step_mean_outputs:
+        variable = check.variable(endpoint, "step-mean output")
+        if variable is not None and variable.causality != "output":
+            check.problem(f"step-mean output {endpoint}: causality {variable.causality!r}, not an output")
 
 
 def _check_parameters(check: _Checker) -> None:
@@ -135,7 +139,8 @@ def _check_parameters(check: _Checker) -> None:
 
 def validate(structure: SystemStructure) -> Report:
     """Every problem of ``structure`` (unknown names with suggestions,
-    causality, units, inputs fed twice, bonds that do not match connections),
+    causality, units, inputs fed twice, bonds that do not match connections,
+    step-mean declarations of variables that are not outputs),
     plus the inputs left unconnected (they keep their start values)."""
     check = _Checker(structure)
     fed = _check_connections(check)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from btwin.master import Master, System
+from btwin.master.energy import Coupling, Ledger
 
 from .conftest import rc_pair, two_masses
 from .references import rc_pair_energy, rc_pair_reference, two_masses_energy, two_masses_reference
@@ -55,6 +56,43 @@ def test_nepce_stays_stable_on_a_stiff_coupling(fmus):
     assert np.all(np.isfinite(corrected.values))
     assert np.max(np.abs(corrected.column("source.voltage") - vc)) < 0.5  # volts, of a 10 V source
     assert abs(corrected.bonds[0]["residual_J"]) < abs(plain.bonds[0]["residual_J"]) / 10
+
+
+def _bond(**flags) -> Coupling:
+    # y = [source effort, sink flow], u = [source flow, sink effort]
+    return Coupling("b", "power_bond", src_out=0, src_in=0, snk_in=1, snk_out=1, scale_src=1.0, scale_snk=1.0,
+                    correct_sink=False, **flags)
+
+
+def test_a_step_mean_output_is_booked_at_the_step_end():
+    """A sink that reports the mean current it drew at the held voltage took
+    exactly h * u * y(t+h); the trapezoid would mix in the previous step's mean."""
+    y0, y1, u, h = np.array([10.0, 2.0]), np.array([10.0, 6.0]), np.array([6.0, 10.0]), 0.5
+    sampled = Ledger([_bond()]).step_energies(_bond(), y0, y1, u, h)
+    mean = Ledger([_bond(snk_mean=True)]).step_energies(_bond(snk_mean=True), y0, y1, u, h)
+    assert sampled == (30.0, 20.0)
+    assert mean == (30.0, 30.0)
+
+
+def test_a_step_mean_sink_has_its_source_corrected(fmus):
+    """The mass (sink) has no feedthrough, the spring (source) has: NEPCE corrects
+    the mass's force. Declared a step mean, the mass's velocity answers the force
+    within the step, so the spring's velocity input is corrected instead."""
+    from btwin.master.master import _Run
+
+    def corrected_side(structure):
+        run = _Run(Master(System(structure), correction="nepce"), 0.0, 0.1, 0.01, None)
+        run._load()
+        coupling = run.ledger.couplings[0]
+        for slave in run.slaves.values():
+            slave.close()
+        return coupling.correct_sink, coupling.snk_mean
+
+    structure = two_masses(fmus)
+    assert corrected_side(structure) == (True, False)
+    bond = structure.power_bonds[0]
+    structure.step_mean_outputs.append(next(c.start for c in structure.connections if c.end == bond.flow))
+    assert corrected_side(structure) == (False, True)
 
 
 def test_nepce_gain_outside_the_stable_range_is_refused(fmus):

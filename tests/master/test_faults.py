@@ -37,6 +37,14 @@ def test_every_problem_is_reported_at_once(fmus):
     assert len(caught.value.problems) >= 7
 
 
+def test_a_step_mean_declaration_must_name_an_output(fmus):
+    structure = two_masses(fmus)
+    structure.step_mean_outputs = [Endpoint("mass", "F"), Endpoint("mass", "velocty")]
+    problems = validate(structure).problems
+    assert "step-mean output mass.F: causality 'input', not an output" in "\n".join(problems)
+    assert any("'velocty' (did you mean 'velocity'?)" in p for p in problems)
+
+
 def test_unconnected_inputs_are_listed(fmus):
     structure = rc_pair(fmus)
     structure.connections = structure.connections[:1]

@@ -18,6 +18,7 @@ def _with_extras(fmus):
     system.components[0].parameters.update(m=2.5)
     system.components[1].parameters.update(k=40.0, d=0.0)
     system.power_signals.append(PowerSignal("force_as_power", Endpoint("mass", "F")))
+    system.step_mean_outputs.append(Endpoint("spring", "F"))
     system.connections[0] = Connection(Endpoint("mass", "position"), Endpoint("spring", "x1"), 2.0, 0.5)
     return system
 
@@ -39,6 +40,7 @@ def test_ssp_archive_round_trip_is_valid_ssp_1_0(fmus, tmp_path):
     assert back.connections == system.connections
     assert back.power_bonds == system.power_bonds
     assert back.power_signals == system.power_signals
+    assert back.step_mean_outputs == [Endpoint("spring", "F")]
     assert (back.start_time, back.stop_time, back.step_size) == (0.0, 5.0, 0.01)
 
 
