@@ -10,6 +10,7 @@
  * per FMU: "<identifier> <status> <seconds per doStep> <outputs...>".
  * All FMUs live in this one process and are stepped together.
  */
+#define _DEFAULT_SOURCE
 #include <dlfcn.h>
 #include <math.h>
 #include <stdarg.h>
@@ -63,9 +64,11 @@ static void *symbol(Fmu *f, const char *name) {
 }
 
 static void parse(Fmu *f, char *spec) {
-    char *save = NULL;
-    char *dir = strtok_r(spec, "|", &save), *id = strtok_r(NULL, "|", &save);
-    char *inputs = strtok_r(NULL, "|", &save), *outputs = strtok_r(NULL, "|", &save);
+    /* strsep keeps empty fields: "DIR|ID||2" has no inputs and output 2 */
+    char *rest = spec;
+    char *dir = strsep(&rest, "|"), *id = strsep(&rest, "|");
+    char *inputs = strsep(&rest, "|"), *outputs = strsep(&rest, "|");
+    if (!dir || !id) { fprintf(stderr, "bad FMU spec\n"); exit(2); }
     snprintf(f->dir, sizeof f->dir, "%s", dir);
     snprintf(f->id, sizeof f->id, "%s", id);
     for (char *s2 = NULL, *kv = inputs ? strtok_r(inputs, ",", &s2) : NULL; kv; kv = strtok_r(NULL, ",", &s2)) {
