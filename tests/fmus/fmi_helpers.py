@@ -1,6 +1,8 @@
 """Small helpers for driving an FMU through fmpy's low-level API in tests."""
 from __future__ import annotations
 
+import subprocess
+import zipfile
 from pathlib import Path
 
 from fmpy import extract, read_model_description
@@ -42,3 +44,22 @@ class Instance:
     def close(self) -> None:
         self.slave.terminate()
         self.slave.freeInstance()
+
+
+def unpack(fmu: Path, folder: Path) -> Path:
+    """Extract an FMU archive into ``folder``, as a C host would find it."""
+    with zipfile.ZipFile(fmu) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def references(fmu: Path) -> dict[str, int]:
+    """Value reference of every variable, by name."""
+    return {v.name: v.valueReference for v in read_model_description(str(fmu)).modelVariables}
+
+
+def run_c_host(c_host: Path, steps: int, h: float, *specs: str, env: dict | None = None):
+    """Run the plain C host (tests/fmus/c_host.c) on FMU specs, with an empty
+    environment unless ``env`` is given."""
+    return subprocess.run([str(c_host), str(steps), str(h), *specs], capture_output=True, text=True,
+                          env={} if env is None else env, timeout=120)

@@ -10,8 +10,7 @@ from fmpy.validation import validate_fmu
 
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.thermal import CellThermal, ThermalParameters
-from tests.fmus.fmi_helpers import Instance
-from tests.fmus.test_importers import references, run_c_host, unpack
+from tests.fmus.fmi_helpers import Instance, references, run_c_host, unpack
 
 pytestmark = pytest.mark.integration
 

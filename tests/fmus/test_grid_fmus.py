@@ -1,8 +1,6 @@
 """Charger, FactoryLoads and GridFeeder as FMUs: compliance, fmpy against the models, state,
 bad input, an infeasible feeder load, set-point clipping, a plain C host and libcosim."""
 import math
-import subprocess
-import zipfile
 
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ from fmpy.validation import validate_fmu
 
 from btwin.models.grid import (ChargePhase, Charger, ChargerParameters, FactoryLoads, FactoryParameters,
                                GridFeeder)
-from tests.fmus.fmi_helpers import Instance
+from tests.fmus.fmi_helpers import Instance, references, run_c_host, unpack
 
 pytestmark = pytest.mark.integration
 
@@ -292,17 +290,12 @@ def test_a_load_the_feeder_cannot_carry_is_fmi2discard_naming_bus_and_power(fmu_
 
 
 # ------------------------------------------------------------- other importers
-def unpack(fmu, folder):
-    with zipfile.ZipFile(fmu) as archive:
-        archive.extractall(folder)
-    return folder
 
 
 def test_plain_c_host_without_python_in_its_environment_runs_all_three_in_one_process(fmu_dir, c_host, tmp_path):
     steps, h, voltage = 360, 10.0, 380.0
     loads = (150e3, 45e3, 20e3)
-    refs = {name: {v.name: v.valueReference for v in read_model_description(str(fmu_dir / f"{name}.fmu"))
-                   .modelVariables} for name in FMUS}
+    refs = {name: references(fmu_dir / f"{name}.fmu") for name in FMUS}
     c, f, g = refs["Charger"], refs["FactoryLoads"], refs["GridFeeder"]
     specs = [
         f"{unpack(fmu_dir / 'Charger.fmu', tmp_path / 'c')}|Charger|{c['battery_voltage']}={voltage}|"
@@ -312,8 +305,7 @@ def test_plain_c_host_without_python_in_its_environment_runs_all_three_in_one_pr
         f"{unpack(fmu_dir / 'GridFeeder.fmu', tmp_path / 'g')}|GridFeeder|"
         + ",".join(f"{g[n]}={p}" for n, p in zip(LOAD_INPUTS, loads)) + f"|{g['bus_voltage']},{g['losses']}",
     ]
-    result = subprocess.run([str(c_host), str(steps), str(h), *specs], capture_output=True, text=True, env={},
-                            timeout=120)
+    result = run_c_host(c_host, steps, h, *specs)
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: [float(x) for x in line.split()[1:]] for line in result.stdout.splitlines()}
     assert [lines[name][0] for name in FMUS] == [0, 0, 0], result.stderr

@@ -1,25 +1,16 @@
 """Our FMUs in real importers other than fmpy's high-level API: a plain C host
 with no Python in its environment, and libcosim through libcosimpy."""
-import subprocess
-import zipfile
-
 import pytest
 from fmpy import read_model_description
 
 from btwin.models.thermal import CellThermal, ThermalParameters
+from tests.fmus.fmi_helpers import references, run_c_host, unpack
 
 pytestmark = pytest.mark.integration
 
 
-def unpack(fmu, folder):
-    folder.mkdir()
-    with zipfile.ZipFile(fmu) as archive:
-        archive.extractall(folder)
-    return folder
 
 
-def references(fmu):
-    return {v.name: v.valueReference for v in read_model_description(str(fmu)).modelVariables}
 
 
 def thermal_after(steps, h, q):
@@ -29,9 +20,6 @@ def thermal_after(steps, h, q):
     return model
 
 
-def run_c_host(c_host, steps, h, *specs, env=None):
-    return subprocess.run([str(c_host), str(steps), str(h), *specs], capture_output=True, text=True,
-                          env={} if env is None else env, timeout=120)
 
 
 def test_plain_c_host_runs_two_different_fmus_in_one_process(fmu_dir, c_host, tmp_path):

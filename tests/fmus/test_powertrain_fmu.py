@@ -1,7 +1,5 @@
 """Powertrain as an FMU: compliance, fmpy against the model, state, bad input, C host, libcosim."""
 import math
-import subprocess
-import zipfile
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from fmpy.validation import validate_fmu
 from btwin.fmus.powertrain import Powertrain as PowertrainSlave
 from btwin.models.powertrain import Powertrain, known_cycles, vehicle_preset
 from btwin.models.thermal import CellThermal, ThermalParameters
+from tests.fmus.fmi_helpers import references, run_c_host, unpack
 
 pytestmark = pytest.mark.integration
 
@@ -196,14 +195,6 @@ def test_a_vehicle_constant_below_zero_is_refused(fmu, capfd):
     assert "mass = -1.0 kg is below its minimum" in capfd.readouterr().out
 
 
-def unpack(fmu, folder):
-    with zipfile.ZipFile(fmu) as archive:
-        archive.extractall(folder)
-    return folder
-
-
-def references(fmu):
-    return {v.name: v.valueReference for v in read_model_description(str(fmu)).modelVariables}
 
 
 def test_plain_c_host_without_python_in_its_environment_runs_it_beside_cell_thermal(fmu_dir, c_host, tmp_path):
@@ -212,11 +203,10 @@ def test_plain_c_host_without_python_in_its_environment_runs_it_beside_cell_ther
     outputs = ("battery_current", "vehicle_speed", "distance", "electrical_energy")
     powertrain = unpack(fmu_dir / "Powertrain.fmu", tmp_path / "powertrain")
     thermal = unpack(fmu_dir / "CellThermal.fmu", tmp_path / "thermal")
-    result = subprocess.run(
-        [str(c_host), str(steps), "1.0",
-         f"{powertrain}|Powertrain|{p['battery_voltage']}={voltage}|{','.join(str(p[o]) for o in outputs)}",
-         f"{thermal}|CellThermal|{t['heat_generation']}={heat}|{t['core_temperature']}"],
-        capture_output=True, text=True, env={}, timeout=120)
+    result = run_c_host(
+        c_host, steps, 1.0,
+        f"{powertrain}|Powertrain|{p['battery_voltage']}={voltage}|{','.join(str(p[o]) for o in outputs)}",
+        f"{thermal}|CellThermal|{t['heat_generation']}={heat}|{t['core_temperature']}")
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()}
     assert lines["Powertrain"][1] == "0" and lines["CellThermal"][1] == "0", result.stderr
