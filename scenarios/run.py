@@ -6,6 +6,8 @@ from pathlib import Path
 
 # name -> module in btwin.scenarios with run(out_dir) -> summary dict
 SCENARIOS = {
+    "depot_charging": "depot_charging",
+    "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
 }
 
