@@ -103,8 +103,8 @@ def run(out_dir: str | Path | None = None, stop_time: float | None = None, step:
 
 def summarise(result: RunResult, cv_voltage: float, unfed: list[str], out_dir: Path) -> dict:
     bonds = {b["name"]: b for b in result.bonds}
-    into_battery = -bonds["BatteryCell_Charger"]["energy_source_J"]
-    from_grid = bonds["Charger.grid_power"]["energy_source_J"]
+    into_battery = -float(bonds["BatteryCell_Charger"]["energy_source_J"])
+    from_grid = float(bonds["Charger.grid_power"]["energy_source_J"])
     soc = result.column("BatteryCell.soc")
     cv_start = _cv_start(result, cv_voltage)
     return {
@@ -116,8 +116,8 @@ def summarise(result: RunResult, cv_voltage: float, unfed: list[str], out_dir: P
         "energy into battery [kWh]": round(into_battery / 3.6e6, 3),
         "grid energy of the charger [kWh]": round(from_grid / 3.6e6, 3),
         "charger efficiency": round(into_battery / from_grid, 4) if from_grid > 0 else None,
-        "feeder energy [kWh]": round(result.column("GridFeeder.feeder_energy")[-1] / 3.6e6, 2),
-        "feeder losses [kWh]": round(result.column("GridFeeder.loss_energy")[-1] / 3.6e6, 3),
+        "feeder energy [kWh]": round(float(result.column("GridFeeder.feeder_energy")[-1]) / 3.6e6, 2),
+        "feeder losses [kWh]": round(float(result.column("GridFeeder.loss_energy")[-1]) / 3.6e6, 3),
         "min feeder voltage [V]": round(float(result.column("GridFeeder.bus_voltage").min()), 2),
         "max transformer loading [%]": round(100.0 * float(result.column("GridFeeder.transformer_loading").max()), 1),
         "peak cell temperature [degC]": round(float(result.column("CellThermal.core_temperature").max()) - 273.15, 2),
