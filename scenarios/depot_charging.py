@@ -107,6 +107,13 @@ def summarise(result: RunResult, cv_voltage: float, unfed: list[str], out_dir: P
     from_grid = float(bonds["Charger.grid_power"]["energy_source_J"])
     soc = result.column("BatteryCell.soc")
     cv_start = _cv_start(result, cv_voltage)
+
+    def last(name, scale=1.0, digits=3):
+        return round(float(result.column(name)[-1]) * scale, digits)
+
+    def extreme(pick, name, scale=1.0, offset=0.0, digits=2):
+        return round(float(pick(result.column(name))) * scale + offset, digits)
+
     return {
         "simulated [s]": result.stop_time,
         "macro steps": result.macro_steps,
@@ -116,14 +123,15 @@ def summarise(result: RunResult, cv_voltage: float, unfed: list[str], out_dir: P
         "energy into battery [kWh]": round(into_battery / 3.6e6, 3),
         "grid energy of the charger [kWh]": round(from_grid / 3.6e6, 3),
         "charger efficiency": round(into_battery / from_grid, 4) if from_grid > 0 else None,
-        "feeder energy [kWh]": round(float(result.column("GridFeeder.feeder_energy")[-1]) / 3.6e6, 2),
-        "feeder losses [kWh]": round(float(result.column("GridFeeder.loss_energy")[-1]) / 3.6e6, 3),
-        "min feeder voltage [V]": round(float(result.column("GridFeeder.bus_voltage").min()), 2),
-        "max transformer loading [%]": round(100.0 * float(result.column("GridFeeder.transformer_loading").max()), 1),
-        "peak cell temperature [degC]": round(float(result.column("CellThermal.core_temperature").max()) - 273.15, 2),
-        "min plating overpotential [mV]": round(1e3 * float(result.column("BatteryCell.plating_overpotential").min()), 2),
+        "feeder energy [kWh]": last("GridFeeder.feeder_energy", 1 / 3.6e6, 2),
+        "feeder losses [kWh]": last("GridFeeder.loss_energy", 1 / 3.6e6),
+        "min feeder voltage [V]": extreme(np.min, "GridFeeder.bus_voltage"),
+        "max transformer loading [%]": extreme(np.max, "GridFeeder.transformer_loading", 100.0, digits=1),
+        "peak cell temperature [degC]": extreme(np.max, "CellThermal.core_temperature", offset=-273.15),
+        "min plating overpotential [mV]": extreme(np.min, "BatteryCell.plating_overpotential", 1e3),
         "bond residuals": {name: {"residual [J]": float(f"{b['residual_J']:.3g}"),
-                                  "relative": float(f"{relative_residual(b):.2g}")} for name, b in bonds.items()},
+                                  "relative": float(f"{relative_residual(b):.2g}")}
+                           for name, b in bonds.items()},
         "unfed inputs (start values)": unfed,
         "results": str(out_dir / "results.csv"),
     }
