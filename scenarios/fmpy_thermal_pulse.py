@@ -22,18 +22,17 @@ AMBIENT_K = 298.15
 
 
 def heat_input() -> np.ndarray:
-    """fmpy's input signal: a structured array of time and heat_generation."""
-    signal = np.array([(0.0, PULSE_W), (PULSE_S, PULSE_W), (PULSE_S, 0.0), (STOP_S, 0.0)],
-                      dtype=[("time", float), ("heat_generation", float)])
-    return signal
+    """fmpy's input signal: time, heat_generation and a constant ambient."""
+    return np.array([(0.0, PULSE_W, AMBIENT_K), (PULSE_S, PULSE_W, AMBIENT_K),
+                     (PULSE_S, 0.0, AMBIENT_K), (STOP_S, 0.0, AMBIENT_K)],
+                    dtype=[("time", float), ("heat_generation", float), ("ambient_temperature", float)])
 
 
 def run(out_dir: Path | None = None) -> dict:
     out_dir = Path(out_dir or RESULTS_DIR / "fmpy_thermal_pulse")
     result = simulate_fmu(
         str(fmu_path("CellThermal")), stop_time=STOP_S, step_size=1.0, output_interval=10.0,
-        start_values={"n_cells": float(N_CELLS), "ambient_temperature": AMBIENT_K,
-                      "initial_temperature": AMBIENT_K},
+        start_values={"n_cells": float(N_CELLS), "initial_temperature": AMBIENT_K},
         input=heat_input(),
     )
     columns = {name: result[name] for name in
