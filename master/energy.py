@@ -58,6 +58,7 @@ one kick that a stiff partner would amplify.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,9 +112,9 @@ class Ledger:
     def step_energies(self, c: Coupling, y0: np.ndarray, y1: np.ndarray, u: np.ndarray, h: float):
         source = h * _over_step(y0, y1, c.src_out, c.src_mean) * c.scale_src
         if c.kind == "power_signal":
-            return source, h * u[c.snk_in] * c.scale_snk
-        source *= u[c.src_in]
-        sink = h * u[c.snk_in] * _over_step(y0, y1, c.snk_out, c.snk_mean) * c.scale_snk
+            return source, h * float(u[c.snk_in]) * c.scale_snk
+        source *= float(u[c.src_in])
+        sink = h * float(u[c.snk_in]) * _over_step(y0, y1, c.snk_out, c.snk_mean) * c.scale_snk
         return source, sink
 
     def apply_correction(self, y0: np.ndarray, u: np.ndarray, h: float, mask: np.ndarray) -> None:
@@ -121,22 +122,18 @@ class Ledger:
         if not self.correct:
             return
         for i, c in enumerate(self.couplings):
-            residual = c.residual_J
             if c.kind == "power_signal":
-                index, delta = c.snk_in, self.gain * residual / (h * c.scale_snk)
+                index = c.snk_in
+                if not mask[index]:
+                    continue
+                delta = self.gain * c.residual_J / (h * c.scale_snk)
             else:
                 index = c.snk_in if c.correct_sink else c.src_in
-                y = y0[c.snk_out] if c.correct_sink else y0[c.src_out]
-                scale = c.scale_snk if c.correct_sink else c.scale_src
-                c.rms_y = max(c.rms_y, abs(y)) if c.rms_y == 0.0 else np.sqrt(0.99 * c.rms_y**2 + 0.01 * y * y)
-                floor = FLOOR_FRACTION * c.rms_y
-                denominator = h * scale * (y * y + floor * floor)
-                sign = 1.0 if c.correct_sink else -1.0
-                delta = sign * self.gain * residual * y / denominator if denominator > 0.0 else 0.0
-            if not mask[index]:
-                continue
-            uu = u[index]
-            c.rms_u = abs(uu) if c.rms_u == 0.0 else np.sqrt(0.99 * c.rms_u**2 + 0.01 * uu * uu)
+                if not mask[index]:
+                    continue
+                delta = self._bond_correction(c, float(y0[c.snk_out] if c.correct_sink else y0[c.src_out]), h)
+            uu = float(u[index])
+            c.rms_u = abs(uu) if c.rms_u == 0.0 else math.sqrt(0.99 * c.rms_u**2 + 0.01 * uu * uu)
             limit = MAX_FRACTION * max(c.rms_u, abs(uu))
             if limit > 0.0:
                 delta = min(max(delta, -limit), limit)
@@ -144,6 +141,17 @@ class Ledger:
                 delta = 0.0
             u[index] = uu + delta
             self._applied[i] = delta
+
+    def _bond_correction(self, c: Coupling, y: float, h: float) -> float:
+        """The change of the corrected input that books ``+/- K R`` on its side;
+        ``y`` is that side's own bond output at the step's start."""
+        c.rms_y = abs(y) if c.rms_y == 0.0 else math.sqrt(0.99 * c.rms_y**2 + 0.01 * y * y)
+        floor = FLOOR_FRACTION * c.rms_y
+        denominator = h * (c.scale_snk if c.correct_sink else c.scale_src) * (y * y + floor * floor)
+        if denominator <= 0.0:
+            return 0.0
+        sign = 1.0 if c.correct_sink else -1.0
+        return sign * self.gain * c.residual_J * y / denominator
 
     def book(self, y0: np.ndarray, y1: np.ndarray, u: np.ndarray, h: float) -> None:
         """Add one accepted step to the books."""
@@ -181,4 +189,4 @@ class Ledger:
 
 def _over_step(y0: np.ndarray, y1: np.ndarray, index: int, step_mean: bool) -> float:
     """The output's mean over the step: as reported for a step mean, else the trapezoid."""
-    return y1[index] if step_mean else 0.5 * (y0[index] + y1[index])
+    return float(y1[index]) if step_mean else 0.5 * (float(y0[index]) + float(y1[index]))

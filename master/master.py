@@ -213,8 +213,10 @@ class _Run:
                 slave.set_value(name, value)
         self.w = _Wiring(self.structure, self.slaves)
         infos = self.m.system.infos
-        self.ft_slaves = [n for n in self.slaves if infos[n].feedthrough and any(infos[n].feedthrough.values())
-                          and self.w.in_slices[n].stop > self.w.in_slices[n].start]
+        self.ft_slaves = {n for n in self.slaves if infos[n].feedthrough and any(infos[n].feedthrough.values())
+                          and self.w.in_slices[n].stop > self.w.in_slices[n].start}
+        self.in_slices = [(n, sl) for n, sl in self.w.in_slices.items() if sl.stop > sl.start]
+        self.ft_in_slices = [(n, sl) for n, sl in self.in_slices if n in self.ft_slaves]
         self.y = np.zeros(len(self.w.out_names))
         self.y_start = np.zeros_like(self.y)
         self.y_prev = np.zeros_like(self.y)
@@ -228,12 +230,13 @@ class _Run:
             self.groups = [[n] for n in order]
         else:
             self.groups = [order]
-        self.group_inputs = {}
+        self.group_inputs, self.group_index = {}, {}
         for group in self.groups:
             mask = np.zeros(len(self.u), dtype=bool)
             for name in group:
                 mask[self.w.in_slices[name]] = True
             self.group_inputs[id(group)] = mask
+            self.group_index[id(group)] = None if mask.all() else np.flatnonzero(mask)
         self.ledger = Ledger(self._couplings(), self.m.nepce_gain, self.m.correction == "nepce")
         self.need_states = self.m.adaptive or self.m.iterations > 1
 
@@ -274,20 +277,36 @@ class _Run:
     def _write(self, name: str, u: np.ndarray) -> None:
         self.w.in_ports[name].write(u[self.w.in_slices[name]])
 
-    def _settle(self) -> None:
-        """Set inputs from outputs and re-read feedthrough outputs until they agree."""
-        w = self.w
-        for n in range(self.m.settle_passes):
-            w.inputs_from(self.y, self.u)
-            if n and np.all(np.abs(self.u - self.u_last) <= self.m.settle_tolerance * (1 + np.abs(self.u))):
+    def _settle(self, every_component: bool = False) -> None:
+        """Set inputs from outputs and re-read feedthrough outputs until they
+        agree. Between steps only components with feedthrough are written:
+        the others' outputs do not depend on their inputs, and the next step
+        sets those inputs anyway (``every_component`` for initialisation).
+        After the first pass only components whose inputs moved are written
+        again."""
+        w, u, written = self.w, self.u, self.u_last
+        targets = self.in_slices if every_component else self.ft_in_slices
+        w.inputs_from(self.y, u)
+        for name, _ in targets:
+            self._write(name, u)
+        if not self.ft_slaves:
+            return
+        for name in self.ft_slaves:
+            self._read(name)
+        written[:] = u
+        for _ in range(1, self.m.settle_passes):
+            w.inputs_from(self.y, u)
+            moved = np.abs(u - written) > self.m.settle_tolerance * (1 + np.abs(u))
+            if not moved.any():
                 return
-            for name in self.slaves:
-                self._write(name, self.u)
-            if not self.ft_slaves:
+            again = [name for name, inputs in targets if moved[inputs].any()]
+            if not again:
                 return
-            for name in self.ft_slaves:
-                self._read(name)
-            self.u_last[:] = self.u
+            for name in again:
+                self._write(name, u)
+                if name in self.ft_slaves:
+                    self._read(name)
+            written[:] = u
         loops = self.m.system.loops
         if loops:
             raise AlgebraicLoop(loops, f" did not settle in {self.m.settle_passes} fixed-point passes at "
@@ -298,17 +317,17 @@ class _Run:
             slave.enter_initialization()
         for name in self.slaves:
             self._read(name)
-        self._settle()
+        self._settle(every_component=True)
         for slave in self.slaves.values():
             slave.exit_initialization()
         for name in self.slaves:
             self._read(name)
-        self._settle()
+        self._settle(every_component=True)
         self.y_prev[:] = self.y
 
     # ------------------------------------------------------------ one step
-    def _held_inputs(self, names: list[str], h: float, advanced: np.ndarray | None) -> None:
-        """Form ``u_held`` for the inputs of ``names`` (extrapolated, corrected)."""
+    def _held_inputs(self, group: list[str], h: float, advanced: np.ndarray | None) -> None:
+        """Form ``u_held`` for the inputs of ``group`` (extrapolated; corrected later)."""
         y = self.y
         if self.m.extrapolation == "linear" and self.h_prev > 0:
             guess = y + (y - self.y_prev) * (0.5 * h / self.h_prev)
@@ -316,17 +335,20 @@ class _Run:
                 guess = np.where(advanced, 0.5 * (self.y_settled + y), guess)
         else:
             guess = y
-        full = self.w.inputs_from(guess, np.empty_like(self.u))
-        for name in names:
-            sl = self.w.in_slices[name]
-            self.u_held[sl] = full[sl]
+        index = self.group_index[id(group)]
+        if index is None:  # every input: straight into u_held
+            self.w.inputs_from(guess, self.u_held)
+        else:
+            w = self.w
+            self.u_held[index] = w.factor[index] * guess[w.source[index]] + w.offset[index]
 
     def _advance(self, t: float, h: float, mid_guess: np.ndarray | None) -> None:
         """Step every group once from ``t``; on return ``y`` holds the outputs at
         ``t+h`` (before any input is set again) and ``y_start`` those at ``t+``."""
         self.y_start[:] = self.y
         self.y_settled[:] = self.y
-        advanced = np.zeros(len(self.y), dtype=bool) if len(self.groups) > 1 else None
+        linear_gs = len(self.groups) > 1 and self.m.extrapolation == "linear"
+        advanced = np.zeros(len(self.y), dtype=bool) if linear_gs else None
         for group in self.groups:
             if mid_guess is not None:
                 full = self.w.inputs_from(mid_guess, np.empty_like(self.u))
@@ -393,8 +415,7 @@ class _Run:
                 h_try = stop - t
             self.t = t
             saved = self._save() if self.need_states else None
-            u_before = self.u.copy()
-            self.y_settled[:] = self.y
+            u_before = self.u.copy() if saved is not None else None
             try:
                 self._attempt(t, h_try, saved)
             except FmuError as error:
