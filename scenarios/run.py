@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
-# name -> module in btwin.scenarios with run(out_dir) -> summary dict
+# name -> module in btwin.scenarios with run(out_dir) -> summary dict,
+# and optionally export(path) that writes the scenario's system as SSP
 SCENARIOS = {
     "depot_charging": "depot_charging",
+    "ev_wltc": "ev_wltc",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
 }
@@ -18,13 +21,29 @@ def register(subparsers) -> None:
     parser.add_argument("name", choices=sorted(SCENARIOS), metavar="NAME",
                         help=f"one of: {', '.join(sorted(SCENARIOS))}")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--export", type=Path, default=None, metavar="FILE.ssp",
+                        help="write the scenario's system as a self-contained SSP and do not run it")
     parser.set_defaults(func=run_scenario)
 
 
 def run_scenario(args) -> int:
     module = importlib.import_module(f"btwin.scenarios.{SCENARIOS[args.name]}")
+    if args.export is not None:
+        return _export(args.name, module, args.export)
     summary = module.run(args.out)
     print(f"{args.name}:")
     for key, value in summary.items():
         print(f"  {key}: {value}")
+    return 0
+
+
+def _export(name: str, module, path: Path) -> int:
+    export = getattr(module, "export", None)
+    if export is None:
+        exporting = sorted(n for n, m in SCENARIOS.items()
+                           if hasattr(importlib.import_module(f"btwin.scenarios.{m}"), "export"))
+        print(f"btwin scenario: {name} has no system to export (it does not run the master); "
+              f"scenarios that do: {', '.join(exporting) or 'none'}", file=sys.stderr)
+        return 2
+    print(f"wrote {export(path)}")
     return 0
