@@ -42,7 +42,7 @@ def _export(name: str, module, path: Path) -> int:
     if export is None:
         exporting = sorted(n for n, m in SCENARIOS.items()
                            if hasattr(importlib.import_module(f"btwin.scenarios.{m}"), "export"))
-        print(f"btwin scenario: {name} has no system to export (it does not run the master); "
+        print(f"btwin scenario: {name} has no SSP export; "
               f"scenarios that do: {', '.join(exporting) or 'none'}", file=sys.stderr)
         return 2
     print(f"wrote {export(path)}")

@@ -124,4 +124,4 @@ def test_export_writes_a_self_contained_ssp_and_does_not_run(fmus, tmp_path, mon
 
 def test_export_of_a_scenario_without_a_system_is_refused(capsys):
     assert main(["scenario", "fmpy_thermal_pulse", "--export", "x.ssp"]) == 2
-    assert "fmpy_thermal_pulse has no system to export" in capsys.readouterr().err
+    assert "fmpy_thermal_pulse has no SSP export" in capsys.readouterr().err
