@@ -24,9 +24,12 @@ class Outcome:
 
 def _delivered(t, effort_out, flow_in) -> float:
     """What the source delivered as it saw it: its flow input is held over
-    each step while its effort output moves (the ledger's source side)."""
+    each step while its effort output moves (the ledger's source side).
+    libcosim's observer samples after a step and before the new inputs are
+    set, so the flow input sampled at t[k] is the one held over the step
+    that ended there."""
     t, y, u = map(np.asarray, (t, effort_out, flow_in))
-    return float(np.sum(np.diff(t) * u[:-1] * 0.5 * (y[:-1] + y[1:])))
+    return float(np.sum(np.diff(t) * u[1:] * 0.5 * (y[:-1] + y[1:])))
 
 
 def run_ours(system: System, label: str, stop: float, h: float, watch: str, **options) -> Outcome:
@@ -61,7 +64,7 @@ def run_libcosim(system: System, label: str, stop: float, watch: str, h: float |
     index = {c.name: execution.add_local_slave(CosimLocalSlave(str(c.source), c.name)) for c in s.components}
     for c in s.components:
         for name, value in c.parameters.items():
-            execution.real_initial_value(index[c.name], infos[c.name].variables[name].value_reference, float(value))
+            _initial_value(execution, index[c.name], infos[c.name].variables[name], value)
     for c in s.connections:
         if (c.factor, c.offset) != (1.0, 0.0):
             raise ValueError("libcosim comparison needs identity connections")
@@ -95,6 +98,19 @@ def run_libcosim(system: System, label: str, stop: float, watch: str, h: float |
     wall = time.perf_counter() - started
     t, samples = np.array(t), np.array(samples)
     return Outcome(label, len(t) - 1, wall, _delivered(t, samples[:, 0], samples[:, 1]), float(samples[-1, 2]))
+
+
+def _initial_value(execution, slave: int, variable, value) -> None:
+    """A parameter or start value through the setter of the variable's type."""
+    vr = variable.value_reference
+    if variable.type == "Real":
+        execution.real_initial_value(slave, vr, float(value))
+    elif variable.type in ("Integer", "Enumeration"):
+        execution.integer_initial_value(slave, vr, int(value))
+    elif variable.type == "Boolean":
+        execution.boolean_initial_value(slave, vr, bool(value))
+    else:
+        execution.string_initial_value(slave, vr, str(value))
 
 
 def print_table(reference: Outcome, rows: list[Outcome]) -> None:

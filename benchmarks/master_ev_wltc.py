@@ -1,70 +1,149 @@
-"""The proving ground: battery pack, cell thermal model and powertrain on one
-WLTC class 3b, through the master. NEPCE vs plain Jacobi at 1 s against a
-0.02 s reference; master overhead; libcosim fixed step and ECCO side by side.
+"""The proving ground of the master: the ev_wltc car (96s40p LG M50 pack,
+its thermal model, a Bolt EV powertrain) on one WLTC class 3b, 1800 s.
 
-Needs build/fmus/{BatteryCell,CellThermal,Powertrain}.fmu (``btwin build``).
+(a) at a 1 s step, NEPCE against plain Jacobi: summed bond residual, and the
+    battery's delivered energy and final SOC against a fine reference;
+(b) master overhead per macro step against the time spent inside the FMUs;
+(c) wall time against libcosim (fixed step, same FMUs, same step) in the same
+    process, and error against libcosim's ECCO at an equal number of steps.
 
-    .venv/bin/python benchmarks/master_ev_wltc.py [--stop-time 1800]
+    .venv/bin/python benchmarks/master_ev_wltc.py [--reference-step 0.02] [--stop-time 1800]
+
+The FMUs come from build/fmus (built there first when missing).
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.master_common import print_table, run_libcosim, run_ours  # noqa: E402
-from btwin.master import (Component, Connection, Endpoint, PowerBond, PowerSignal, System,  # noqa: E402
-                          SystemStructure)
+from benchmarks.master_common import Outcome, print_table, run_libcosim, run_ours  # noqa: E402
+from btwin.master import Master, System  # noqa: E402
+from btwin.scenarios import ev_wltc  # noqa: E402
 
-FMUS = ROOT / "build" / "fmus"
-NAMES = ("BatteryCell", "CellThermal", "Powertrain")
+WATCH = "battery.soc"
+STEP = 1.0
+ECCO = dict(step_size=STEP, min_step_size=0.1, max_step_size=5.0, abs_tolerance=1e-2, rel_tolerance=1e-2)
+JACOBI_NEPCE = dict(correction="nepce")
+GS_NEPCE = dict(algorithm="gauss-seidel", correction="nepce")
 
 
-def ev_wltc(fmus: Path, stop_time: float) -> SystemStructure:
-    """Variable names from DESIGN.md's FMU catalogue."""
-    e = Endpoint
-    return SystemStructure(
-        name="ev_wltc",
-        components=[Component("battery", fmus / "BatteryCell.fmu"), Component("thermal", fmus / "CellThermal.fmu"),
-                    Component("powertrain", fmus / "Powertrain.fmu")],
-        connections=[Connection(e("battery", "voltage"), e("powertrain", "battery_voltage")),
-                     Connection(e("powertrain", "battery_current"), e("battery", "current")),
-                     Connection(e("battery", "heat_generation"), e("thermal", "heat_generation")),
-                     Connection(e("thermal", "core_temperature"), e("battery", "temperature"))],
-        power_bonds=[PowerBond("battery_to_powertrain", "battery", "powertrain",
-                               effort=e("powertrain", "battery_voltage"), flow=e("battery", "current"))],
-        power_signals=[PowerSignal("cell_heat", e("thermal", "heat_generation"))],
-        stop_time=stop_time, step_size=1.0)
+def accuracy(system: System, stop: float, reference_step: float) -> tuple[Outcome, dict[str, Outcome]]:
+    reference = run_ours(system, f"reference: Jacobi h={reference_step:g}", stop, reference_step, WATCH)
+    rows = {
+        "jacobi": run_ours(system, f"ours Jacobi h={STEP:g}", stop, STEP, WATCH),
+        "jacobi_nepce": run_ours(system, f"ours Jacobi+NEPCE h={STEP:g}", stop, STEP, WATCH, **JACOBI_NEPCE),
+        "gs": run_ours(system, f"ours Gauss-Seidel h={STEP:g}", stop, STEP, WATCH, algorithm="gauss-seidel"),
+        "gs_nepce": run_ours(system, f"ours Gauss-Seidel+NEPCE h={STEP:g}", stop, STEP, WATCH, **GS_NEPCE),
+        "libcosim": run_libcosim(system, f"libcosim fixed h={STEP:g}", stop, WATCH, h=STEP),
+    }
+    rows["ecco"] = ecco = run_libcosim(system, "libcosim ECCO", stop, WATCH, ecco=ECCO)
+    equal = stop / ecco.steps
+    rows["ecco_equal_gs"] = run_ours(system, f"ours GS+NEPCE h={equal:.4g} (ECCO's count)", stop, equal, WATCH,
+                                     **GS_NEPCE)
+    rows["ecco_equal_jacobi"] = run_ours(system, f"ours Jacobi+NEPCE h={equal:.4g} (ECCO's count)", stop, equal,
+                                         WATCH, **JACOBI_NEPCE)
+    return reference, rows
+
+
+def overhead(system: System, stop: float, options: dict, csv: bool, repeats: int = 3) -> tuple[float, float]:
+    """Master and FMU time per macro step [us] over the steps after the first
+    sixth (the difference of a full and a short run removes loading,
+    instantiation and initialisation); best of ``repeats``."""
+    short = stop / 6.0
+    best = None
+    for _ in range(repeats):
+        times = []
+        for t_end in (stop, short):
+            with tempfile.TemporaryDirectory() as out:
+                r = Master(system, progress=False, **options).run(stop_time=t_end, step=STEP,
+                                                                  out_dir=out if csv else None)
+            times.append((r.master_time_s, sum(r.fmu_time_s.values()), r.macro_steps))
+        (m1, f1, n1), (m0, f0, n0) = times
+        per_step = ((m1 - m0) / (n1 - n0) * 1e6, (f1 - f0) / (n1 - n0) * 1e6)
+        if best is None or per_step[0] < best[0]:
+            best = per_step
+    return best
+
+
+def wall_side_by_side(system: System, stop: float, repeats: int = 3) -> dict[str, float]:
+    """Best wall time of whole runs (loading included), ours and libcosim's
+    fixed step alternating in this one process."""
+    best = {"ours Jacobi": float("inf"), "ours Gauss-Seidel+NEPCE": float("inf"), "libcosim fixed": float("inf")}
+    for _ in range(repeats):
+        for label, options in (("ours Jacobi", {}), ("ours Gauss-Seidel+NEPCE", GS_NEPCE)):
+            started = time.perf_counter()
+            Master(system, progress=False, **options).run(stop_time=stop, step=STEP)
+            best[label] = min(best[label], time.perf_counter() - started)
+        best["libcosim fixed"] = min(best["libcosim fixed"],
+                                     run_libcosim(system, "wall", stop, WATCH, h=STEP, record=False).wall_s)
+    return best
+
+
+def closer(reference: Outcome, better: Outcome, worse: Outcome) -> tuple[float, float]:
+    """How many times closer ``better`` is than ``worse`` in delivered energy and final SOC."""
+    de = abs(worse.delivered_J - reference.delivered_J) / max(abs(better.delivered_J - reference.delivered_J), 1e-300)
+    ds = abs(worse.final - reference.final) / max(abs(better.final - reference.final), 1e-300)
+    return de, ds
+
+
+def report_accuracy(reference: Outcome, rows: dict[str, Outcome]) -> None:
+    print_table(reference, list(rows.values()))
+    plain = rows["jacobi"]
+    print()
+    for key in ("jacobi_nepce", "gs_nepce"):
+        nepce = rows[key]
+        cut = abs(plain.residual_J) / max(abs(nepce.residual_J), 1e-300)
+        relative = abs(nepce.residual_J) / abs(nepce.delivered_J)
+        de, ds = closer(reference, nepce, plain)
+        print(f"{nepce.label}: residual {nepce.residual_J:.3g} J vs plain Jacobi {plain.residual_J:.3g} J "
+              f"({cut:.0f}x smaller, goal >= 10x: {_verdict(cut >= 10)}); "
+              f"{100 * relative:.2e} % of delivered (goal <= 0.1 %: {_verdict(relative <= 1e-3)})")
+        print(f"    closer to the reference than plain Jacobi: delivered energy {de:.1f}x, final SOC {ds:.1f}x "
+              f"(goal >= 2x: {_verdict(de >= 2 and ds >= 2)})")
+    ecco = rows["ecco"]
+    for key in ("ecco_equal_gs", "ecco_equal_jacobi"):
+        de, ds = closer(reference, rows[key], ecco)
+        print(f"{rows[key].label} vs libcosim ECCO ({ecco.steps} steps): {de:.1f}x closer in delivered energy, "
+              f"{ds:.1f}x in final SOC")
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stop-time", type=float, default=1800.0)
-    parser.add_argument("--fmus", type=Path, default=FMUS)
+    parser.add_argument("--stop-time", type=float, default=ev_wltc.CYCLE_S)
+    parser.add_argument("--reference-step", type=float, default=0.02)
+    parser.add_argument("--fmus", type=Path, default=ROOT / "build" / "fmus")
     args = parser.parse_args()
-    missing = [n for n in NAMES if not (args.fmus / f"{n}.fmu").exists()]
-    if missing:
-        print(f"ev_wltc benchmark skipped: {', '.join(missing)} not built in {args.fmus} (run `btwin build`)")
-        return 0
-    system = System(ev_wltc(args.fmus, args.stop_time))
-    stop, watch = args.stop_time, "battery.soc"
-    reference = run_ours(system, "Jacobi h=0.02", stop, 0.02, watch)
-    plain = run_ours(system, "ours Jacobi h=1", stop, 1.0, watch)
-    nepce = run_ours(system, "ours Jacobi+NEPCE h=1", stop, 1.0, watch, correction="nepce")
-    fixed = run_libcosim(system, "libcosim fixed h=1 (wall)", stop, watch, h=1.0, record=False)
-    ecco = run_libcosim(system, "libcosim ECCO", stop, watch, ecco=dict(
-        step_size=1.0, min_step_size=0.01, max_step_size=5.0, abs_tolerance=1e-3, rel_tolerance=1e-3))
-    equal = run_ours(system, "ours NEPCE, ECCO's step count", stop, stop / ecco.steps, watch, correction="nepce")
-    print_table(reference, [plain, nepce, fixed, ecco, equal])
-    ratio = abs(plain.residual_J) / max(abs(nepce.residual_J), 1e-300)
-    print(f"bond residual: plain {plain.residual_J:.4g} J, NEPCE {nepce.residual_J:.4g} J ({ratio:.1f}x smaller); "
-          f"NEPCE residual / delivered = {abs(nepce.residual_J) / abs(nepce.delivered_J):.2e}")
-    fmu_time = plain.wall_s - plain.master_s
-    print(f"master overhead at h=1: {plain.master_s:.3f} s of {plain.wall_s:.3f} s wall "
-          f"= {100 * plain.master_s / max(fmu_time, 1e-12):.1f} % of the time inside the FMUs")
+    system = System(ev_wltc.structure(args.fmus))
+    stop = args.stop_time
+    print(f"ev_wltc: {ev_wltc.N_SERIES}s{ev_wltc.N_PARALLEL}p LG M50 ({ev_wltc.pack_energy_kwh():.1f} kWh), "
+          f"{ev_wltc.VEHICLE}, {ev_wltc.CYCLE}, {stop:g} s\n")
+
+    started = time.perf_counter()
+    reference, rows = accuracy(system, stop, args.reference_step)
+    report_accuracy(reference, rows)
+    print(f"(accuracy runs took {time.perf_counter() - started:.0f} s)\n")
+
+    print("master overhead per macro step (h = 1 s, steady state, best of 3):")
+    for label, options in (("Jacobi", {}), ("Jacobi+NEPCE", JACOBI_NEPCE), ("Gauss-Seidel+NEPCE", GS_NEPCE)):
+        for csv in (False, True):
+            master_us, fmu_us = overhead(system, stop, options, csv)
+            share = 100 * master_us / fmu_us
+            print(f"  {label:20s} {'results.csv' if csv else 'in memory  '}: master {master_us:6.1f} us, "
+                  f"FMUs {fmu_us:6.1f} us = {share:5.1f} % (goal <= 10 %: {_verdict(share <= 10)})")
+
+    print("\nwall time of a whole run at h = 1 s (loading included, best of 3, same process):")
+    for label, wall in wall_side_by_side(system, stop).items():
+        print(f"  {label:24s} {wall:7.3f} s")
     return 0
 
 

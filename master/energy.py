@@ -50,6 +50,15 @@ that side books is ``h * u * y(u)`` with a response the master cannot
 predict (a constant-power load books the same energy whatever effort it is
 given, so correcting its effort would pay nothing back).
 
+Limit with Jacobi: a sink without feedthrough (a powertrain that answers a
+held voltage with its mean current) hands the source its flow one step late.
+NEPCE then pays back a one-step lag: the energy books close, but the
+source's corrected flow becomes an extrapolation of the sink's, rougher than
+either, and a resistive source loses more to I**2 R (on ev_wltc at 1 s the
+final SOC moves away from the reference; ``benchmarks/master_ev_wltc.py``).
+Gauss-Seidel with the sink first gives the source the flow of the same step,
+and NEPCE then only pays back the held effort's small error.
+
 Stability for stiff couplings: ``y_floor`` (5 % of the running RMS of ``y``)
 keeps the division finite when the output crosses zero, and each correction
 is clipped to ``max_fraction`` (50 %) of the running RMS of the corrected
