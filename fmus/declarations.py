@@ -16,7 +16,10 @@ class Var:
 
     ``depends_on`` names the inputs an output depends on *directly* at a
     communication point (direct feedthrough); an output computed only by
-    ``do_step`` depends on none. ``unit`` is ``None`` only for non-Real types.
+    ``do_step`` depends on none. ``step_mean`` marks an output that is the
+    mean over the last step rather than a value at its end, so that a master
+    books its energy right (written as a vendor annotation, see
+    ``model_description``). ``unit`` is ``None`` only for non-Real types.
     """
 
     name: str
@@ -28,6 +31,7 @@ class Var:
     max: float | None = None
     type: type = float
     depends_on: tuple[str, ...] = ()
+    step_mean: bool = False
 
     def __post_init__(self) -> None:
         if self.causality not in CAUSALITIES:
@@ -40,8 +44,8 @@ class Var:
             lookup(self.unit)
         if self.causality in ("parameter", "input") and self.start is None:
             raise ValueError(f"{self.name}: a {self.causality} needs a start value")
-        if self.depends_on and self.causality != "output":
-            raise ValueError(f"{self.name}: only outputs have dependencies")
+        if (self.depends_on or self.step_mean) and self.causality != "output":
+            raise ValueError(f"{self.name}: only outputs have dependencies or step means")
 
     @property
     def variability(self) -> str:

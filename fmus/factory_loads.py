@@ -52,7 +52,8 @@ class FactoryLoads(BtwinSlave):
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=7 * 86400.0, step_size=60.0)
     variables = (
         output("machine_power", "kW",
-               "Power drawn by the factory (machines and base load), mean over the last step", min=0.0),
+               "Power drawn by the factory (machines and base load), mean over the last step", min=0.0,
+               step_mean=True),
         output("running_machines", None, "Machines running at the end of the last step", type=int, min=0),
         output("utilisation", "1", "Expected fraction of machines running at the present time by the schedule",
                min=0.0, max=1.0),

@@ -3,7 +3,9 @@
 pythonfmu 0.7.0 leaves out units, bounds, ``InitialUnknowns`` and
 dependencies, and declares ``needsExecutionTool="true"``. This module rewrites
 the document from the slave's declarations so that it says everything an
-importer needs, in the element order of the FMI 2.0 schema.
+importer needs, in the element order of the FMI 2.0 schema, plus which
+outputs are means over the last step (``VendorAnnotations``, tool
+``org.btwin``: ``<btwin:Outputs><btwin:StepMean output="name"/>...``).
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ def complete(xml: bytes, declarations: tuple[Var, ...], description: str) -> byt
         _complete_variable(sv, declared[sv.get("name")])
 
     _replace(root, _unit_definitions(declarations))
+    _replace(root, _vendor_annotations(declarations))
     _replace(root, _model_structure(declarations, index_of))
     root[:] = sorted(root, key=lambda child: _ORDER.index(child.tag))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -73,6 +76,24 @@ def _unit_definitions(declarations: tuple[Var, ...]) -> etree._Element:
         if unit.offset != 0.0:
             base.set("offset", repr(unit.offset))
     return element
+
+
+# Vendor annotation read by btwin's master (and by anyone): the outputs that
+# are means over the last communication step, not values at its end. The
+# schema allows one element of another namespace inside a Tool.
+VENDOR_TOOL = "org.btwin"
+VENDOR_NAMESPACE = "urn:btwin:fmu:1"
+
+
+def _vendor_annotations(declarations: tuple[Var, ...]) -> etree._Element:
+    annotations = etree.Element("VendorAnnotations")
+    means = [var.name for var in declarations if var.step_mean]
+    if means:
+        tool = etree.SubElement(annotations, "Tool", name=VENDOR_TOOL)
+        outputs = etree.SubElement(tool, f"{{{VENDOR_NAMESPACE}}}Outputs", nsmap={"btwin": VENDOR_NAMESPACE})
+        for name in means:
+            etree.SubElement(outputs, f"{{{VENDOR_NAMESPACE}}}StepMean", output=name)
+    return annotations
 
 
 def _model_structure(declarations: tuple[Var, ...], index_of: dict[str, int]) -> etree._Element:

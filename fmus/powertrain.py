@@ -55,22 +55,26 @@ _OVERRIDES = {
 }
 
 _MEAN = ", mean over the last step"
+
+
+def _mean(name, unit, description, **kw):
+    return output(name, unit, description + _MEAN, step_mean=True, **kw)
 # Outputs written from the model's PowertrainOutputs field of the same name.
 _STEP_OUTPUTS = (
-    output("battery_current", "A", "Battery current, > 0 discharges" + _MEAN),
-    output("electrical_power", "W", "Power at the battery terminals, > 0 discharges" + _MEAN),
+    _mean("battery_current", "A", "Battery current, > 0 discharges"),
+    _mean("electrical_power", "W", "Power at the battery terminals, > 0 discharges"),
     output("electrical_energy", "J", "Energy taken from the battery since the start, net of regen"),
-    output("traction_power", "W", "Power at the wheels, > 0 propels, < 0 brakes (regen and friction)" + _MEAN),
+    _mean("traction_power", "W", "Power at the wheels, > 0 propels, < 0 brakes (regen and friction)"),
     output("vehicle_speed", "m/s", "Vehicle speed at the end of the last step", min=0.0),
     output("distance", "m", "Distance driven since the start", min=0.0),
     output("trace_speed", "m/s", "Speed the drive cycle asks for at the end of the last step", min=0.0),
     output("trace_miss", "m/s", "trace_speed - vehicle_speed, > 0 when the vehicle cannot keep up"),
     output("distance_miss", "m", "Distance of the drive cycle minus distance driven"),
-    output("motor_power", "W", "Motor and inverter DC power, < 0 in regen" + _MEAN),
-    output("regen_power", "W", "Braking power at the wheels recovered by the motor" + _MEAN, min=0.0),
-    output("friction_brake_power", "W", "Braking power at the wheels lost in the friction brakes" + _MEAN,
+    _mean("motor_power", "W", "Motor and inverter DC power, < 0 in regen"),
+    _mean("regen_power", "W", "Braking power at the wheels recovered by the motor", min=0.0),
+    _mean("friction_brake_power", "W", "Braking power at the wheels lost in the friction brakes",
            min=0.0),
-    output("loss_power", "W", "Driveline, motor and inverter losses" + _MEAN, min=0.0),
+    _mean("loss_power", "W", "Driveline, motor and inverter losses", min=0.0),
 )
 _STEP_OUTPUT_NAMES = tuple(var.name for var in _STEP_OUTPUTS)
 

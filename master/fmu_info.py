@@ -2,11 +2,13 @@
 its ``modelDescription.xml`` (through fmpy, cached per file)."""
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from fmpy import read_model_description
+from lxml import etree
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class FmuInfo:
     units: dict[str, UnitDefinition]
     # output name -> names of the inputs it depends on directly (feedthrough)
     feedthrough: dict[str, frozenset[str]]
+    # outputs that are means over the last step, not values at its end
+    # (vendor annotation of tool "org.btwin", see STEP_MEAN_TOOL)
+    step_means: frozenset[str] = frozenset()
 
     def inputs(self) -> list[str]:
         return [v.name for v in self.variables.values() if v.causality == "input"]
@@ -88,6 +93,26 @@ def _feedthrough(description) -> dict[str, frozenset[str]]:
     return feedthrough
 
 
+# <VendorAnnotations><Tool name="org.btwin"><btwin:Outputs xmlns:btwin="urn:btwin:fmu:1">
+#   <btwin:StepMean output="battery_current"/> ...
+STEP_MEAN_TOOL = "org.btwin"
+STEP_MEAN_NAMESPACE = "urn:btwin:fmu:1"
+
+
+def _step_means(path: Path, names) -> frozenset[str]:
+    """Outputs the FMU's vendor annotation declares as means over the last step."""
+    if path.is_dir():
+        xml = (path / "modelDescription.xml").read_bytes()
+    else:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read("modelDescription.xml")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.fromstring(xml, parser)
+    declared = root.xpath("VendorAnnotations/Tool[@name=$tool]/b:Outputs/b:StepMean/@output",
+                          tool=STEP_MEAN_TOOL, namespaces={"b": STEP_MEAN_NAMESPACE})
+    return frozenset(name for name in declared if name in names)
+
+
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> FmuInfo:
     description = read_model_description(str(path), validate=False)
@@ -102,7 +127,8 @@ def _read(path: Path, mtime: float) -> FmuInfo:
         for v in description.modelVariables
     }
     return FmuInfo(path, description.modelName, description.guid, description.fmiVersion, cs.modelIdentifier,
-                   bool(cs.canGetAndSetFMUstate), variables, _units(description), _feedthrough(description))
+                   bool(cs.canGetAndSetFMUstate), variables, _units(description), _feedthrough(description),
+                   _step_means(path, {v.name for v in variables.values() if v.causality == "output"}))
 
 
 def fmu_info(path: str | Path) -> FmuInfo:

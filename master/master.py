@@ -43,7 +43,7 @@ from .slave import FmuError, Slave
 from .ssp import read_ssp
 from .stepcontrol import PIStepController
 from .results import ResultsWriter, write_energy_json
-from .structure import SystemStructure
+from .structure import Endpoint, SystemStructure
 from .validation import validate
 
 ALGORITHMS = ("jacobi", "gauss-seidel")
@@ -242,7 +242,8 @@ class _Run:
 
     def _couplings(self) -> list[Coupling]:
         w, infos, ends = self.w, self.m.system.infos, {c.end: c for c in self.structure.connections}
-        means = set(self.structure.step_mean_outputs)
+        means = set(self.structure.step_mean_outputs) | {
+            Endpoint(component, output) for component, info in infos.items() for output in info.step_means}
 
         def si(endpoint):
             return infos[endpoint.component].to_si(endpoint.variable)[0]

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from btwin.master import Master, RunResult, System, write_ssp
-from btwin.master.structure import Endpoint, SystemStructure
+from btwin.master.structure import SystemStructure
 from btwin.ontology import wire, wire_to_ssp
 
 from .common import FMU_DIR, RESULTS_DIR, fmu_path
@@ -53,22 +53,20 @@ PARAMETERS = {
     # The FactoryLoads defaults (a 20-machine shop, 250 kW peak, 30 kW base) in its day shift at noon.
     "FactoryLoads": {"machine_count": 20, "peak_power": 250.0, "base_power": 30.0, "start_time": 12.0},
 }
-# Outputs whose value after a step is their mean over it (the FMUs' documentation says so).
-STEP_MEANS = ("Charger.battery_current", "Charger.grid_power", "FactoryLoads.machine_power")
 
 
 def structure(fmu_dir: Path | None = None, parameters: dict | None = None,
               wired_to: Path | None = None) -> tuple[SystemStructure, list[str]]:
     """The depot as the ontology wires it (also written to ``wired_to``, an
     ``.ssd`` or ``.ssp``, when given), with :data:`PARAMETERS` (updated by
-    ``parameters``: component -> name -> value) bound and the step means
-    declared; and the inputs nothing feeds."""
+    ``parameters``: component -> name -> value) bound; and the inputs
+    nothing feeds. (Which outputs are means over a step the FMUs declare
+    themselves, in their vendor annotation.)"""
     fmus = [fmu_path(name, Path(fmu_dir or FMU_DIR)) for name in FMUS]
     wiring = wire_to_ssp(fmus, wired_to, name="depot") if wired_to else wire(fmus, "depot")
     system = wiring.structure
     for component, values in _merged(PARAMETERS, parameters or {}).items():
         system.component(component).parameters.update(values)
-    system.step_mean_outputs += [Endpoint.parse(name) for name in STEP_MEANS if _connected(system, name)]
     return system, [str(unfed.endpoint) for unfed in wiring.unfed]
 
 
@@ -148,10 +146,6 @@ def _merged(base: dict, overrides: dict) -> dict:
     for component, values in overrides.items():
         merged.setdefault(component, {}).update(values)
     return merged
-
-
-def _connected(structure: SystemStructure, output: str) -> bool:
-    return any(str(c.start) == output for c in structure.connections)
 
 
 def _cv_start(result: RunResult, cv_voltage: float) -> float | None:

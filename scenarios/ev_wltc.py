@@ -79,7 +79,6 @@ def structure(fmu_dir: Path | None = None) -> SystemStructure:
         power_bonds=[PowerBond(BOND, source="battery", sink="powertrain",
                                effort=e("powertrain", "battery_voltage"), flow=e("battery", "current"))],
         power_signals=[PowerSignal(HEAT, e("thermal", "heat_generation"))],
-        step_mean_outputs=[e("powertrain", "battery_current")],
         stop_time=CYCLE_S, step_size=STEP_S)
 
 

@@ -86,3 +86,12 @@ def test_validate_reports_a_real_without_unit_and_a_broken_archive(fmu_dir, tmp_
 def test_validate_takes_the_step_of_the_default_experiment(fmu_dir, capsys):
     # the DefaultExperiment's stepSize arrives from fmpy as text
     assert main(["validate", str(fmu_dir / "Powertrain.fmu")]) == 0
+
+
+def test_step_mean_outputs_are_declared_for_any_importer_and_read_by_the_master(fmu_dir):
+    from btwin.master.fmu_info import fmu_info
+
+    assert fmu_info(fmu_dir / "Powertrain.fmu").step_means >= {"battery_current", "electrical_power"}
+    assert fmu_info(fmu_dir / "Charger.fmu").step_means >= {"battery_current", "grid_power"}
+    assert fmu_info(fmu_dir / "FactoryLoads.fmu").step_means == {"machine_power"}
+    assert fmu_info(fmu_dir / "BatteryCell.fmu").step_means == frozenset()  # values at the step's end
