@@ -36,7 +36,7 @@ def main() -> None:
         ecco = run_libcosim(system, "libcosim ECCO", STOP, WATCH, ecco=dict(
             step_size=COARSE, min_step_size=1e-3, max_step_size=1.0, abs_tolerance=1e-3, rel_tolerance=1e-3))
         equal = STOP / ecco.steps
-        ours_equal = run_ours(system, f"ours NEPCE, ECCO's step count", STOP, equal, WATCH, correction="nepce")
+        ours_equal = run_ours(system, "ours NEPCE, ECCO's step count", STOP, equal, WATCH, correction="nepce")
         ours_adaptive = run_ours(system, "ours adaptive+NEPCE", STOP, COARSE, WATCH, correction="nepce",
                                  adaptive=True, rtol=1e-3, atol=1e-3)
         overhead = run_ours(system, f"ours Jacobi h={FINE} (overhead)", STOP, FINE, WATCH)

@@ -35,8 +35,8 @@ HEADER = """@prefix btwin: <https://w3id.org/btwin/ontology#> .
 
 def machine(folder: Path, i: int) -> Path:
     variables = [("machine_power", "output", "kW")]
-    ttl = [HEADER, f'<> a btwin:FMU ; btwin:represents <#machine> .\n<#machine> a btwin:Machine ; '
-                   f'btwin:consumesPower <#machine_power> .',
+    ttl = [HEADER, '<> a btwin:FMU ; btwin:represents <#machine> .\n<#machine> a btwin:Machine ; '
+                   'btwin:consumesPower <#machine_power> .',
            '<#machine_power> btwin:variableName "machine_power" ; qudt:hasUnit unit:KiloW ; '
            'btwin:signConvention btwin:ConsumptionPositive .']
     for k in range(DIAGNOSTICS):

@@ -3,7 +3,7 @@ current connection back between the same two components form a bond."""
 from __future__ import annotations
 
 from .fmu_info import fmu_info
-from .structure import Connection, PowerBond, SystemStructure
+from .structure import PowerBond, SystemStructure
 
 VOLT = (1, 2, -3, -1, 0, 0, 0, 0)  # kg m2 s-3 A-1 (SI brochure, 9th ed., table 4)
 AMPERE = (0, 0, 0, 1, 0, 0, 0, 0)

@@ -1,7 +1,6 @@
 """Our FMUs in real importers other than fmpy's high-level API: a plain C host
 with no Python in its environment, and libcosim through libcosimpy."""
 import pytest
-from fmpy import read_model_description
 
 from btwin.models.thermal import CellThermal, ThermalParameters
 from tests.fmus.fmi_helpers import references, run_c_host, unpack
