@@ -20,7 +20,11 @@ fmus: $(INSTALLED)
 
 demo: fmus
 	$(BIN)/btwin validate $(FMU_DIR)/*.fmu
+	$(BIN)/btwin scenario ev_wltc
+	$(BIN)/btwin scenario depot_charging
+	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	@echo "results, energy reports and plots are in results/"
 
 test: fmus
 	$(BIN)/python -m pytest
