@@ -30,11 +30,18 @@ def run_scenario(args) -> int:
     module = importlib.import_module(f"btwin.scenarios.{SCENARIOS[args.name]}")
     if args.export is not None:
         return _export(args.name, module, args.export)
-    summary = module.run(args.out)
     print(f"{args.name}:")
-    for key, value in summary.items():
-        print(f"  {key}: {value}")
+    _print_summary(module.run(args.out), indent="  ")
     return 0
+
+
+def _print_summary(summary: dict, indent: str) -> None:
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            print(f"{indent}{key}:")
+            _print_summary(value, indent + "  ")
+        else:
+            print(f"{indent}{key}: {value}")
 
 
 def _export(name: str, module, path: Path) -> int:
