@@ -126,20 +126,26 @@ class Ledger:
         sink = h * float(u[c.snk_in]) * _over_step(y0, y1, c.snk_out, c.snk_mean) * c.scale_snk
         return source, sink
 
-    def apply_correction(self, y0: np.ndarray, u: np.ndarray, h: float, mask: np.ndarray) -> None:
-        """Add the NEPCE correction to those held inputs ``u`` that ``mask`` selects."""
+    def corrected_inputs(self, inputs: slice) -> list[tuple[int, Coupling, int]]:
+        """``(i, coupling, index)`` of each coupling whose corrected input ``u[index]``
+        lies in ``u[inputs]``: what :meth:`apply_correction` takes."""
+        found = []
+        for i, c in enumerate(self.couplings):
+            index = c.snk_in if c.kind == "power_signal" or c.correct_sink else c.src_in
+            if inputs.start <= index < inputs.stop:
+                found.append((i, c, index))
+        return found
+
+    def apply_correction(self, y0: np.ndarray, u: np.ndarray, h: float,
+                         targets: list[tuple[int, Coupling, int]]) -> None:
+        """Add the NEPCE correction to the held inputs ``u`` of ``targets``
+        (from :meth:`corrected_inputs`)."""
         if not self.correct:
             return
-        for i, c in enumerate(self.couplings):
+        for i, c, index in targets:
             if c.kind == "power_signal":
-                index = c.snk_in
-                if not mask[index]:
-                    continue
                 delta = self.gain * c.residual_J / (h * c.scale_snk)
             else:
-                index = c.snk_in if c.correct_sink else c.src_in
-                if not mask[index]:
-                    continue
                 delta = self._bond_correction(c, float(y0[c.snk_out] if c.correct_sink else y0[c.src_out]), h)
             uu = float(u[index])
             c.rms_u = abs(uu) if c.rms_u == 0.0 else math.sqrt(0.99 * c.rms_u**2 + 0.01 * uu * uu)

@@ -33,13 +33,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .energy import DEFAULT_GAIN, Coupling, Ledger
 from .fmu_info import FmuInfo
 from .graph import AlgebraicLoop, algebraic_loops, gauss_seidel_order
-from .slave import FmuError, Slave
+from .slave import FmuError, RealPort, Slave
 from .ssp import read_ssp
 from .stepcontrol import PIStepController
 from .results import ResultsWriter, write_energy_json
@@ -97,10 +98,12 @@ class RunResult:
 
 
 class _Wiring:
-    """Index arrays that turn the output vector ``y`` into the input vector ``u``."""
+    """Index arrays that turn the output vector ``y`` into the input vector ``u``,
+    and the variables each slave contributes to them (outputs, then inputs, in
+    slave order: each slave's share is one contiguous slice)."""
 
     def __init__(self, structure: SystemStructure, slaves: dict[str, Slave]):
-        self.out_names, self.out_slices, self.out_ports = [], {}, {}
+        self.out_names, self.out_slices, self.out_vars = [], {}, {}
         for name, slave in slaves.items():
             info = slave.info
             outputs = [v.name for v in info.variables.values() if v.causality == "output" and v.type == "Real"]
@@ -108,15 +111,15 @@ class _Wiring:
                         if c.start.component == name and c.start.variable not in outputs]
             self.out_slices[name] = slice(len(self.out_names), len(self.out_names) + len(outputs))
             self.out_names += [f"{name}.{v}" for v in outputs]
-            self.out_ports[name] = slave.real_port(outputs)
+            self.out_vars[name] = outputs
         position = {n: i for i, n in enumerate(self.out_names)}
-        self.in_names, self.in_slices, self.in_ports = [], {}, {}
+        self.in_names, self.in_slices, self.in_vars = [], {}, {}
         sources, factors, offsets = [], [], []
         for name, slave in slaves.items():
             feeds = [c for c in structure.connections if c.end.component == name]
             self.in_slices[name] = slice(len(self.in_names), len(self.in_names) + len(feeds))
             self.in_names += [str(c.end) for c in feeds]
-            self.in_ports[name] = slave.real_port([c.end.variable for c in feeds])
+            self.in_vars[name] = [c.end.variable for c in feeds]
             sources += [position[str(c.start)] for c in feeds]
             factors += [c.factor for c in feeds]
             offsets += [c.offset for c in feeds]
@@ -126,10 +129,50 @@ class _Wiring:
         self.in_position = {n: i for i, n in enumerate(self.in_names)}
         self.out_position = position
 
-    def inputs_from(self, y: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.multiply(self.factor, y[self.source], out=out)
-        out += self.offset
+    def feed(self, inputs: slice) -> _Feed:
+        return _Feed(self.source[inputs], self.factor[inputs], self.offset[inputs])
+
+
+class _Feed:
+    """A contiguous block of inputs from the outputs, ``u = factor * y[source] + offset``
+    (each connection's LinearTransformation), computed in place without temporaries."""
+
+    def __init__(self, source: np.ndarray, factor: np.ndarray, offset: np.ndarray):
+        self.source, self.factor, self.offset = source, factor, offset
+        self.scaled = bool(np.any(factor != 1.0))  # x * 1.0 is x exactly: skip the product
+
+    def __call__(self, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+        y.take(self.source, out=out, mode="clip")  # indices are valid; "clip" avoids a buffered copy
+        if self.scaled:
+            np.multiply(out, self.factor, out=out)
+        np.add(out, self.offset, out=out)  # kept when 0: it turns -0.0 into 0.0, as it always has
         return out
+
+
+class _Member(NamedTuple):
+    """One slave as the stepping loop sees it: its ports onto the master's
+    vectors and where its outputs and inputs lie in them."""
+
+    name: str
+    slave: Slave
+    outputs: slice  # in y
+    inputs: slice  # in u and u_held
+    read: RealPort  # outputs into y
+    at_start: np.ndarray  # the view y_start[outputs]
+    write_held: RealPort  # inputs from u_held (before a step)
+    write_settled: RealPort  # inputs from u (settling at a communication point)
+    feedthrough: bool  # it has inputs, and some output depends directly on one
+
+
+class _Group(NamedTuple):
+    """Slaves that step together on the same inputs (all of them for Jacobi,
+    one for Gauss-Seidel); their inputs are one contiguous slice."""
+
+    members: list[_Member]
+    inputs: slice
+    feed: _Feed
+    held: np.ndarray  # the view u_held[inputs]
+    corrections: list  # NEPCE-corrected inputs among them (Ledger.corrected_inputs)
 
 
 class Master:
@@ -211,34 +254,54 @@ class _Run:
             slave.setup(self.start, self.stop)
             for name, value in component.parameters.items():
                 slave.set_value(name, value)
-        self.w = _Wiring(self.structure, self.slaves)
+        w = self.w = _Wiring(self.structure, self.slaves)
         infos = self.m.system.infos
-        self.ft_slaves = {n for n in self.slaves if infos[n].feedthrough and any(infos[n].feedthrough.values())
-                          and self.w.in_slices[n].stop > self.w.in_slices[n].start}
-        self.in_slices = [(n, sl) for n, sl in self.w.in_slices.items() if sl.stop > sl.start]
-        self.ft_in_slices = [(n, sl) for n, sl in self.in_slices if n in self.ft_slaves]
-        self.y = np.zeros(len(self.w.out_names))
+        self.y = np.zeros(len(w.out_names))
         self.y_start = np.zeros_like(self.y)
         self.y_prev = np.zeros_like(self.y)
         self.y_settled = np.zeros_like(self.y)
-        self.u = np.zeros(len(self.w.in_names))
+        self.u = np.zeros(len(w.in_names))
         self.u_held = np.zeros_like(self.u)
         self.u_last = np.zeros_like(self.u)
+        self.members = {name: self._member(name, slave) for name, slave in self.slaves.items()}
+        self.ft_members = [m for m in self.members.values() if m.feedthrough]
+        self.in_members = [m for m in self.members.values() if m.inputs.stop > m.inputs.start]
+        self.all_inputs = w.feed(slice(None))
+        self.settle_can_move = {True: self._can_move(self.in_members), False: self._can_move(self.ft_members)}
+        self.ledger = Ledger(self._couplings(), self.m.nepce_gain, self.m.correction == "nepce")
         order = list(self.slaves)
         if self.m.algorithm == "gauss-seidel":
             order = gauss_seidel_order(self.structure, infos)
-            self.groups = [[n] for n in order]
+            groups = [[n] for n in order]
         else:
-            self.groups = [order]
-        self.group_inputs, self.group_index = {}, {}
-        for group in self.groups:
-            mask = np.zeros(len(self.u), dtype=bool)
-            for name in group:
-                mask[self.w.in_slices[name]] = True
-            self.group_inputs[id(group)] = mask
-            self.group_index[id(group)] = None if mask.all() else np.flatnonzero(mask)
-        self.ledger = Ledger(self._couplings(), self.m.nepce_gain, self.m.correction == "nepce")
+            groups = [order]
+        self.groups = [self._group([self.members[n] for n in names]) for names in groups]
+        self.nepce = self.m.correction == "nepce"
+        self.linear = self.m.extrapolation == "linear"
         self.need_states = self.m.adaptive or self.m.iterations > 1
+
+    def _member(self, name: str, slave: Slave) -> _Member:
+        w, feedthrough = self.w, self.m.system.infos[name].feedthrough
+        outputs, inputs = w.out_slices[name], w.in_slices[name]
+        return _Member(name, slave, outputs, inputs,
+                       read=slave.real_port(w.out_vars[name], self.y[outputs]), at_start=self.y_start[outputs],
+                       write_held=slave.real_port(w.in_vars[name], self.u_held[inputs]),
+                       write_settled=slave.real_port(w.in_vars[name], self.u[inputs]),
+                       feedthrough=bool(feedthrough and any(feedthrough.values()) and inputs.stop > inputs.start))
+
+    def _can_move(self, targets: list[_Member]) -> bool:
+        """Can re-reading the feedthrough outputs move an input of ``targets``?"""
+        fed_by_feedthrough = np.zeros(len(self.y), dtype=bool)
+        for m in self.ft_members:
+            fed_by_feedthrough[m.outputs] = True
+        return any(fed_by_feedthrough[self.w.source[m.inputs]].any() for m in targets)
+
+    def _group(self, members: list[_Member]) -> _Group:
+        inputs = slice(members[0].inputs.start, members[-1].inputs.stop)
+        if any(a.inputs.stop != b.inputs.start for a, b in zip(members, members[1:])):
+            raise AssertionError(f"inputs of {[m.name for m in members]} are not contiguous")
+        return _Group(members, inputs, self.w.feed(inputs), self.u_held[inputs],
+                      self.ledger.corrected_inputs(inputs))
 
     def _couplings(self) -> list[Coupling]:
         w, infos, ends = self.w, self.m.system.infos, {c.end: c for c in self.structure.connections}
@@ -272,41 +335,38 @@ class _Run:
                 correct_sink=True, src_mean=c.start in means))
         return couplings
 
-    def _read(self, name: str) -> None:
-        self.y[self.w.out_slices[name]] = self.w.out_ports[name].read()
-
-    def _write(self, name: str, u: np.ndarray) -> None:
-        self.w.in_ports[name].write(u[self.w.in_slices[name]])
-
     def _settle(self, every_component: bool = False) -> None:
         """Set inputs from outputs and re-read feedthrough outputs until they
         agree. Between steps only components with feedthrough are written:
         the others' outputs do not depend on their inputs, and the next step
         sets those inputs anyway (``every_component`` for initialisation).
         After the first pass only components whose inputs moved are written
-        again."""
-        w, u, written = self.w, self.u, self.u_last
-        targets = self.in_slices if every_component else self.ft_in_slices
-        w.inputs_from(self.y, u)
-        for name, _ in targets:
-            self._write(name, u)
-        if not self.ft_slaves:
+        again; when no written input comes from a feedthrough output (no
+        chain, no loop), nothing can have moved."""
+        u, written = self.u, self.u_last
+        targets = self.in_members if every_component else self.ft_members
+        self.all_inputs(self.y, u)
+        for m in targets:
+            m.write_settled.write()
+        if not self.ft_members:
             return
-        for name in self.ft_slaves:
-            self._read(name)
+        for m in self.ft_members:
+            m.read.read()
+        if not self.settle_can_move[every_component]:
+            return
         written[:] = u
         for _ in range(1, self.m.settle_passes):
-            w.inputs_from(self.y, u)
+            self.all_inputs(self.y, u)
             moved = np.abs(u - written) > self.m.settle_tolerance * (1 + np.abs(u))
             if not moved.any():
                 return
-            again = [name for name, inputs in targets if moved[inputs].any()]
+            again = [m for m in targets if moved[m.inputs].any()]
             if not again:
                 return
-            for name in again:
-                self._write(name, u)
-                if name in self.ft_slaves:
-                    self._read(name)
+            for m in again:
+                m.write_settled.write()
+                if m.feedthrough:
+                    m.read.read()
             written[:] = u
         loops = self.m.system.loops
         if loops:
@@ -316,61 +376,54 @@ class _Run:
     def _initialize(self) -> None:
         for slave in self.slaves.values():
             slave.enter_initialization()
-        for name in self.slaves:
-            self._read(name)
+        for m in self.members.values():
+            m.read.read()
         self._settle(every_component=True)
         for slave in self.slaves.values():
             slave.exit_initialization()
-        for name in self.slaves:
-            self._read(name)
+        for m in self.members.values():
+            m.read.read()
         self._settle(every_component=True)
         self.y_prev[:] = self.y
 
     # ------------------------------------------------------------ one step
-    def _held_inputs(self, group: list[str], h: float, advanced: np.ndarray | None) -> None:
+    def _held_inputs(self, group: _Group, h: float, advanced: np.ndarray | None) -> None:
         """Form ``u_held`` for the inputs of ``group`` (extrapolated; corrected later)."""
         y = self.y
-        if self.m.extrapolation == "linear" and self.h_prev > 0:
+        if self.linear and self.h_prev > 0:
             guess = y + (y - self.y_prev) * (0.5 * h / self.h_prev)
             if advanced is not None:  # Gauss-Seidel: already at t+h, take the midpoint
                 guess = np.where(advanced, 0.5 * (self.y_settled + y), guess)
         else:
             guess = y
-        index = self.group_index[id(group)]
-        if index is None:  # every input: straight into u_held
-            self.w.inputs_from(guess, self.u_held)
-        else:
-            w = self.w
-            self.u_held[index] = w.factor[index] * guess[w.source[index]] + w.offset[index]
+        group.feed(guess, group.held)
 
     def _advance(self, t: float, h: float, mid_guess: np.ndarray | None) -> None:
         """Step every group once from ``t``; on return ``y`` holds the outputs at
         ``t+h`` (before any input is set again) and ``y_start`` those at ``t+``."""
-        self.y_start[:] = self.y
-        self.y_settled[:] = self.y
-        linear_gs = len(self.groups) > 1 and self.m.extrapolation == "linear"
-        advanced = np.zeros(len(self.y), dtype=bool) if linear_gs else None
+        y, y_start = self.y, self.y_start
+        y_start[:] = y
+        self.y_settled[:] = y
+        linear_gs = len(self.groups) > 1 and self.linear
+        advanced = np.zeros(len(y), dtype=bool) if linear_gs else None
         for group in self.groups:
             if mid_guess is not None:
-                full = self.w.inputs_from(mid_guess, np.empty_like(self.u))
-                for name in group:
-                    self.u_held[self.w.in_slices[name]] = full[self.w.in_slices[name]]
+                group.feed(mid_guess, group.held)
             else:
                 self._held_inputs(group, h, advanced)
-            if self.m.correction == "nepce":
-                self.ledger.apply_correction(self.y_start, self.u_held, h, self.group_inputs[id(group)])
-            for name in group:
-                self._write(name, self.u_held)
-                if name in self.ft_slaves:  # outputs at t+ see the held inputs
-                    self._read(name)
-                    sl = self.w.out_slices[name]
-                    self.y_start[sl] = self.y[sl]
-            for name in group:
-                self.slaves[name].do_step(t, h)
-            for name in group:
-                self._read(name)
+            if self.nepce:
+                self.ledger.apply_correction(y_start, self.u_held, h, group.corrections)
+            for m in group.members:
+                m.write_held.write()
+                if m.feedthrough:  # outputs at t+ see the held inputs
+                    m.read.read()
+                    m.at_start[:] = m.read.values
+            for m in group.members:
+                m.slave.do_step(t, h)
+            for m in group.members:
+                m.read.read()
                 if advanced is not None:
-                    advanced[self.w.out_slices[name]] = True
+                    advanced[m.outputs] = True
 
     def _save(self):
         return [(s, s.save_state()) for s in self.slaves.values()], self.y.copy()
@@ -442,7 +495,8 @@ class _Run:
             if saved is not None:
                 self._free(saved)
             self.ledger.book(self.y_start, self.y, self.u_held, h_try)
-            self.y_prev[:] = self.y_settled
+            if self.linear:
+                self.y_prev[:] = self.y_settled
             if controller is None:  # fixed step: count, so that time does not drift
                 t = min(self.start + (self.macro_steps + 1) * self.h, stop)
             else:

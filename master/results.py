@@ -9,13 +9,18 @@ import numpy as np
 
 
 class ResultsWriter:
-    """One row per communication point: ``time`` then each output. Rows are
-    flushed to disk at least every ``flush_interval_s`` of wall time, and the
-    file is closed (so flushed) even when the run fails."""
+    """One row per communication point: ``time`` then each output, kept in a
+    growing array and streamed to ``path``. A row is only copied as it
+    comes; rows are formatted and written in batches, at least every
+    ``flush_interval_s`` of wall time and on :meth:`close`, which the master
+    calls also when the run fails, so a failed run keeps every row it had."""
 
-    def __init__(self, path: Path | None, columns: list[str], flush_interval_s: float = 0.5):
+    def __init__(self, path: Path | None, columns: list[str], flush_interval_s: float = 0.5,
+                 capacity: int = 1024):
         self.columns = ["time"] + columns
-        self.rows: list[np.ndarray] = []
+        self._rows = np.empty((capacity, len(self.columns)))
+        self._count = 0
+        self._on_disk = 0  # rows already written to the file
         self._file = None
         self._flush_interval = flush_interval_s
         self._last_flush = time.perf_counter()
@@ -26,24 +31,40 @@ class ResultsWriter:
             self._file.flush()
 
     def write(self, t: float, values: np.ndarray) -> None:
-        row = np.empty(len(values) + 1)
+        if self._count == len(self._rows):
+            self._rows = np.concatenate([self._rows, np.empty_like(self._rows)])
+        row = self._rows[self._count]
         row[0] = t
         row[1:] = values
-        self.rows.append(row)
+        self._count += 1
         if self._file is not None:
-            self._file.write(",".join(map(repr, row.tolist())) + "\n")
             now = time.perf_counter()
             if now - self._last_flush > self._flush_interval:
-                self._file.flush()
+                self.flush()
                 self._last_flush = now
 
+    def flush(self) -> None:
+        """Format the rows not on disk yet, write and flush them."""
+        if self._file is None:
+            return
+        if self._count > self._on_disk:
+            self._file.write(csv_lines(self._rows[self._on_disk:self._count]))
+            self._on_disk = self._count
+        self._file.flush()
+
     def array(self) -> np.ndarray:
-        return np.array(self.rows) if self.rows else np.empty((0, len(self.columns)))
+        return self._rows[:self._count].copy()
 
     def close(self) -> None:
         if self._file is not None:
+            self.flush()
             self._file.close()
             self._file = None
+
+
+def csv_lines(rows: np.ndarray) -> str:
+    """``rows`` as CSV lines, each value as ``repr`` writes it (shortest round trip)."""
+    return "".join([",".join(map(repr, row)) + "\n" for row in rows.tolist()])
 
 
 def write_energy_json(path: Path, macro_steps: int, wall_time_s: float, fmu_time_s: dict[str, float],

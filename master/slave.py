@@ -135,8 +135,9 @@ class Slave:
         self._call("fmi2ExitInitializationMode", self._fmu.exitInitializationMode)
 
     # ------------------------------------------------------------ fast Real access
-    def real_port(self, variables: list[str]) -> RealPort:
-        return RealPort(self, [self.vr(v) for v in variables])
+    def real_port(self, variables: list[str], values: np.ndarray) -> RealPort:
+        """A port that reads ``variables`` into, or writes them from, the view ``values``."""
+        return RealPort(self, [self.vr(v) for v in variables], values)
 
     # ------------------------------------------------------------ stepping
     def do_step(self, t: float, h: float) -> None:
@@ -182,37 +183,40 @@ class Slave:
 
 
 class RealPort:
-    """A fixed list of Real value references of one slave, read into or
-    written from a numpy array without per-call allocation."""
+    """A fixed list of Real value references of one slave, read straight into
+    or written straight from a numpy view (the master's output or input
+    vector), so a get or set copies nothing in Python."""
 
-    def __init__(self, slave: Slave, vrs: list[int]):
+    def __init__(self, slave: Slave, vrs: list[int], values: np.ndarray):
+        if values.shape != (len(vrs),) or values.dtype != np.float64 or not values.flags.c_contiguous:
+            raise ValueError(f"a port of {len(vrs)} Reals needs a contiguous float64 view of that length, "
+                             f"got shape {values.shape}, dtype {values.dtype}")
         self.slave = slave
         self.n = len(vrs)
+        self.values = values
         self._vrs = (fmi2ValueReference * max(self.n, 1))(*vrs)
-        self._buffer = (fmi2Real * max(self.n, 1))()
-        self.values = np.frombuffer(self._buffer, dtype=np.float64, count=self.n)
+        self._pointer = values.ctypes.data_as(ctypes.POINTER(fmi2Real))
+        fmu = slave._fmu
+        self._component, self._get, self._set = fmu.component, fmu.fmi2GetReal, fmu.fmi2SetReal
 
-    def read(self) -> np.ndarray:
-        """Fetch the current values into ``self.values`` (a view on the buffer)."""
+    def read(self) -> None:
+        """Fetch the current values into ``self.values``."""
         if self.n:
-            fmu = self.slave._fmu
             started = time.perf_counter()
             try:
-                fmu.fmi2GetReal(fmu.component, self._vrs, self.n, self._buffer)
+                self._get(self._component, self._vrs, self.n, self._pointer)
             except FMICallException as error:
                 raise FmuError(self.slave.name, "fmi2GetReal", self.slave.time, error.status,
                                list(self.slave.log)) from None
             finally:
                 self.slave.time_in_fmu_s += time.perf_counter() - started
-        return self.values
 
-    def write(self, values: np.ndarray) -> None:
+    def write(self) -> None:
+        """Set the FMU's inputs to ``self.values``."""
         if self.n:
-            self.values[:] = values
-            fmu = self.slave._fmu
             started = time.perf_counter()
             try:
-                fmu.fmi2SetReal(fmu.component, self._vrs, self.n, self._buffer)
+                self._set(self._component, self._vrs, self.n, self._pointer)
             except FMICallException as error:
                 raise FmuError(self.slave.name, "fmi2SetReal", self.slave.time, error.status,
                                list(self.slave.log)) from None
