@@ -25,8 +25,9 @@ from btwin.fmus.catalogue import CATALOGUE
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def fmpy_step_cost(fmu: Path, steps: int, h: float, repeats: int = 5) -> float:
-    """Median over repeats of the mean wall time of one doStep [s]."""
+def initialized_slave(fmu: Path):
+    """(slave, its variables' value references by name, unzip folder) of an
+    FMU instantiated and initialized with its start values, ready to step."""
     description = read_model_description(str(fmu))
     unzipped = extract(str(fmu))
     slave = FMU2Slave(guid=description.guid, unzipDirectory=unzipped,
@@ -35,6 +36,12 @@ def fmpy_step_cost(fmu: Path, steps: int, h: float, repeats: int = 5) -> float:
     slave.setupExperiment(startTime=0.0)
     slave.enterInitializationMode()
     slave.exitInitializationMode()
+    return slave, {v.name: v.valueReference for v in description.modelVariables}, unzipped
+
+
+def fmpy_step_cost(fmu: Path, steps: int, h: float, repeats: int = 5) -> float:
+    """Median over repeats of the mean wall time of one doStep [s]."""
+    slave, _, unzipped = initialized_slave(fmu)
     t, costs = 0.0, []
     for _ in range(repeats):
         started = time.perf_counter()

@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fmpy import extract, read_model_description
-from fmpy.fmi2 import FMU2Slave
+from fmu_step_cost import initialized_slave
 
 from btwin.fmus.build import build
 from btwin.models.grid import Charger, FactoryLoads, GridFeeder
@@ -40,16 +39,8 @@ MODELS = {"Charger": Charger, "FactoryLoads": FactoryLoads, "GridFeeder": GridFe
 def fmu_costs(fmu: Path, name: str, steps: int, repeats: int) -> tuple[float, float]:
     """(doStep alone, set/doStep/get cycle) [s per step], medians over repeats."""
     h, inputs, values, outputs, _ = CASES[name]
-    description = read_model_description(str(fmu))
-    vr = {v.name: v.valueReference for v in description.modelVariables}
+    slave, vr, unzipped = initialized_slave(fmu)
     in_vr, out_vr = [vr[n] for n in inputs], [vr[n] for n in outputs]
-    unzipped = extract(str(fmu))
-    slave = FMU2Slave(guid=description.guid, unzipDirectory=unzipped,
-                      modelIdentifier=description.coSimulation.modelIdentifier, instanceName="bench")
-    slave.instantiate()
-    slave.setupExperiment(startTime=0.0)
-    slave.enterInitializationMode()
-    slave.exitInitializationMode()
     t, bare, cycle = 0.0, [], []
     for _ in range(repeats):
         started = time.perf_counter()
