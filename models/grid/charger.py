@@ -35,7 +35,7 @@ steps ramp the current up: a soft start.
 from dataclasses import dataclass
 from enum import IntEnum
 
-from . import _checks
+from .. import checks
 from .efficiency import ConverterEfficiency
 
 
@@ -69,8 +69,8 @@ class ChargerParameters:
     def __post_init__(self):
         for name in ("max_current_a", "max_power_w", "min_voltage_v", "max_voltage_v",
                      "cv_voltage_v", "termination_current_a", "cv_loop_resistance_ohm"):
-            _checks.positive(name, getattr(self, name))
-        _checks.fraction("nominal_efficiency", self.nominal_efficiency, open_low=True)
+            checks.positive(name, getattr(self, name))
+        checks.fraction("nominal_efficiency", self.nominal_efficiency, open_low=True)
         if not self.min_voltage_v < self.cv_voltage_v <= self.max_voltage_v:
             raise ValueError(f"cv_voltage_v must lie in (min_voltage_v, max_voltage_v] = "
                              f"({self.min_voltage_v!r}, {self.max_voltage_v!r}], "
@@ -118,10 +118,10 @@ class Charger:
         replaces the CC current when it is within the charger's limits; outside
         them it is clipped and ``setpoint_clipped``/``message`` say why.
         """
-        dt_s = _checks.step_size(dt_s)
-        voltage = _checks.non_negative("battery_voltage_v", battery_voltage_v)
+        dt_s = checks.step_size(dt_s)
+        voltage = checks.non_negative("battery_voltage_v", battery_voltage_v)
         setpoint = (None if current_setpoint_a is None
-                    else _checks.finite("current_setpoint_a", current_setpoint_a))
+                    else checks.finite("current_setpoint_a", current_setpoint_a))
         current, phase, clipped, message = self._control(voltage, setpoint)
         battery_power = voltage * current
         grid_power = self._converter.input_power_w(battery_power)
@@ -178,12 +178,12 @@ class Charger:
                 "energy_battery_j": self._energy_battery_j}
 
     def set_state(self, state):
-        self._time_s = _checks.finite("time_s", state["time_s"])
-        self._charge_current_a = _checks.non_negative("charge_current_a",
+        self._time_s = checks.finite("time_s", state["time_s"])
+        self._charge_current_a = checks.non_negative("charge_current_a",
                                                       state["charge_current_a"])
-        phase = _checks.finite("phase", state["phase"])
+        phase = checks.finite("phase", state["phase"])
         if phase not in set(ChargePhase):
             raise ValueError(f"phase must be one of {[int(p) for p in ChargePhase]}, got {phase!r}")
         self._phase = ChargePhase(int(phase))
-        self._energy_grid_j = _checks.finite("energy_grid_j", state["energy_grid_j"])
-        self._energy_battery_j = _checks.finite("energy_battery_j", state["energy_battery_j"])
+        self._energy_grid_j = checks.finite("energy_grid_j", state["energy_grid_j"])
+        self._energy_battery_j = checks.finite("energy_battery_j", state["energy_battery_j"])

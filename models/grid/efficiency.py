@@ -19,7 +19,7 @@ output (battery) power we invert the quadratic for the input (grid) power.
 """
 import math
 
-from . import _checks
+from .. import checks
 
 # Dobos (2014), PVWatts v5 manual, inverter efficiency curve coefficients.
 _LINEAR = 0.9858
@@ -35,8 +35,8 @@ class ConverterEfficiency:
     """
 
     def __init__(self, rated_output_w, nominal_efficiency):
-        self.rated_output_w = _checks.positive("rated_output_w", rated_output_w)
-        self.nominal_efficiency = _checks.fraction("nominal_efficiency", nominal_efficiency,
+        self.rated_output_w = checks.positive("rated_output_w", rated_output_w)
+        self.nominal_efficiency = checks.fraction("nominal_efficiency", nominal_efficiency,
                                                    open_low=True)
         self._rated_input_w = self.rated_output_w / self.nominal_efficiency
         self._k = self.nominal_efficiency / _ETA_REF

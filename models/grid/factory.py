@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from . import _checks
+from .. import checks
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
@@ -58,13 +58,13 @@ class FactoryParameters:
     def __post_init__(self):
         if int(self.machine_count) != self.machine_count or self.machine_count < 1:
             raise ValueError(f"machine_count must be an integer >= 1, got {self.machine_count!r}")
-        _checks.non_negative("base_power_kw", self.base_power_kw)
-        if _checks.positive("peak_power_kw", self.peak_power_kw) <= self.base_power_kw:
+        checks.non_negative("base_power_kw", self.base_power_kw)
+        if checks.positive("peak_power_kw", self.peak_power_kw) <= self.base_power_kw:
             raise ValueError(f"peak_power_kw must exceed base_power_kw ({self.base_power_kw!r}), "
                              f"got {self.peak_power_kw!r}")
-        _checks.positive("mean_on_duration_s", self.mean_on_duration_s)
+        checks.positive("mean_on_duration_s", self.mean_on_duration_s)
         for name in ("day_start_h", "day_end_h", "start_time_h"):
-            hour = _checks.finite(name, getattr(self, name))
+            hour = checks.finite(name, getattr(self, name))
             if not 0.0 <= hour < 24.0:
                 raise ValueError(f"{name} must lie in [0, 24), got {hour!r}")
         if self.day_start_h >= self.day_end_h:
@@ -72,7 +72,7 @@ class FactoryParameters:
                              f">= {self.day_end_h!r}")
         for name in ("workday_day_factor", "workday_night_factor", "weekend_day_factor",
                      "weekend_night_factor"):
-            _checks.fraction(name, getattr(self, name))
+            checks.fraction(name, getattr(self, name))
         try:
             dt.date.fromisoformat(self.start_date)
         except (TypeError, ValueError):
@@ -134,7 +134,7 @@ class FactoryLoads:
 
     def step(self, dt_s):
         """Advance ``dt_s`` seconds; return the mean machine power [kW] over them."""
-        dt_s = _checks.step_size(dt_s)
+        dt_s = checks.step_size(dt_s)
         end_s = self._clock_s + dt_s
         machine_seconds = 0.0
         while self._clock_s < end_s:
@@ -227,8 +227,8 @@ class FactoryLoads:
                 "rng_state": _pack_rng(self._rng)}
 
     def set_state(self, state):
-        self._clock_s = self._offset_s + _checks.finite("time_s", state["time_s"])
-        self._energy_kj = _checks.finite("energy_kj", state["energy_kj"])
+        self._clock_s = self._offset_s + checks.finite("time_s", state["time_s"])
+        self._energy_kj = checks.finite("energy_kj", state["energy_kj"])
         running = np.asarray(state["running"], float)
         next_switch = np.asarray(state["next_switch_s"], float)
         if running.shape != (self.params.machine_count,) or next_switch.shape != running.shape:

@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from . import _checks, powerflow
+from .. import checks
+from . import powerflow
 from .network import FeederParameters
 from ..errors import StepRejected
 
@@ -96,7 +97,7 @@ class GridFeeder:
 
     def step(self, dt_s, load_power_w):
         """Solve with the loads held over ``dt_s`` seconds and book the energies."""
-        dt_s = _checks.step_size(dt_s)
+        dt_s = checks.step_size(dt_s)
         result, v_loads = self._solve(load_power_w)
         self._energy[0] += dt_s * result.feeder_power_w
         self._energy[1] += dt_s * (result.feeder_power_w - result.losses_w)
@@ -129,8 +130,8 @@ class GridFeeder:
                 "load_voltage_im_pu": self._v_loads.imag.copy()}
 
     def set_state(self, state):
-        self._time_s = _checks.finite("time_s", state["time_s"])
-        self._energy = np.array([_checks.finite(key, state[key]) for key in
+        self._time_s = checks.finite("time_s", state["time_s"])
+        self._energy = np.array([checks.finite(key, state[key]) for key in
                                  ("energy_feeder_j", "energy_loads_j", "energy_losses_j")])
         v = (np.asarray(state["load_voltage_re_pu"], float)
              + 1j * np.asarray(state["load_voltage_im_pu"], float))
@@ -150,7 +151,7 @@ class GridFeeder:
             raise ValueError(f"load_power_w must hold {len(self._load_labels)} values "
                              f"{self.load_names}, got {len(values)}")
         for name, value in zip(self.load_names, values):
-            _checks.finite(f"load_power_w[{name!r}]", value)
+            checks.finite(f"load_power_w[{name!r}]", value)
         return np.array(values)
 
     def _result(self, p_w, flow):

@@ -8,7 +8,7 @@ they still agree with the installed pandapower.
 """
 from dataclasses import dataclass
 
-from . import _checks
+from .. import checks
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,9 @@ class CableType:
 
     def __post_init__(self):
         for attribute in ("r_ohm_per_km", "max_i_ka"):
-            _checks.positive(f"{self.name}.{attribute}", getattr(self, attribute))
+            checks.positive(f"{self.name}.{attribute}", getattr(self, attribute))
         for attribute in ("x_ohm_per_km", "c_nf_per_km"):
-            _checks.non_negative(f"{self.name}.{attribute}", getattr(self, attribute))
+            checks.non_negative(f"{self.name}.{attribute}", getattr(self, attribute))
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ class TransformerType:
 
     def __post_init__(self):
         for attribute in ("sn_va", "vn_hv_v", "vn_lv_v", "vk_percent"):
-            _checks.positive(f"{self.name}.{attribute}", getattr(self, attribute))
+            checks.positive(f"{self.name}.{attribute}", getattr(self, attribute))
         for attribute in ("vkr_percent", "pfe_w", "i0_percent"):
-            _checks.non_negative(f"{self.name}.{attribute}", getattr(self, attribute))
+            checks.non_negative(f"{self.name}.{attribute}", getattr(self, attribute))
         if self.vkr_percent >= self.vk_percent:
             raise ValueError(f"{self.name}.vkr_percent must be < vk_percent, got "
                              f"{self.vkr_percent!r} >= {self.vk_percent!r}")
@@ -81,7 +81,7 @@ class Line:
     parallel: int = 1  # identical circuits laid in parallel
 
     def __post_init__(self):
-        _checks.positive(f"line {self.name!r} length_km", self.length_km)
+        checks.positive(f"line {self.name!r} length_km", self.length_km)
         if int(self.parallel) != self.parallel or self.parallel < 1:
             raise ValueError(f"line {self.name!r} parallel must be an integer >= 1, "
                              f"got {self.parallel!r}")
@@ -96,7 +96,7 @@ class LoadPoint:
     power_factor: float = 1.0  # displacement factor cos(phi), inductive
 
     def __post_init__(self):
-        _checks.fraction(f"load {self.name!r} power_factor", self.power_factor, open_low=True)
+        checks.fraction(f"load {self.name!r} power_factor", self.power_factor, open_low=True)
 
 
 BUSBAR = "lv_busbar"  # the transformer's LV terminal; every line tree starts here
@@ -147,15 +147,15 @@ class FeederParameters:
         self._check_names()
 
     def _check_numbers(self):
-        _checks.positive("source_voltage_pu", self.source_voltage_pu)
-        _checks.positive("source_short_circuit_power_va", self.source_short_circuit_power_va)
-        _checks.non_negative("source_r_over_x", self.source_r_over_x)
-        _checks.positive("frequency_hz", self.frequency_hz)
-        _checks.positive("v_min_pu", self.v_min_pu)
-        if _checks.positive("v_max_pu", self.v_max_pu) <= self.v_min_pu:
+        checks.positive("source_voltage_pu", self.source_voltage_pu)
+        checks.positive("source_short_circuit_power_va", self.source_short_circuit_power_va)
+        checks.non_negative("source_r_over_x", self.source_r_over_x)
+        checks.positive("frequency_hz", self.frequency_hz)
+        checks.positive("v_min_pu", self.v_min_pu)
+        if checks.positive("v_max_pu", self.v_max_pu) <= self.v_min_pu:
             raise ValueError(f"v_max_pu must exceed v_min_pu, got {self.v_max_pu!r} "
                              f"<= {self.v_min_pu!r}")
-        _checks.positive("tolerance_pu", self.tolerance_pu)
+        checks.positive("tolerance_pu", self.tolerance_pu)
         if int(self.max_iterations) != self.max_iterations or self.max_iterations < 1:
             raise ValueError(f"max_iterations must be an integer >= 1, got {self.max_iterations!r}")
 

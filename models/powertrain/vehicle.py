@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from scipy.optimize import brentq
 
+from ..checks import finite as _finite
 from .drive_cycles import DriveCycle, load_cycle
 from .efficiency import PowerFractionEfficiency
 from .parameters import VehicleParameters
@@ -248,12 +249,3 @@ class Powertrain:
             loss_power=sums[_LOSSES] / dt,
         )
 
-
-def _finite(name: str, value) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return number

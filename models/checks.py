@@ -1,4 +1,4 @@
-"""Up-front checks shared by the grid models: each raises ValueError naming the offender."""
+"""Up-front checks shared by the models: each raises ValueError naming the offender."""
 import math
 
 
