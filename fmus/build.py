@@ -87,21 +87,20 @@ def _build_one(name: str, cls, out_dir: Path, scratch: Path, native: Path, confi
     module_name = _entry_module_name(name, cls)
     entry_dir = scratch / module_name
     entry_dir.mkdir()
-    project_files = []
+    project = entry_dir / "project"  # a slave module from outside btwin, copied into the FMU
+    project.mkdir()
     source_module = cls.__module__
     if not source_module.startswith("btwin."):
         source_module = f"{module_name}_slave"
-        copied = entry_dir / "project" / f"{source_module}.py"
-        copied.parent.mkdir()
-        copied.write_text(inspect.getsource(inspect.getmodule(cls)))
-        project_files.append(copied)
+        (project / f"{source_module}.py").write_text(inspect.getsource(inspect.getmodule(cls)))
     entry = entry_dir / f"{module_name}.py"
     entry.write_text(ENTRY_TEMPLATE.format(name=name, module=source_module, cls=cls.__name__))
-    sys.path.insert(0, str(entry_dir / "project"))
+    sys.path.insert(0, str(project))  # pythonfmu imports the entry, which imports the copy
     try:
-        raw = Path(FmuBuilder.build_FMU(entry, dest=entry_dir / f"{name}.fmu", project_files=project_files))
+        raw = Path(FmuBuilder.build_FMU(entry, dest=entry_dir / f"{name}.fmu",
+                                        project_files=list(project.iterdir())))
     finally:
-        sys.path.remove(str(entry_dir / "project"))
+        sys.path.remove(str(project))
     target = out_dir / f"{name}.fmu"
     _finish(raw, target, name, cls, native, config)
     return target

@@ -20,6 +20,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.linalg import expm
 
+from . import checks
+
 # Default constants for a 21700 cell (LG M50), derived from published data:
 #  - geometry: the 21700 format, radius 10.5 mm, height 70 mm;
 #  - layer stack (thicknesses, densities, heat capacities, conductivities):
@@ -50,9 +52,7 @@ class ThermalParameters:
 
     def __post_init__(self) -> None:
         for field in fields(self):
-            value = getattr(self, field.name)
-            if not math.isfinite(value) or value <= 0.0:
-                raise ValueError(f"{field.name} must be a positive finite number, got {value!r}")
+            checks.positive(field.name, getattr(self, field.name))
 
 
 class CellThermal:
@@ -84,8 +84,7 @@ class CellThermal:
         """Advance by ``dt`` seconds with both inputs held."""
         if not math.isfinite(dt) or dt <= 0.0:
             raise ValueError(f"step size must be positive and finite, got {dt!r}")
-        if not math.isfinite(heat_generation):
-            raise ValueError(f"heat_generation must be finite, got {heat_generation!r}")
+        checks.finite("heat_generation", heat_generation)
         _check_temperature("ambient_temperature", ambient_temperature)
         p = self.parameters
         x = self._augmented
