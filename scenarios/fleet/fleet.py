@@ -21,7 +21,8 @@ SCHEDULER_TIMEOUT = "10s"
 
 def run(out: str | Path, vehicles: int, days: int, seed: int = 0, workers: int | None = None,
         scheduler: str | None = None, aging_acceleration: float | None = None, batch_size: int = 0,
-        progress: bool = False, fmu_dir: Path | None = None, simulate: str | None = None) -> dict:
+        progress: bool = False, fmu_dir: Path | None = None, simulate: str | None = None,
+        after_day=None) -> dict:
     """Run (or resume) a fleet into ``out`` and return its summary (also the
     plots); see ``btwin fleet --help``."""
     out = Path(out)
@@ -32,10 +33,10 @@ def run(out: str | Path, vehicles: int, days: int, seed: int = 0, workers: int |
     if simulate is not None:
         settings = replace(settings, simulate=simulate)
     settings.check()
-    archives = {name: (fmu_path(name, fmu_dir) if fmu_dir else fmu_path(name)).resolve() for name in FMUS}
-    client, cluster = _client(workers, scheduler)
+    client, cluster = _client(workers, scheduler)  # a bad address fails before any work
     try:
-        result = run_fleet(settings, out, client, archives, progress=progress)
+        archives = {name: (fmu_path(name, fmu_dir) if fmu_dir else fmu_path(name)).resolve() for name in FMUS}
+        result = run_fleet(settings, out, client, archives, progress=progress, after_day=after_day)
     finally:
         client.close()
         if cluster is not None:

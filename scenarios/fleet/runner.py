@@ -66,10 +66,11 @@ class FleetSettings:
 
 
 def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Path],
-              progress: bool = False) -> dict:
+              progress: bool = False, after_day=None) -> dict:
     """Run (or resume) the fleet into ``out``; return every row and the run's
     bookkeeping (vehicle-days computed now, workers, batch size, wall time).
-    ``archives``: FMU name -> .fmu path."""
+    ``archives``: FMU name -> .fmu path; ``after_day(day, client)``, if
+    given, is called after each night (a benchmark samples memory there)."""
     from distributed import as_completed
 
     settings.check()
@@ -99,6 +100,8 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
         day_rows.sort(key=lambda row: row["vehicle"])
         rows += state.night(day_rows)
         _write_rows(out / TABLE, rows)
+        if after_day is not None:
+            after_day(day, client)
     if bar is not None:
         bar.close()
     return {"rows": rows, "vehicle_days_run": len(rows) - resumed_at, "workers": workers,
