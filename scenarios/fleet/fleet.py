@@ -16,7 +16,7 @@ from .vehicle_day import FMUS, QUANTITIES
 
 __all__ = ["FleetError", "run"]
 
-SCHEDULER_TIMEOUT = "10s"
+SCHEDULER_TIMEOUT = "5s"
 
 
 def run(out: str | Path, vehicles: int, days: int, seed: int = 0, workers: int | None = None,
