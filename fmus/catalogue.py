@@ -10,6 +10,8 @@ CATALOGUE = {
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
     "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
+    "Sensors": "btwin.fmus.sensors:Sensors",
+    "StateEstimator": "btwin.fmus.state_estimator:StateEstimator",
 }
 
 
