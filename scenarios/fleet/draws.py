@@ -7,8 +7,8 @@ size, the worker or the order in which days are computed.
 Spreads (one standard deviation, relative):
   * capacity 0.3 %: production cells scatter by 0.2-0.3 % in capacity
     (Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, their review of
-    recent batches); drawn as the active-material fraction of both electrodes,
-    which moves capacity and charge-transfer area together;
+    recent batches); drawn as the coating thickness (loading) of both
+    electrodes, which moves capacity and reaction area together;
   * contact resistance: impedance scatters by 0.7-3.8 % between cells of a
     batch (the same review); here a pack's tab/weld/collector resistance
     per cell, mean 2 mOhm (assumption: a few mOhm per cell path in a module)
@@ -42,7 +42,7 @@ class Vehicle:
     """One vehicle as built and as its owner uses it."""
 
     index: int
-    active_material_factor: float  # 1, scales both electrodes' active-material fraction
+    loading_factor: float  # 1, scales both electrodes' coating thickness (active-material loading)
     contact_resistance: float  # Ohm per cell
     thermal_resistance_factor: float  # 1, scales the cell-to-ambient resistance
     cycle: str
@@ -65,7 +65,7 @@ def draw_vehicle(seed: int, index: int) -> Vehicle:
     rng = vehicle_rng(seed, index)
     return Vehicle(
         index=index,
-        active_material_factor=float(1.0 + CAPACITY_SPREAD * rng.standard_normal()),
+        loading_factor=float(1.0 + CAPACITY_SPREAD * rng.standard_normal()),
         contact_resistance=float(CONTACT_RESISTANCE_MEAN * max(0.2, 1.0 + CONTACT_RESISTANCE_SPREAD
                                                                * rng.standard_normal())),
         thermal_resistance_factor=float(max(0.5, 1.0 + THERMAL_SPREAD * rng.standard_normal())),

@@ -16,7 +16,7 @@ DRIFT = {"capacity": 1e-6, "resistance": 1e-8}
 
 def truth(spec: dict, quantity: str) -> float:
     if quantity == "capacity":
-        return 5.0 * spec["vehicle_active_material_factor"] ** 5 - FADE_PER_DAY * spec["day"]
+        return 5.0 * spec["vehicle_loading_factor"] ** 5 - FADE_PER_DAY * spec["day"]
     return 0.02 + spec["vehicle_contact_resistance"]
 
 
