@@ -39,9 +39,9 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity") -> list[Path]:
     ax.legend(fontsize=8)
 
     ax = axes[2]
-    for values, label in ((individual, "individual"), (shrunk, "shrunk")):
+    for values, label, colour in ((individual, "individual", "tab:orange"), (shrunk, "shrunk", "tab:blue")):
         rmse = [np.sqrt(np.nanmean((values[day == d] - truth[day == d]) ** 2)) for d in days]
-        ax.plot(days + 1, rmse, marker="o", label=label)
+        ax.plot(days + 1, rmse, marker="o", color=colour, label=label)
     ax.set(xlabel="days of data", ylabel=f"RMSE of {quantity}", title="error against data", yscale="log")
     ax.legend(fontsize=8)
 
