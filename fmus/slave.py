@@ -343,7 +343,8 @@ class BtwinSlave(Fmi2Slave):
 
 
 _STATE_KEYS = {"values", "model", "initialized", "terminated"}
-_STATE_TYPES = {float: (float, int), int: (int,), bool: (bool,), str: (str,)}
+_STATE_TYPES = {float: (float, int, np.floating, np.integer), int: (int, np.integer), bool: (bool, np.bool_),
+                str: (str,)}
 
 
 def _initial_value(var: Var):
@@ -381,7 +382,7 @@ def _check_limit(var: Var, value, limit: Limit | None) -> None:
 def _check_state_value(var: Var, value, outputs_known: bool) -> None:
     """A value of a saved state: of the variable's type; an input or parameter
     within its bounds; an output finite once the model has computed it."""
-    if isinstance(value, bool) != (var.type is bool) or not isinstance(value, _STATE_TYPES[var.type]):
+    if isinstance(value, (bool, np.bool_)) != (var.type is bool) or not isinstance(value, _STATE_TYPES[var.type]):
         raise ValueError(f"state value of {var.name} must be of type {var.type.__name__}, got {value!r}")
     if var.causality in ("input", "parameter"):
         _check_value(var, value)
