@@ -119,21 +119,27 @@ class BtwinSlave(Fmi2Slave):
     def do_step(self, current_time: float, step_size: float) -> bool:
         try:
             self._check_can_step(step_size)
-            saved = self._held()
-            try:
-                self.advance(current_time, step_size)
-                self._check_outputs_finite()
-            except BaseException:
-                self._restore_held(saved)
-                raise
-            self._inputs_changed = False
+            self._advance_or_restore(current_time, step_size)
             return True
         except StepRejected as error:
             self.log(f"step at t={current_time:g} s rejected: {error}", Fmi2Status.discard)
         except Exception as error:  # an FMU never lets an exception reach its host
             self.log(f"step at t={current_time:g} s failed: {_describe(error)}", Fmi2Status.error)
-        self._inputs_changed = False  # the outputs are those of the last accepted state
         return False
+
+    def _advance_or_restore(self, current_time: float, step_size: float) -> None:
+        """One step. On any failure the model and the outputs go back to the
+        last accepted state; either way reads return the outputs as they are
+        until an input is set again."""
+        saved = self._held()
+        try:
+            self.advance(current_time, step_size)
+            self._check_outputs_finite()
+        except BaseException:
+            self._restore_held(saved)
+            raise
+        finally:
+            self._inputs_changed = False
 
     def set_real(self, vrs, values):
         self._guard("fmi2SetReal", self._set_checked, vrs, values)
@@ -197,6 +203,8 @@ class BtwinSlave(Fmi2Slave):
         for flag in ("initialized", "terminated"):
             if not isinstance(state.get(flag, False), bool):
                 raise ValueError(f"state flag {flag!r} must be a boolean, got {state[flag]!r}")
+        if state["initialized"] and model_state is None:
+            raise ValueError("an initialized state must hold the model's state")
         return state
 
     def _apply_state(self, state) -> None:

@@ -103,6 +103,7 @@ def _tampered(heater, edit):
     (lambda s: s.update(model={"energy": float("nan")}), "model state['energy'] = nan is not a finite"),
     (lambda s: s["values"].update(voltage=30.0, energy=float("inf")), "output energy = inf is not a finite"),
     (lambda s: s.update(model=None, hidden=1), "not an FMU state of this FMU"),
+    (lambda s: s.update(model=None), "an initialized state must hold the model's state"),
 ])
 def test_a_restored_state_is_checked_and_a_refused_one_changes_nothing(fmu_dir, capfd, edit, message):
     heater = Instance(fmu_dir / "Heater.fmu").initialize(voltage=10.0)
