@@ -1,9 +1,9 @@
 """Ecos (ecospy, a C++ FMI/SSP engine) joins fmpy, libcosim and the plain C
 host as an importer of our FMUs: the exported ev_wltc system runs there with
 every component configured by the one parameter set btwin names, and agrees
-with btwin's own Jacobi run; with no set applied, the single default cell
-asked to drive the car refuses what it cannot take and stays finite and
-physical."""
+with btwin's own Jacobi run (as does libcosim, which applies every binding);
+with no set applied, the single default cell asked to drive the car refuses
+what it cannot take and stays finite and physical."""
 import re
 
 import numpy as np
@@ -46,6 +46,25 @@ def test_ecos_with_the_btwin_parameter_set_agrees_with_btwin_jacobi(car_ssp, jac
     assert ecos.values["powertrain.electrical_energy"] == pytest.approx(
         jacobi["powertrain.electrical_energy"], rel=1e-3)
     assert ecos.values["thermal.core_temperature"] == pytest.approx(jacobi["thermal.core_temperature"], abs=0.05)
+
+
+def test_libcosim_applies_the_same_parameters_from_the_archive(car_ssp, jacobi):
+    from libcosimpy.CosimExecution import CosimExecution
+    from libcosimpy.CosimObserver import CosimObserver
+
+    execution = CosimExecution.from_ssp_file(str(car_ssp), step_size=int(1e9))  # libcosim counts ns
+    observer = CosimObserver.create_last_value()
+    execution.add_observer(observer)
+    assert execution.simulate_until(int(STEPS * 1e9))
+    index = {info.name.decode(): info.index for info in execution.slave_infos()}
+    values = {}
+    for name in ("battery.soc", "battery.voltage", "powertrain.distance"):
+        component, variable = name.split(".")
+        reference = {v.name.decode(): v.reference for v in execution.slave_variables(index[component])}[variable]
+        values[name] = observer.last_real_values(index[component], [reference])[0]
+    assert values["battery.voltage"] == pytest.approx(jacobi["battery.voltage"], rel=1e-3)  # 96s40p again
+    assert values["battery.soc"] == pytest.approx(jacobi["battery.soc"], abs=2e-4)
+    assert values["powertrain.distance"] == pytest.approx(jacobi["powertrain.distance"], rel=1e-3)
 
 
 def test_ecos_without_a_parameter_set_stays_finite_and_physical_and_logs_the_refusals(car_ssp, capfd):
