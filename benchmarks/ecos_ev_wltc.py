@@ -40,7 +40,7 @@ OVERDRIVEN = ("battery.current", "battery.voltage", "battery.soc", "battery.heat
 
 def compare(ssp: Path) -> None:
     started = time.perf_counter()
-    ecos = run_in_ecos(ssp, STEPS, parameter_set=PARAMETER_SET, watch=WATCH)
+    ecos = run_in_ecos(ssp, STEPS, ssp.parent, parameter_set=PARAMETER_SET, watch=WATCH)
     ecos_wall = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
@@ -66,7 +66,8 @@ def overdriven(ssp: Path) -> None:
     """In a child process, so that Ecos's log (the FMUs' messages, on standard output) can be counted."""
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from tests.fmus.ecos_host import run_in_ecos\n"
-            f"r = run_in_ecos({str(ssp)!r}, 600, watch={OVERDRIVEN!r}, every_step=True, log_level='debug')\n"
+            f"r = run_in_ecos({str(ssp)!r}, 600, {str(ssp.parent)!r}, watch={OVERDRIVEN!r}, every_step=True, "
+            "log_level='debug')\n"
             "import json; print('TRACE' + json.dumps(r.trace))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
     trace_line = next(line for line in done.stdout.splitlines() if line.startswith("TRACE"))

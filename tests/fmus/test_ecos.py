@@ -37,8 +37,8 @@ def jacobi(car_ssp, tmp_path_factory):
     return {name: result.column(name)[-1] for name in WATCH}
 
 
-def test_ecos_with_the_btwin_parameter_set_agrees_with_btwin_jacobi(car_ssp, jacobi):
-    ecos = run_in_ecos(car_ssp, STEPS, parameter_set=PARAMETER_SET, watch=WATCH)
+def test_ecos_with_the_btwin_parameter_set_agrees_with_btwin_jacobi(car_ssp, jacobi, tmp_path):
+    ecos = run_in_ecos(car_ssp, STEPS, tmp_path, parameter_set=PARAMETER_SET, watch=WATCH)
     assert ecos.time == pytest.approx(STEPS)
     assert jacobi["battery.voltage"] > 96 * 3.0  # every component configured: the 96s40p pack drove it
     assert ecos.values["battery.soc"] == pytest.approx(jacobi["battery.soc"], abs=2e-4)
@@ -67,10 +67,10 @@ def test_libcosim_applies_the_same_parameters_from_the_archive(car_ssp, jacobi):
     assert values["powertrain.distance"] == pytest.approx(jacobi["powertrain.distance"], rel=1e-3)
 
 
-def test_ecos_without_a_parameter_set_stays_finite_and_physical_and_logs_the_refusals(car_ssp, capfd):
+def test_ecos_without_a_parameter_set_stays_finite_and_physical_and_logs_the_refusals(car_ssp, capfd, tmp_path):
     names = (*WATCH, "battery.current", "battery.heat_generation", "thermal.surface_temperature",
              "powertrain.battery_current", "powertrain.vehicle_speed")
-    ecos = run_in_ecos(car_ssp, 600, watch=names, every_step=True, log_level="debug")
+    ecos = run_in_ecos(car_ssp, 600, tmp_path, watch=names, every_step=True, log_level="debug")
     trace = {name: np.array(values) for name, values in ecos.trace.items()}
     assert all(np.all(np.isfinite(values)) for values in trace.values())
     # one default LG M50 cell, held within 10 C (50 A): no negative or absurd voltage (the run this
