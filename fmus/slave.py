@@ -189,8 +189,8 @@ class BtwinSlave(Fmi2Slave):
     def _checked_state(self, state) -> dict:
         """``state`` if it is one this FMU could have saved, else ValueError naming what is wrong."""
         if not isinstance(state, dict) or not {"values", "model", "initialized"} <= set(state) <= _STATE_KEYS:
-            raise ValueError(f"not an FMU state of this FMU (keys {sorted(state) if isinstance(state, dict) else type(state).__name__}, "
-                             f"expected {sorted(_STATE_KEYS)})")
+            found = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"not an FMU state of this FMU (keys {found}, expected {sorted(_STATE_KEYS)})")
         values, model_state = state["values"], state["model"]
         if not isinstance(values, dict) or set(values) != set(self._declared):
             names = set(values) if isinstance(values, dict) else set()
@@ -332,12 +332,18 @@ class BtwinSlave(Fmi2Slave):
         try:
             self._refresh_outputs(vrs)
         except Exception as error:
+            if self.model is None:  # no model, no outputs: fmi2Error, and never a NaN for the host
+                self.log(f"{what} failed: {_describe(error)}", Fmi2Status.error)
+                return [fallback if _non_finite(v) else v for v in self._read_or(getter, vrs, fallback)]
             self.log(f"{what} failed: {_describe(error)}; the outputs are those of the last "
                      "accepted state", Fmi2Status.error)
+        return self._read_or(getter, vrs, fallback)
+
+    def _read_or(self, getter, vrs, fallback):
         try:
             return getter(vrs)
         except Exception as error:
-            self.log(f"{what} failed: {_describe(error)}", Fmi2Status.error)
+            self.log(f"fmi2Get failed: {_describe(error)}", Fmi2Status.error)
             return [fallback] * len(vrs)
 
     def _guard(self, what, action, *args) -> bool:
@@ -411,6 +417,10 @@ def _check_finite_tree(what: str, value) -> None:
             raise ValueError(f"{what} holds non-finite numbers")
     elif isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{what} = {value!r} is not a finite number")
+
+
+def _non_finite(value) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _describe(error: Exception) -> str:

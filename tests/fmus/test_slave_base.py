@@ -1,4 +1,5 @@
 """Rules the base class keeps for every FMU, shown on the test-only Heater."""
+import ctypes
 import json
 
 import pytest
@@ -128,3 +129,18 @@ def test_a_state_with_other_parameters_rebuilds_the_model(fmu_dir):
     assert second.get("resistance", "energy") == [5.0, 40.0]  # 20 W from the restored 5 Ohm
     first.close()
     second.close()
+
+
+def test_outputs_of_a_model_that_cannot_be_built_read_as_an_error_never_as_nan(fmu_dir, capfd):
+    heater = Instance(fmu_dir / "Heater.fmu")
+    heater.set(resistance=0.0)  # within the declared bounds, refused by the model
+    heater.slave.enterInitializationMode()
+    _refused(heater.slave.exitInitializationMode, capfd, "resistance must be positive")
+    # the raw call, to see what a host that ignores the status reads
+    vrs = (ctypes.c_uint * 2)(heater.vr["power"], heater.vr["energy"])
+    values = (ctypes.c_double * 2)()
+    values[0] = values[1] = 1.0
+    _refused(lambda: heater.slave.fmi2GetReal(heater.slave.component, vrs, 2, values), capfd,
+             "fmi2GetReal failed: resistance must be positive")
+    assert list(values) == [0.0, 0.0]  # never NaN
+    heater.slave.freeInstance()
