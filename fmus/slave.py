@@ -214,7 +214,7 @@ class BtwinSlave(Fmi2Slave):
         for name, value in values.items():
             setattr(self, name, copy.deepcopy(value))
         if state["model"] is None:
-            self.model = None
+            self.model, self._limits = None, {}
         else:
             if self.model is None or rebuild:
                 self.model = self.create_model()
