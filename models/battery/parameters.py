@@ -103,7 +103,7 @@ class BatteryParameters:
     n_parallel: int = 1
     nominal_capacity: float = 5.0  # A.h per cell [Chen2020: PyBaMM's "Nominal cell capacity [A.h]"]
     # Assumption: the model is trusted up to 10 C either way, several times the
-    # peaks of an automotive drive (about 2 C on WLTC in ev_wltc); far beyond it
+    # rates a vehicle or a fast charger asks of a cell (ev_wltc peaks at 0.6 C); far beyond it
     # a single particle per electrode says little.
     max_c_rate: float = 10.0  # 1/h
 
