@@ -158,7 +158,7 @@ class BatteryCell(BtwinSlave):
         largest = self.max_c_rate * _DEFAULT.nominal_capacity * self.n_parallel
         basis = (f"{self.max_c_rate:g} C of {self.n_parallel} parallel cells of "
                  f"{_DEFAULT.nominal_capacity:g} A.h, max_c_rate")
-        return {"current": Limit(-largest, largest, basis)}
+        return {"current": Limit.symmetric(largest, basis)}
 
     def read_outputs(self) -> None:
         self._write(self.model.evaluate(self.current, self.temperature))

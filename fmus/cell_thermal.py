@@ -45,9 +45,8 @@ class CellThermal(BtwinSlave):
         return Model(parameters, self.initial_temperature)
 
     def input_limits(self) -> dict[str, Limit]:
-        largest = self.max_heat_per_cell * self.n_cells
-        return {"heat_generation": Limit(-largest, largest,
-                                         f"max_heat_per_cell {self.max_heat_per_cell:g} W x {self.n_cells:g} cells")}
+        basis = f"max_heat_per_cell {self.max_heat_per_cell:g} W x {self.n_cells:g} cells"
+        return {"heat_generation": Limit.symmetric(self.max_heat_per_cell * self.n_cells, basis)}
 
     def read_outputs(self) -> None:
         self.core_temperature = self.model.core_temperature

@@ -77,3 +77,8 @@ class Limit(NamedTuple):
     low: float
     high: float
     basis: str
+
+    @classmethod
+    def symmetric(cls, largest: float, basis: str) -> "Limit":
+        """|value| <= largest."""
+        return cls(-largest, largest, basis)

@@ -132,7 +132,7 @@ class GridFeeder(BtwinSlave):
     def input_limits(self) -> dict[str, Limit]:
         largest = MAX_LOAD_PER_RATING * self.transformer_rating
         basis = f"{MAX_LOAD_PER_RATING:g} x transformer_rating {self.transformer_rating:g} V.A, IEC 60076-7"
-        return {name: Limit(-largest, largest, basis) for name in _INPUTS}
+        return {name: Limit.symmetric(largest, basis) for name in _INPUTS}
 
     def read_outputs(self) -> None:
         try:
