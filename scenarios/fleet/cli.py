@@ -26,6 +26,8 @@ def register(subparsers) -> None:
                         help="calendar days of SEI growth per simulated day (default 30)")
     parser.add_argument("--batch-size", type=int, default=0, metavar="B",
                         help="vehicle-days per Dask task (default: from the fleet and the workers)")
+    parser.add_argument("--fmu-dir", type=Path, default=None, metavar="DIR",
+                        help="where the FMUs are (built there first if missing; default build/fmus)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.set_defaults(func=run_command)
 
@@ -36,7 +38,7 @@ def run_command(args) -> int:
     try:
         summary = run(args.out, vehicles=args.vehicles, days=args.days, seed=args.seed, workers=args.workers,
                       scheduler=args.scheduler, aging_acceleration=args.aging_acceleration,
-                      batch_size=args.batch_size, progress=sys.stderr.isatty())
+                      batch_size=args.batch_size, progress=sys.stderr.isatty(), fmu_dir=args.fmu_dir)
     except FleetError as error:
         print(f"btwin fleet: {error}", file=sys.stderr)
         return 2
