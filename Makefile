@@ -24,6 +24,7 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	rm -rf results/fleet && $(BIN)/btwin fleet --vehicles 4 --days 2 --workers 2 --out results/fleet
 	@echo "results, energy reports and plots are in results/"
 
 # Ecos (ecospy, a test dependency) links Debian's libtbb12; installed when missing.
