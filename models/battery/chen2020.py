@@ -9,7 +9,10 @@ Electrochim. Acta 53 (2008) 6356-6365, as in the same parameter set.
 
 Every function takes and returns plain floats (``math``, not numpy): the model
 calls them a few times per step and a numpy scalar call costs ten times more.
-The electrolyte functions also accept numpy arrays.
+The open-circuit potentials take the module of elementary functions as
+``ops`` (``math`` by default; ``casadi`` gives a symbolic expression for the
+controller's prediction model, the same fit written once). The electrolyte
+functions also accept numpy arrays and CasADi expressions.
 """
 from __future__ import annotations
 
@@ -21,25 +24,25 @@ from scipy.constants import physical_constants
 FARADAY = physical_constants["Faraday constant"][0]  # C/mol, CODATA 2018 (exact)
 
 
-def graphite_ocp(sto: float) -> float:
+def graphite_ocp(sto: float, ops=math) -> float:
     """Graphite-SiOx open-circuit potential [V vs Li/Li+] (Chen et al. 2020 fit)."""
     return (
-        1.9793 * math.exp(-39.3631 * sto)
+        1.9793 * ops.exp(-39.3631 * sto)
         + 0.2482
-        - 0.0909 * math.tanh(29.8538 * (sto - 0.1234))
-        - 0.04478 * math.tanh(14.9159 * (sto - 0.2769))
-        - 0.0205 * math.tanh(30.4444 * (sto - 0.6103))
+        - 0.0909 * ops.tanh(29.8538 * (sto - 0.1234))
+        - 0.04478 * ops.tanh(14.9159 * (sto - 0.2769))
+        - 0.0205 * ops.tanh(30.4444 * (sto - 0.6103))
     )
 
 
-def nmc811_ocp(sto: float) -> float:
+def nmc811_ocp(sto: float, ops=math) -> float:
     """NMC811 open-circuit potential [V vs Li/Li+] (Chen et al. 2020 fit)."""
     return (
         -0.8090 * sto
         + 4.4875
-        - 0.0428 * math.tanh(18.5138 * (sto - 0.5542))
-        - 17.7326 * math.tanh(15.7890 * (sto - 0.3117))
-        + 17.5842 * math.tanh(15.9308 * (sto - 0.3120))
+        - 0.0428 * ops.tanh(18.5138 * (sto - 0.5542))
+        - 17.7326 * ops.tanh(15.7890 * (sto - 0.3117))
+        + 17.5842 * ops.tanh(15.9308 * (sto - 0.3120))
     )
 
 
