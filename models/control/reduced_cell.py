@@ -64,7 +64,7 @@ class ReducedCellConfig:
     thermal: ThermalParameters = field(default_factory=ThermalParameters)
     particle_shells: int = 6  # finite volumes per particle (the plant has 20)
     electrolyte_cells: tuple[int, int, int] = (3, 2, 3)  # negative, separator, positive (plant: 10, 5, 10)
-    electrolyte_substeps: int = 2  # exponential Euler substeps of the electrolyte per step
+    electrolyte_substeps: int = 4  # exponential Euler substeps of the electrolyte per step
 
 
 class _Particle:
