@@ -72,11 +72,17 @@ _PARAMETERS = (
     parameter("n_parallel", None, _DEFAULT.n_parallel, "Cells in parallel", type=int, min=1),
     *_region_parameters(),
     *_electrode_parameters(),
+    parameter("negative_particle_diffusivity", "m2/s", _DEFAULT.negative_particle_diffusivity,
+              "Solid diffusivity of the negative particles (Chen 2020 at 298.15 K)", min=0.0),
+    parameter("negative_reaction_rate_factor", "1", 1.0,
+              "Factor on the negative reaction rate constant (Chen 2020: 6.48e-7 A/m2 (m3/mol)^1.5)", min=0.0),
+    parameter("positive_solid_conductivity", "S/m", _DEFAULT.positive_solid_conductivity,
+              "Electronic conductivity of the positive electrode's solid phase (Chen 2020)", min=0.0),
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
 )
-_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith("_tortuosity"))
+_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith(("_tortuosity", "_factor")))
 
 _AT_END = ", at the end of the last step"
 _NOW = ", for the present state and inputs"
@@ -146,6 +152,7 @@ class BatteryCell(BtwinSlave):
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
         return SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
+            negative_reaction_rate=_DEFAULT.negative_reaction_rate * self.negative_reaction_rate_factor,
             initial_temperature=self.temperature))
 
     def read_outputs(self) -> None:

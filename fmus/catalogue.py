@@ -8,6 +8,7 @@ CATALOGUE = {
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
     "Charger": "btwin.fmus.charger:Charger",
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
+    "FastChargeController": "btwin.fmus.fast_charge_controller:FastChargeController",
     "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
 }

@@ -135,7 +135,9 @@ class FastChargeMPC:
         self.settings = settings
         self.problem = _problem(settings, config or ReducedCellConfig(), uncertainty or UncertaintySet())
         self.model = self.problem.model
-        self._states = None
+        self._states = self._bias = self._plan = self._duals = None
+        self._applied = 0.0
+        self.ambient_temperature = math.nan
 
     # --- observer ----------------------------------------------------------------------
     def reset(self, soc: float, core_temperature: float, ambient_temperature: float) -> None:
@@ -244,18 +246,18 @@ class FastChargeMPC:
 
     # --- state ---------------------------------------------------------------------------
     def get_state(self) -> dict:
-        return {"states": None if self._states is None else self._states.copy(),
-                "bias": None if self._states is None else self._bias.copy(),
-                "plan": None if self._plan is None else self._plan.copy(),
-                "applied": getattr(self, "_applied", 0.0),
-                "ambient_temperature": getattr(self, "ambient_temperature", math.nan)}
+        return {"states": _copy(self._states), "bias": _copy(self._bias), "plan": _copy(self._plan),
+                "applied": self._applied, "ambient_temperature": self.ambient_temperature}
 
     def set_state(self, state: dict) -> None:
-        self._states = None if state["states"] is None else np.array(state["states"], dtype=float)
-        self._bias = None if state["bias"] is None else np.array(state["bias"], dtype=float)
-        self._plan = None if state["plan"] is None else np.array(state["plan"], dtype=float)
+        self._states, self._bias, self._plan = (_copy(state[k]) for k in ("states", "bias", "plan"))
         self._applied = float(state["applied"])
         self.ambient_temperature = float(state["ambient_temperature"])
+        self._duals = None  # a warm start only; the next solve starts from the plan
+
+
+def _copy(array):
+    return None if array is None else np.array(array, dtype=float)
 
 
 class _Problem:
