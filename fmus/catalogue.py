@@ -7,10 +7,13 @@ CATALOGUE = {
     "BatteryCell": "btwin.fmus.battery_cell:BatteryCell",
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
     "Charger": "btwin.fmus.charger:Charger",
+    "Cycler": "btwin.fmus.cycler:Cycler",
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
     "FastChargeController": "btwin.fmus.fast_charge_controller:FastChargeController",
     "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
+    "Sensors": "btwin.fmus.sensors:Sensors",
+    "StateEstimator": "btwin.fmus.state_estimator:StateEstimator",
 }
 
 
