@@ -76,8 +76,6 @@ _PARAMETERS = (
               "Solid diffusivity of the negative particles (Chen 2020 at 298.15 K)", min=0.0),
     parameter("negative_reaction_rate_factor", "1", 1.0,
               "Factor on the negative reaction rate constant (Chen 2020: 6.48e-7 A/m2 (m3/mol)^1.5)", min=0.0),
-    parameter("positive_solid_conductivity", "S/m", _DEFAULT.positive_solid_conductivity,
-              "Electronic conductivity of the positive electrode's solid phase (Chen 2020)", min=0.0),
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),

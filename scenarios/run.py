@@ -13,6 +13,7 @@ from .params import ParameterError, listing, parse_assignments
 SCENARIOS = {
     "depot_charging": "depot_charging",
     "ev_wltc": "ev_wltc",
+    "fast_charge": "fast_charge",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
 }
