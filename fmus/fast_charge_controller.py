@@ -97,9 +97,8 @@ class FastChargeController(BtwinSlave):
         self.model.step(step_size, self.soc, self.core_temperature, self.measured_voltage,
                         self.measured_current, self.ambient_temperature)
         self.read_outputs()
-        if self.status != old and self.status != 1:
-            level = Fmi2Status.warning if self.status in (2, 3, 5) else Fmi2Status.ok
-            self.log(f"t={current_time:g} s: {self.model.outputs.status}", level)
+        if self.status != old and self.status != 1:  # a fallback or zero current: say why
+            self.log(f"t={current_time:g} s: {self.model.outputs.status}", Fmi2Status.warning)
 
 
 def _finite(value: float) -> float:
