@@ -24,6 +24,7 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	$(BIN)/btwin scenario fast_charge --param initial_soc=0.5 --param mismatch_plants=2 --param bisection_steps=4
 	@echo "results, energy reports and plots are in results/"
 
 test: fmus

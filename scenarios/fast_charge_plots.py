@@ -28,11 +28,14 @@ def plot_strategies(traces: dict, p: dict, path: Path) -> None:
         axes[2].plot(minutes, 1e3 * trace["plating"], color=colour)
         if np.isfinite(trace["predicted_plating"]).any():
             axes[2].plot(minutes, 1e3 * trace["predicted_plating"], color=colour, linestyle="--", linewidth=0.8)
+        if name == "mpc_tube":
+            axes[2].plot(minutes, 1e3 * trace["worst_predicted_plating"], color=colour, linestyle=":",
+                         linewidth=0.8)
         axes[3].plot(minutes, trace["core_temperature"] - 273.15, color=colour)
         axes[4].plot(minutes, trace["soc"], color=colour)
     axes[2].axhline(0.0, color="black", linewidth=0.6)
     axes[3].axhline(p["max_core_temperature"] - 273.15, color="tab:red", linewidth=0.6, linestyle=":")
-    labels = ("charge current [A]", "voltage [V]", "plating overpotential [mV]\n(dashed: MPC prediction)",
+    labels = ("charge current [A]", "voltage [V]", "plating overpotential [mV]\n(-- nominal prediction,\n.. tube's worst corner)",
               "core temperature [degC]", "SOC [1]")
     for ax, label in zip(axes, labels):
         ax.set_ylabel(label)
