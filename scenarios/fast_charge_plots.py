@@ -35,8 +35,8 @@ def plot_strategies(traces: dict, p: dict, path: Path) -> None:
         axes[4].plot(minutes, trace["soc"], color=colour)
     axes[2].axhline(0.0, color="black", linewidth=0.6)
     axes[3].axhline(p["max_core_temperature"] - 273.15, color="tab:red", linewidth=0.6, linestyle=":")
-    labels = ("charge current [A]", "voltage [V]", "plating overpotential [mV]\n(-- nominal prediction,\n.. tube's worst corner)",
-              "core temperature [degC]", "SOC [1]")
+    plating = "plating overpotential [mV]\n(-- nominal prediction,\n.. tube's worst corner)"
+    labels = ("charge current [A]", "voltage [V]", plating, "core temperature [degC]", "SOC [1]")
     for ax, label in zip(axes, labels):
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
