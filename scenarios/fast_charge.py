@@ -56,6 +56,9 @@ PARAMS = {
                                            minimum=0.0, exclusive_minimum=True),
     "control_period": Param(30.0, "time between MPC decisions", unit="s", minimum=1.0),
     "horizon": Param(300.0, "MPC prediction horizon", unit="s", minimum=1.0),
+    "solve_budget": Param(1.0, "wall time an MPC solve may take before its fallback (the FMU's default, 0.2 s, "
+                                "is the real-time budget; a generous one keeps these figures independent of the "
+                                "machine's load)", unit="s", minimum=0.0, exclusive_minimum=True),
     "bisection_steps": Param(7, "bisection steps for the fastest plating-safe CC-CV", minimum=1),
     "time_cap": Param(4 * 3600.0, "longest charge simulated", unit="s", minimum=1.0),
 }
@@ -89,7 +92,8 @@ def run(out_dir: str | Path | None = None, *, fmu_dir: Path | None = None, **par
 def _rig(p: dict, fmu_dir: Path) -> ChargeRig:
     controller = {"max_charge_current": p["max_charge_current"], "plating_margin": p["plating_margin"],
                   "max_core_temperature": p["max_core_temperature"], "control_period": p["control_period"],
-                  "horizon": p["horizon"], "surface_to_ambient_resistance": p["surface_to_ambient_resistance"]}
+                  "horizon": p["horizon"], "surface_to_ambient_resistance": p["surface_to_ambient_resistance"],
+                  "solve_budget": p["solve_budget"]}
     return ChargeRig(fmu_dir, ambient_temperature=p["ambient_temperature"], initial_soc=p["initial_soc"],
                      target_soc=p["target_soc"], controller=controller, time_cap=p["time_cap"],
                      estimator=p["estimator"], seed=p["seed"])

@@ -32,8 +32,8 @@ interior cells to check it. Under that monotonicity one corner is the worst
 for each constraint whatever the state, so the bank keeps only those: each
 corner is simulated once (1C charge from half charge over the horizon) and
 the corner with the lowest plating overpotential, the highest voltage and the
-highest core temperature are kept (three of the sixteen), which keeps a solve
-within budget. The tube's plating constraint is raised by a further 1 mV, a
+highest core temperature are kept (three of the sixteen), each guarding its
+own limit only, which keeps a solve within budget. The tube's plating constraint is raised by a further 1 mV, a
 bound on the reduced model's own optimistic error against the plant. It is
 conservative: one plan for all corners, no feedback within the horizon.
 
@@ -236,7 +236,8 @@ class FastChargeMPC:
         """Which limit the bank predicts ``plan`` to break ("" if none); 1 uV, 1 mK slack."""
         s = self.settings
         y = self.problem.rollout(self._states.T, plan, self.ambient_temperature, self._bias)
-        plating, voltage, core = (np.array(y[k]) for k in (_PLATING, _VOLTAGE, _CORE))
+        guards = self.problem.guards
+        plating, voltage, core = (np.array(y[k])[guards[k]] for k in (_PLATING, _VOLTAGE, _CORE))
         if not (np.all(np.isfinite(plating)) and np.all(np.isfinite(voltage)) and np.all(np.isfinite(core))):
             return "the prediction is not finite (state outside the model's range)"
         if plating.min() < _plating_floor(s) - 1e-6:
@@ -271,8 +272,13 @@ class _Problem:
     def __init__(self, settings: ControllerSettings, config: ReducedCellConfig, uncertainty: UncertaintySet):
         self.model = model = ReducedCell(config)
         thetas = [NOMINAL_THETA]
+        # per constrained output, the models of the bank that must keep its limit
+        self.guards = {_PLATING: [0], _VOLTAGE: [0], _CORE: [0]}
         if settings.mode == "tube":
-            thetas += _critical_vertices(model, uncertainty, settings)
+            for output, corner in _critical_vertices(model, uncertainty, settings).items():
+                if corner not in thetas:
+                    thetas.append(corner)
+                self.guards[output] = [thetas.index(corner)]
         self.thetas = np.array(thetas, dtype=float).T  # (parameters, models)
         self.count = len(thetas)
         self.step_bank = _bank_step(model, self.thetas)
@@ -302,9 +308,8 @@ def _critical_vertices(model: ReducedCell, uncertainty: UncertaintySet, settings
     y = _rollout(model, corners, settings)(start.T, np.full(settings.intervals, one_c),
                                            model.config.battery.reference_temperature,
                                            np.zeros(corners.shape[1]))
-    last = [np.array(y[k])[:, -1] for k in (_PLATING, _VOLTAGE, _CORE)]
-    picks = {int(np.argmin(last[0])), int(np.argmax(last[1])), int(np.argmax(last[2]))}
-    return [tuple(corners[:, m]) for m in sorted(picks)]
+    worst = {_PLATING: np.argmin, _VOLTAGE: np.argmax, _CORE: np.argmax}
+    return {k: tuple(corners[:, int(pick(np.array(y[k])[:, -1]))]) for k, pick in worst.items()}
 
 
 def _bank_step(model: ReducedCell, thetas: np.ndarray) -> ca.Function:
@@ -355,12 +360,11 @@ def _nlp(problem: _Problem, settings: ControllerSettings):
     scale = settings.max_charge_current
     moves = u - ca.vertcat(applied, u[:-1])
     objective = -ca.sum2(soc[0, :]) + settings.move_penalty * ca.sumsqr(moves / scale)
-    # in a tube the corners bound the nominal model: its constraints would be redundant
-    bound = slice(1, None) if count > 1 else slice(0, 1)
+    guards = problem.guards  # each limit on the model that bounds it (in a tube, its worst corner)
     constraints = ca.vertcat(
-        ca.vec((plating[bound, :] - _plating_floor(settings)) * 1e2),  # V -> 10 mV units, comparable scales
-        ca.vec((settings.max_core_temperature - core[bound, :]) * 0.1),
-        ca.vec((settings.max_voltage - voltage[bound, :]) * 1e2),
+        ca.vec((plating[guards[_PLATING], :] - _plating_floor(settings)) * 1e2),  # V -> 10 mV, like scales
+        ca.vec((settings.max_core_temperature - core[guards[_CORE], :]) * 0.1),
+        ca.vec((settings.max_voltage - voltage[guards[_VOLTAGE], :]) * 1e2),
         ca.vec(settings.target_soc + _TARGET_OVERSHOOT - soc[0, :]) * 1e2,
     )
     parameters = ca.vertcat(ca.vec(x0), ambient, bias, applied)
