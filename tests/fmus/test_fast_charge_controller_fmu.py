@@ -90,7 +90,8 @@ def test_an_infeasible_request_commands_zero_current_and_says_why(fmu, values, s
     assert got[0] == 0.0
     assert all(math.isfinite(v) for v in got)
     assert integer(instance, "status") == status
-    assert says in capfd.readouterr().out
+    captured = capfd.readouterr()
+    assert says in captured.out + captured.err
     instance.close()
 
 
