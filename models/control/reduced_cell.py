@@ -31,10 +31,14 @@ factor on the negative particle diffusivity, factor on the negative reaction
 rate, an extra series (contact) resistance [Ohm] and a factor on the
 surface-to-ambient thermal resistance.
 
-Why here and not in ``models/battery``: the plant model is numpy, tuned for
-stepping; the controller needs a differentiable form. The fit functions
-(OCPs, electrolyte properties), the grids (``diffusion.sphere``/``layers``)
-and the stoichiometry window are the battery package's own, not copies.
+Why a graph of its own rather than a full-order CasADi form of the SPMe: the
+controller needs the uncertain parameters as symbols (one graph serves the
+nominal cell and every corner of the tube), a coarse grid (a solve within
+budget) and a smooth step (the exponential Euler above has no rounded
+reference diffusivity), so that IPOPT sees exact, continuous derivatives. The
+fit functions (OCPs, electrolyte properties, written once for numbers and
+CasADi expressions), the grids (``diffusion.sphere``/``layers``) and the
+stoichiometry window are the battery package's own, not copies.
 
 State vector ``x``: negative particle modes, positive particle modes,
 electrolyte modes, core temperature [K], surface temperature [K]. Current
@@ -257,13 +261,13 @@ class ReducedCell:
         eta_p = 2.0 * rt_f * ca.dot(self._mean_p, ca.asinh(x_p * inverse_sqrt_c))
         log_n = ca.dot(self._mean_n, log_c)
         eta_c = self._chi * rt_f * (ca.dot(self._mean_p, log_c) - log_n)
-        u_n = p.negative_ocp(c_sn / neg.c_max, ca)
-        u_p = p.positive_ocp(c_sp / pos.c_max, ca)
+        u_n = p.negative_ocp(c_sn / neg.c_max)
+        u_p = p.positive_ocp(c_sp / pos.c_max)
         voltage = (u_p - u_n + eta_p - eta_n + eta_c - film - density * self._ohmic_area_resistance
                    - i * theta[2])
         n_mean = ca.dot(neg.mean_row, z_n) / neg.c_max
         p_mean = ca.dot(pos.mean_row, z_p) / pos.c_max
-        ocv = p.positive_ocp(p_mean, ca) - p.negative_ocp(n_mean, ca)
+        ocv = p.positive_ocp(p_mean) - p.negative_ocp(n_mean)
         n_at, w_left, w_right = self._interface
         c_interface = w_left * c_e[n_at - 1] + w_right * c_e[n_at]
         plating = (u_n + eta_n + film + density * self._plating_ohmic
