@@ -157,6 +157,8 @@ def _strategy_summary(strategy, trace, others, p, safe_time) -> dict:
     reached = [r.duration for r in others if r.reached]
     worst = min((float(r["plating"].min()) for r in others), default=0.0)
     time_to_target = trace.duration if trace.reached else None
+    gap = trace["predicted_plating"] - trace["worst_predicted_plating"]
+    gap = gap[np.isfinite(gap)]
     return {
         "c_rate": round(strategy.crate, 4) if strategy.crate else None,
         "time_to_target_s": time_to_target,
@@ -171,6 +173,8 @@ def _strategy_summary(strategy, trace, others, p, safe_time) -> dict:
         "nominal_plant_violation_fraction": float(violations(trace, p["max_core_temperature"]).mean()),
         "worst_violation_V": min(0.0, worst),
         "capacity_loss_Ah": trace.capacity_loss,
+        # how far the tube lowers the nominal prediction (0 for the nominal MPC), median over the charge
+        "plating_tightening_median_V": float(np.median(gap)) if gap.size else None,
         "solve_time_median_s": float(np.median(solve)) if solve.size else None,
         "solve_time_p95_s": float(np.percentile(solve, 95)) if solve.size else None,
     }
