@@ -126,11 +126,6 @@ class Move:
     status: str  # "optimal", "last plan", "safe current", "target reached", "infeasible: ..."
     plan: np.ndarray = field(default_factory=lambda: np.zeros(0))  # charge currents [A], >= 0
 
-    @property
-    def tightening(self) -> float:
-        """How much lower the worst cell's plating is predicted than the nominal one's [V]."""
-        return self.predicted_plating - self.worst_predicted_plating
-
 
 class FastChargeMPC:
     """Nominal or tube MPC of one cell's charge current; see the module docstring."""
