@@ -43,12 +43,15 @@ its core temperature to the ``core_temperature`` input (the estimator's, or
 the plant's); each model's voltage bias is the filtered gap between the
 measured voltage and its own prediction.
 
-Solver: CasADi ``nlpsol`` with IPOPT (exact derivatives of the CasADi
-graph; a 10-variable dense NLP, so an interior point method with a warm start
-from the shifted last plan is fast and robust to the active set changing
-from current-limited to plating- to temperature-limited). do-mpc would add a
-layer of its own over the same CasADi/IPOPT without a use here. IPOPT's
-``max_wall_time`` caps a solve at ``solve_budget``. Fallbacks, in order:
+Solver: CasADi ``nlpsol`` with its SQP method (exact Hessian of the CasADi
+graph, the active-set QP ``qrqp``). The NLP has 10 variables and a few dozen
+constraints whose active set changes slowly (current-, then plating-, then
+temperature-limited), so an active-set SQP warm-started from the shifted last
+plan and its multipliers converges in 1-3 iterations, about half of IPOPT's
+time (11 interior-point iterations from any start). do-mpc would add a layer
+of its own over the same CasADi solvers without a use here. An iteration
+callback stops the solve once ``solve_budget`` of wall time has passed.
+Fallbacks, in order:
 the rest of the last feasible plan, then the largest of a few constant
 currents (``fallback_current`` halved down to 0) that the bank predicts safe
 over the horizon, a CC phase that tapers like CV as the limits come near.
@@ -196,6 +199,7 @@ class FastChargeMPC:
         s = self.settings
         guess = self._shifted_plan()
         warm = {} if self._duals is None else {"lam_x0": self._duals[0], "lam_g0": self._duals[1]}
+        self.problem.deadline.deadline = time.perf_counter() + s.solve_budget
         solution = self.problem.solver(
             x0=guess, lbx=0.0, ubx=s.max_charge_current, lbg=0.0, ubg=math.inf,
             p=self.problem.parameters(self._states, self.ambient_temperature, self._bias, self._applied),
@@ -363,9 +367,39 @@ def _nlp(problem: _Problem, settings: ControllerSettings):
         ca.vec(settings.target_soc + _TARGET_OVERSHOOT - soc[0, :]) * 1e2,
     )
     parameters = ca.vertcat(ca.vec(x0), ambient, bias, applied)
-    options = {"print_time": False, "ipopt.print_level": 0, "ipopt.sb": "yes",
-               "ipopt.max_wall_time": settings.solve_budget, "ipopt.max_iter": 100,
-               "ipopt.tol": 1e-6, "ipopt.acceptable_tol": 1e-4, "ipopt.mu_strategy": "adaptive",
-               "ipopt.hessian_approximation": "limited-memory", "ipopt.warm_start_init_point": "yes"}
-    return ca.nlpsol("fast_charge", "ipopt", {"x": u, "p": parameters, "f": objective, "g": constraints},
+    problem.deadline = _Deadline(n, constraints.numel(), parameters.numel())
+    options = {"print_time": False, "print_header": False, "print_iteration": False, "print_status": False,
+               "hessian_approximation": "exact", "max_iter": 30, "tol_pr": 1e-6, "tol_du": 1e-6,
+               "qpsol": "qrqp", "qpsol_options": {"print_iter": False, "print_header": False,
+                                                  "error_on_fail": False},
+               "iteration_callback": problem.deadline}
+    return ca.nlpsol("fast_charge", "sqpmethod", {"x": u, "p": parameters, "f": objective, "g": constraints},
                      options)
+
+
+class _Deadline(ca.Callback):
+    """Called by the SQP solver after each iteration: a non-zero answer stops
+    it, which it gives once the wall clock passes ``deadline``."""
+
+    def __init__(self, variables: int, constraints: int, parameters: int):
+        ca.Callback.__init__(self)
+        self.sizes = {"x": variables, "lam_x": variables, "g": constraints, "lam_g": constraints,
+                      "p": parameters, "lam_p": parameters, "f": 1}
+        self.deadline = math.inf
+        self.construct("deadline", {})
+
+    def get_n_in(self):
+        return ca.nlpsol_n_out()
+
+    def get_n_out(self):
+        return 1
+
+    def get_name_in(self, i):
+        return ca.nlpsol_out(i)
+
+    def get_sparsity_in(self, i):
+        size = self.sizes.get(ca.nlpsol_out(i), 0)
+        return ca.Sparsity.dense(size, 1) if size else ca.Sparsity(0, 0)
+
+    def eval(self, arg):
+        return [1 if time.perf_counter() > self.deadline else 0]
