@@ -8,7 +8,6 @@ true SOC reaches the target (or a time cap) and returns its trace.
 """
 from __future__ import annotations
 
-import ctypes
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,8 +73,8 @@ class _Log:
         self.callbacks.logger = fmi2CallbackLoggerTYPE(self._log)
         self.callbacks.allocateMemory = defaultCallbacks.allocateMemory
         self.callbacks.freeMemory = defaultCallbacks.freeMemory
-        from fmpy.logging import addLoggerProxy
-        addLoggerProxy(ctypes.byref(self.callbacks))
+        # no fmpy logger proxy: it is one per process and would take every other FMU's log too;
+        # the message arrives as the format string, unformatted, which is all kept here
 
     def _log(self, component, instance, status, category, message):
         self.messages.append((status, f"{instance.decode()}: {message.decode()}"))
