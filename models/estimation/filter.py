@@ -7,12 +7,13 @@ estimate,
 
     predict:  x <- f(x, u),          P <- F P F^T + Q_d
     update:   s = H P H^T + r,  K = P H^T / s,
-              x <- x + K nu,   P <- (I - K H) P (I - K H)^T + K r K^T  (Joseph)
+              x <- x + K nu,   P <- P - (P H^T)(P H^T)^T / s
 
 for each scalar measurement with innovation nu = y - h(x, u). Scalar,
 sequential updates need no matrix inverse (the voltage and the temperature
-noises are independent); the Joseph form keeps P symmetric and positive
-semi-definite in floating point.
+noises are independent), and the covariance update is an outer product of one
+vector with itself, symmetric to the last bit; positive definiteness is
+checked after every update and repaired if round-off ever breaks it.
 
 Why an EKF and not a sigma-point filter: over one step the model is nearly
 linear (the particle diffusion, the most nonlinear part in time, runs outside
@@ -33,6 +34,8 @@ error allowed for in Q_d and r (see ``estimator``).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 DEFAULT_GATE = 25.0
@@ -49,7 +52,6 @@ class KalmanFilter:
         self.outliers = 0
         self.repairs = 0
         self.events: list[str] = []  # what was skipped or repaired since last taken, newest last
-        self._identity = np.eye(self.x.size)
 
     def predict(self, x_new: np.ndarray, f: np.ndarray, process_noise: np.ndarray) -> None:
         self.x = x_new
@@ -66,18 +68,52 @@ class KalmanFilter:
             self.outliers += 1
             self._log(f"{what} innovation {innovation:.4g} outside {self.gate:g} x its variance {s:.3g}: skipped")
             return False
-        k = ph / s
-        self.x += k * innovation
-        a = self._identity - np.outer(k, h)
-        p = a @ self.P @ a.T
-        p += noise * np.outer(k, k)
-        self.P = p
+        self.x += ph * (innovation / s)
+        self.P -= np.outer(ph, ph * (1.0 / s))  # K S K^T with K = P H^T / s: symmetric as written
         self._check(what)
         return True
 
+    def update_iterated(self, measure, measurement: float, noise: float, what: str,
+                        relinearize_above: float = 9.0, iterations: int = 5, bound=None) -> float:
+        """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``.
+        While the prior's spread in y is within ``relinearize_above`` times the
+        noise's, the update moves x little and takes the plain form; when it
+        is larger (a belief far off, as at the start) the linearisation point
+        matters, and the update takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
+        (1993) 294), relinearising h at each new estimate, each iterate kept
+        in the model's domain by ``bound(x)`` (in place). Returns the
+        innovation of the prior."""
+        value, h = measure(self.x)
+        innovation = measurement - value
+        ph = self.P @ h
+        s = float(h @ ph) + noise
+        if not s > 0.0 or innovation * innovation <= relinearize_above * s:
+            self.update(innovation, h, noise, what)
+            return innovation
+        if innovation * innovation > self.gate * s:
+            self.update(innovation, h, noise, what)  # counted and skipped there
+            return innovation
+        prior, x = self.x.copy(), self.x.copy()
+        for _ in range(iterations):
+            x_next = prior + ph * ((measurement - value - float(h @ (prior - x))) / s)
+            if bound is not None:
+                bound(x_next)
+            done = np.allclose(x_next, x, rtol=1e-9, atol=1e-12)
+            x = x_next
+            value, h = measure(x)
+            ph = self.P @ h
+            s = float(h @ ph) + noise
+            if done:
+                break
+        self.x = prior + ph * ((measurement - value - float(h @ (prior - x))) / s)
+        self.P -= np.outer(ph, ph * (1.0 / s))
+        self._check(what)
+        return innovation
+
     def _check(self, what: str) -> None:
-        diagonal = np.diag(self.P)
-        if np.all(diagonal > 0.0) and np.all(np.isfinite(diagonal)):
+        """A cheap necessary condition per step (positive, finite diagonal)."""
+        diagonal = self.P.diagonal()
+        if diagonal.min() > 0.0 and diagonal.max() < math.inf:  # False for NaN too
             return
         self.repair(f"covariance lost positive definiteness after {what}")
 
