@@ -76,10 +76,9 @@ class KalmanFilter:
     def update_iterated(self, measure, measurement: float, noise: float, what: str,
                         relinearize_above: float = 9.0, iterations: int = 5, bound=None) -> float:
         """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``.
-        While the prior's spread in y is within ``relinearize_above`` times the
-        noise's, the update moves x little and takes the plain form; when it
-        is larger (a belief far off, as at the start) the linearisation point
-        matters, and the update takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
+        An innovation within ``relinearize_above`` times its predicted variance
+        takes the plain update; a larger one (the linearisation point was
+        off) takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
         (1993) 294), relinearising h at each new estimate, each iterate kept
         in the model's domain by ``bound(x)`` (in place). Returns the
         innovation of the prior."""

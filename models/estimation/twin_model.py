@@ -49,6 +49,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..battery import BatteryParameters, SPMeBattery, stoichiometry_window
+from ..battery.soc import cell_capacity
 from ..battery.chen2020 import FARADAY, GAS_CONSTANT
 from ..thermal import CellThermal, ThermalParameters
 
@@ -132,18 +133,17 @@ class TwinModel:
                 w = stoichiometry_window(replace(p, lost_lithium_inventory=float(lost)))
             except ValueError:
                 continue
-            rows.append((p.capacity("negative") * (w.x_100 - w.x_0), w.x_0, w.x_100, w.y_0, w.y_100))
+            rows.append((p.capacity("negative") * (w.x_100 - w.x_0), w.x_0, w.x_100, w.y_0, w.y_100))  # A.h
         table = np.array(sorted(rows))
         self._q_grid = table[:, 0].tolist()
         self._windows = table[:, 1:].tolist()
         self._window_slopes = (np.diff(table[:, 1:], axis=0) / np.diff(table[:, :1], axis=0)).tolist()
         # above the nominal capacity (more lithium than the fresh cell) the window
-        # is extrapolated linearly, up to 10 %
+        # is extrapolated linearly, up to 2 %: an ageing cell does not gain capacity
         self.capacity_range = (self._q_grid[0], 1.02 * self._q_grid[-1])
 
     def _capacity_of(self, lost_lithium: float) -> float:
-        w = stoichiometry_window(replace(self.cell, lost_lithium_inventory=lost_lithium))
-        return self.cell.capacity("negative") * (w.x_100 - w.x_0)
+        return cell_capacity(replace(self.cell, lost_lithium_inventory=lost_lithium))
 
     # ------------------------------------------------------------ diffusion
     def reset_diffusion(self) -> None:
