@@ -242,6 +242,7 @@ class StateEstimator:
         return {"x": self.filter.x.copy(), "P": self.filter.P.copy(), "time": self.time,
                 "diffusion": self.model.diffusion.copy(),
                 "outliers": self.filter.outliers, "repairs": self.filter.repairs,
+                "rejected_in_a_row": dict(self.filter.rejected_in_a_row),
                 "voltage_residual": self.voltage_residual, "temperature_residual": self.temperature_residual}
 
     def set_state(self, state: dict) -> None:
@@ -253,5 +254,6 @@ class StateEstimator:
             raise ValueError(f"state diffusion must be {self.model.diffusion.size} finite numbers")
         self.model.diffusion = diffusion
         self.filter.outliers, self.filter.repairs = int(state["outliers"]), int(state["repairs"])
+        self.filter.rejected_in_a_row = {k: int(v) for k, v in state["rejected_in_a_row"].items()}
         self.voltage_residual = float(state["voltage_residual"])
         self.temperature_residual = float(state["temperature_residual"])

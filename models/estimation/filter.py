@@ -25,7 +25,10 @@ loop is the hot path of every twin.
 Safeguards:
 * gating: a measurement whose normalised innovation squared nu^2 / s exceeds
   ``gate`` (default 25, a 5-sigma outlier; chi-square with 1 degree of
-  freedom passes it with probability 6e-7) is skipped and counted;
+  freedom passes it with probability 6e-7) is skipped and counted; after
+  ``max_rejections`` in a row it is a change, not a glitch, and is taken with
+  its measurement variance raised until it is a 1-sigma innovation (the
+  filter never goes blind to a plant that has moved);
 * repair: if P has a non-positive diagonal or is not symmetric positive
   definite (Cholesky fails), it is replaced by its symmetric part with
   eigenvalues floored at ``floor``, and the repair is counted.
@@ -39,16 +42,18 @@ import math
 import numpy as np
 
 DEFAULT_GATE = 25.0
+DEFAULT_MAX_REJECTIONS = 10
 
 
 class KalmanFilter:
     """State ``x`` and covariance ``P``; the model supplies f, F, h and H."""
 
     def __init__(self, x: np.ndarray, covariance: np.ndarray, gate: float = DEFAULT_GATE,
-                 floor: float = 1e-18):
+                 floor: float = 1e-18, max_rejections: int = DEFAULT_MAX_REJECTIONS):
         self.x = np.array(x, dtype=float)
         self.P = np.array(covariance, dtype=float)
-        self.gate, self.floor = gate, floor
+        self.gate, self.floor, self.max_rejections = gate, floor, max_rejections
+        self.rejected_in_a_row: dict[str, int] = {}  # consecutive rejections per measurement
         self.outliers = 0
         self.repairs = 0
         self.events: list[str] = []  # what was skipped or repaired since last taken, newest last
@@ -65,9 +70,20 @@ class KalmanFilter:
         ph = self.P @ h
         s = float(h @ ph) + noise
         if not s > 0.0 or innovation * innovation > self.gate * s:
-            self.outliers += 1
-            self._log(f"{what} innovation {innovation:.4g} outside {self.gate:g} x its variance {s:.3g}: skipped")
-            return False
+            rejected = self.rejected_in_a_row.get(what, 0)
+            if rejected < self.max_rejections or not s > 0.0:
+                self.rejected_in_a_row[what] = rejected + 1
+                self.outliers += 1
+                self._log(f"{what} innovation {innovation:.4g} outside {self.gate:g} x its variance "
+                          f"{s:.3g}: skipped")
+                return False
+            # persistent: the plant has changed, not the sensor glitched; take it with
+            # the noise that makes it a 1-sigma innovation, so the estimate moves
+            # without trusting it more than it deserves
+            noise = innovation * innovation - (s - noise)
+            s = innovation * innovation
+            self._log(f"{what}: {rejected} innovations in a row outside the gate: taken with variance {s:.3g}")
+        self.rejected_in_a_row[what] = 0
         self.x += ph * (innovation / s)
         self.P -= np.outer(ph, ph * (1.0 / s))  # K S K^T with K = P H^T / s: symmetric as written
         self._check(what)
