@@ -114,16 +114,23 @@ class StateEstimator(BtwinSlave):
 
     def read_outputs(self) -> None:
         model = self.model
-        model.seed_temperature(self.measured_surface_temperature)
-        for name, value in zip(Estimate._fields, model.estimate()):
-            setattr(self, name, value)
+        if model.time == 0.0:  # before the first step the first reading places the temperatures
+            model.seed_temperature(self.measured_surface_temperature)
+            self._write_estimates()
         self.predicted_voltage, self.predicted_surface_temperature = model.predict(self.measured_current)
         self.voltage_residual = self.measured_voltage - self.predicted_voltage
-        self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs
 
     def advance(self, current_time: float, step_size: float) -> None:
         model = self.model
         model.step(step_size, *(getattr(self, name) for name in _MEASURED))
         for event in model.filter.take_events():
             self.log(f"t={current_time:g} s: {event}", Fmi2Status.warning)
+        self._write_estimates()
         self.read_outputs()
+
+    def _write_estimates(self) -> None:
+        """The estimates change only with a step: written then, not on every input change."""
+        model = self.model
+        for name, value in zip(Estimate._fields, model.estimate()):
+            setattr(self, name, value)
+        self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs

@@ -22,7 +22,7 @@ n_series or n_parallel):
 * r_V = (voltage_noise / n_series)^2 + (voltage_model_error +
   resistance_model_error |I|)^2, the second for what the reduced model misses
   (against an aged SPMe on drive cycles: 0.7 mV RMS at rest, about 1 mV more
-  per ampere, benchmarks/estimator_accuracy.py);
+  per ampere: benchmarks/estimator_accuracy.py);
 * r_T = temperature_noise^2 + temperature_model_error^2;
 * soc: (current_noise dt / 3600 Q)^2 (+ an optional random walk, soc_drift);
 * temperatures: heat_model_error [W] through the thermal input matrix;
