@@ -21,6 +21,7 @@ from pythonfmu.enums import Fmi2Status
 from btwin.models.estimation.estimator import Estimate, EstimatorSettings, StateEstimator as Model
 from btwin.models.thermal import ThermalParameters
 
+from .bounds import AMBIENT_TEMPERATURE, MAX_DC_VOLTAGE, MAX_PACK_CURRENT, SURFACE_TEMPERATURE
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
 
@@ -87,10 +88,13 @@ class StateEstimator(BtwinSlave):
                    "from measured current, voltage and surface temperature")
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=3600.0, step_size=1.0)
     variables = (
-        input_("measured_current", "A", 0.0, "Measured pack current, > 0 discharges"),
-        input_("measured_voltage", "V", 3.7, "Measured pack terminal voltage", min=0.0),
-        input_("measured_surface_temperature", "K", 298.15, "Measured cell surface temperature", min=0.0),
-        input_("ambient_temperature", "K", 298.15, "Temperature of the surrounding air or coolant", min=0.0),
+        input_("measured_current", "A", 0.0, "Measured pack current, > 0 discharges",
+               min=-MAX_PACK_CURRENT, max=MAX_PACK_CURRENT),
+        input_("measured_voltage", "V", 3.7, "Measured pack terminal voltage", min=0.0, max=MAX_DC_VOLTAGE),
+        input_("measured_surface_temperature", "K", 298.15, "Measured cell surface temperature",
+               min=SURFACE_TEMPERATURE[0], max=SURFACE_TEMPERATURE[1]),
+        input_("ambient_temperature", "K", 298.15, "Temperature of the surrounding air or coolant",
+               min=AMBIENT_TEMPERATURE[0], max=AMBIENT_TEMPERATURE[1]),
         *(output(name, unit, text + _AT_END, **({"min": 0.0} if name.endswith("_std") else {}))
           for name, unit, text in _ESTIMATES),
         output("predicted_voltage", "V", "Pack voltage expected at the present measured current before "

@@ -24,7 +24,10 @@ n_series or n_parallel):
   (against an aged SPMe on drive cycles: 0.7 mV RMS at rest, about 1 mV more
   per ampere: benchmarks/estimator_accuracy.py);
 * r_T = temperature_noise^2 + temperature_model_error^2;
-* soc: (current_noise dt / 3600 Q)^2 (+ an optional random walk, soc_drift);
+* soc: (current_noise dt / 3600 Q)^2 + soc_drift^2 dt / 3600: a random walk
+  for the model error that white measurement noise does not describe (it
+  is correlated over minutes); without it the SOC spread falls to a third of
+  the actual error after the first drive;
 * temperatures: heat_model_error [W] through the thermal input matrix;
 * capacity and theta: random walks whose standard deviations grow by
   ``capacity_drift`` [A.h] and ``resistance_drift`` [1] in one hour.
@@ -76,7 +79,7 @@ class EstimatorSettings:
     resistance_model_error: float = 0.001  # Ohm per cell: model error growing with |current|
     temperature_model_error: float = 0.05  # K
     heat_model_error: float = 0.2  # W per cell
-    soc_drift: float = 0.0  # 1, random-walk std of soc over one hour, for model error
+    soc_drift: float = 0.02  # 1, random-walk std of soc over one hour, for model error
     voltage_bias_std: float = 0.003  # V per cell: stationary std of the slowly varying model error
     voltage_bias_time: float = 600.0  # s: its correlation time
     capacity_drift: float = 1.2e-3  # A.h per cell, random-walk std over one hour
