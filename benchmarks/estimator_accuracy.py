@@ -62,12 +62,12 @@ def model_error_by_current(hours: float = 4.0, fade: float = 0.1, growth: float 
                   f"{np.sqrt(np.mean(error[band] ** 2)) * 1e3:5.2f} mV, mean {np.mean(error[band]) * 1e3:+5.2f} mV")
 
 
-def scenario_cases(names: list[str], hours: float) -> None:
+def scenario_cases(names: list[str], hours: float, out_dir: str | None = None) -> None:
     print(f"\ntwin_observer, {hours:g} h each (estimator | Coulomb counting | frozen parameters):")
     print("  " + "case".ljust(10) + "".join(c[:22].rjust(24) for c in COLUMNS))
     for name in names:
-        with tempfile.TemporaryDirectory() as out:
-            summary = twin_observer.run(out, hours=hours, **CASES[name])
+        with tempfile.TemporaryDirectory() as scratch:
+            summary = twin_observer.run(f"{out_dir}/{name}" if out_dir else scratch, hours=hours, **CASES[name])
         for entry in ("estimator", "coulomb_counting", "frozen_parameters"):
             cells = "".join(_cell(summary[entry][c]).rjust(24) for c in COLUMNS)
             print("  " + (name if entry == "estimator" else "").ljust(10) + cells + f"   {entry}")
@@ -83,11 +83,12 @@ def main() -> None:
     parser.add_argument("--cases", default="default,10C_udds", help=f"comma-separated of {', '.join(CASES)}, or all")
     parser.add_argument("--hours", type=float, default=6.0)
     parser.add_argument("--skip-model-error", action="store_true")
+    parser.add_argument("--out", default=None, metavar="DIR", help="keep each case's results in DIR/CASE")
     args = parser.parse_args()
     if not args.skip_model_error:
         model_error_by_current()
     names = list(CASES) if args.cases == "all" else args.cases.split(",")
-    scenario_cases(names, args.hours)
+    scenario_cases(names, args.hours, args.out)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ _SOC_RANGE = (-0.2, 1.2)
 @dataclass(frozen=True)
 class EstimatorSettings:
     initial_soc: float = 0.5  # 1, the twin's belief (may be wrong)
-    initial_soc_std: float = 0.2  # 1
+    initial_soc_std: float = 0.25  # 1
     initial_capacity: float = 0.0  # A.h per cell; 0: the nominal cell's
     initial_capacity_std: float = 0.5  # A.h per cell, about 10 % of nominal
     initial_resistance_factor: float = 1.0  # 1, theta
@@ -86,7 +86,7 @@ class EstimatorSettings:
     resistance_model_error: float = 0.001  # Ohm per cell: model error growing with |current|
     temperature_model_error: float = 0.05  # K
     heat_model_error: float = 0.2  # W per cell
-    soc_drift: float = 0.02  # 1, random-walk std of soc over one hour, for model error
+    soc_drift: float = 0.03  # 1, random-walk std of soc over one hour, for model error
     voltage_bias_std: float = 0.003  # V per cell: stationary std of the slowly varying model error
     voltage_bias_time: float = 600.0  # s: its correlation time
     capacity_drift: float = 1.2e-3  # A.h per cell, random-walk std over one hour
