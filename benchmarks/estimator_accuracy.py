@@ -17,6 +17,7 @@ import tempfile
 
 import numpy as np
 
+from btwin.fmus.build import build
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.soc import cell_capacity, lost_lithium_for_fade
 from btwin.models.cycler import Cycler
@@ -65,13 +66,20 @@ def model_error_by_current(hours: float = 4.0, fade: float = 0.1, growth: float 
 def scenario_cases(names: list[str], hours: float, out_dir: str | None = None) -> None:
     print(f"\ntwin_observer, {hours:g} h each (estimator | Coulomb counting | frozen parameters):")
     print("  " + "case".ljust(10) + "".join(c[:22].rjust(24) for c in COLUMNS))
-    for name in names:
-        with tempfile.TemporaryDirectory() as scratch:
-            summary = twin_observer.run(f"{out_dir}/{name}" if out_dir else scratch, hours=hours, **CASES[name])
-        for entry in ("estimator", "coulomb_counting", "frozen_parameters"):
-            cells = "".join(_cell(summary[entry][c]).rjust(24) for c in COLUMNS)
-            print("  " + (name if entry == "estimator" else "").ljust(10) + cells + f"   {entry}")
-        print(f"  wall time {summary['wall_time_s']} s")
+    with tempfile.TemporaryDirectory() as fmus:
+        build(["Cycler", "BatteryCell", "CellThermal", "Sensors", "StateEstimator"], fmus)  # fresh, never stale
+        for name in names:
+            with tempfile.TemporaryDirectory() as scratch:
+                summary = twin_observer.run(f"{out_dir}/{name}" if out_dir else scratch, fmu_dir=fmus,
+                                            hours=hours, **CASES[name])
+                _print_case(name, summary)
+
+
+def _print_case(name: str, summary: dict) -> None:
+    for entry in ("estimator", "coulomb_counting", "frozen_parameters"):
+        cells = "".join(_cell(summary[entry][c]).rjust(24) for c in COLUMNS)
+        print("  " + (name if entry == "estimator" else "").ljust(10) + cells + f"   {entry}", flush=True)
+    print(f"  wall time {summary['wall_time_s']} s")
 
 
 def _cell(value) -> str:

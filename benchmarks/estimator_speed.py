@@ -14,6 +14,7 @@ import argparse
 import os
 import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,8 +97,8 @@ def main() -> None:
     args = parser.parse_args()
     data = readings(args.steps)
     model = model_cost(data, args.repeats)
-    fmu = build(["StateEstimator"], Path("build/bench_fmus"))[0].path
-    step = fmu_cost(fmu, data, args.repeats)
+    with tempfile.TemporaryDirectory() as folder:
+        step = fmu_cost(build(["StateEstimator"], folder)[0].path, data, args.repeats)
     load = os.getloadavg()[0]
     print(f"StateEstimator, {args.steps} one-second updates, median of {args.repeats} "
           f"(load average {load:.1f} on {os.cpu_count()} cores)")

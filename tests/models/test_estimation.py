@@ -1,7 +1,6 @@
 """The twin's model and filter against independent references: the full SPMe
 plant, the analytic Kalman steady state, chi-square statistics."""
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
