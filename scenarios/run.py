@@ -48,7 +48,12 @@ def run_scenario(args) -> int:
     if args.export is not None:
         return _export(args.name, module, args.export)
     print(f"{args.name}:")
-    _print_summary(module.run(args.out, **params), indent="  ")
+    try:  # a scenario may refuse a combination of values that are each fine
+        summary = module.run(args.out, **params)
+    except ParameterError as error:
+        print(f"btwin scenario {args.name}: {error}", file=sys.stderr)
+        return 2
+    _print_summary(summary, indent="  ")
     return 0
 
 

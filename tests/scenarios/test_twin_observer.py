@@ -33,8 +33,10 @@ def test_a_belief_outside_0_1_is_a_parameter_error(tmp_path):
         twin_observer.run(tmp_path, initial_soc=0.1, initial_soc_error=0.5)
 
 
-def test_command_line_refuses_an_unknown_cycle_with_exit_2(tmp_path):
+@pytest.mark.parametrize("assignment, says", [("cycle=ftp75", "wltc"),
+                                              ("initial_soc_error=0.95", "initial_soc - initial_soc_error")])
+def test_command_line_refuses_a_bad_value_with_exit_2(tmp_path, assignment, says):
     result = subprocess.run([sys.executable, "-m", "btwin.scenarios.cli", "scenario", "twin_observer",
-                             "--param", "cycle=ftp75", "--out", str(tmp_path)], capture_output=True, text=True)
+                             "--param", assignment, "--out", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2
-    assert "cycle" in result.stderr and "wltc" in result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
