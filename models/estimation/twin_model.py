@@ -71,6 +71,8 @@ class TwinModel:
     def __init__(self, cell: BatteryParameters | None = None, thermal: ThermalParameters | None = None):
         p = cell if cell is not None else BatteryParameters()
         self.cell = p = replace(p, n_series=1, n_parallel=1, lost_lithium_inventory=0.0)
+        # the SPMe's own discretisation and constants (modes, sources, resistances per
+        # area), read once from a nominal instance, so that plant and twin share them
         spme = SPMeBattery(p)
         self._thermal = CellThermal(thermal if thermal is not None else ThermalParameters(), 298.15)
         self._ocp_n, self._ocp_p = p.negative_ocp, p.positive_ocp
