@@ -163,8 +163,8 @@ class CellImpedance:
         self._film_resistance = point.sei_thickness * p.sei_resistivity  # Ohm m2
         self._film_capacity = (epsilon_0 * p.sei_relative_permittivity / point.sei_thickness
                                if point.sei_thickness > 0.0 else 0.0)  # F/m2
-        kappa = p.electrolyte_conductivity(c_e, t) * arrhenius(
-            p.electrolyte_conductivity_activation_energy, t, t_ref)
+        self._kappa = kappa = p.electrolyte_conductivity(c_e, t) * arrhenius(
+            p.electrolyte_conductivity_activation_energy, t, t_ref)  # S/m, bulk at rest
         self._r0 = ((cell._electrolyte_length / kappa + cell._solid_resistance)
                     / p.electrode_area + p.contact_resistance)
         self._build_electrolyte(cell, c_e, t)
@@ -206,11 +206,11 @@ class CellImpedance:
         self._potential_row = self._diffusion_potential * ((self._mean_p - self._mean_n)
                                                            @ modes.modes)
         if self.reaction_distribution:
-            self._coupling, self._ohmic_feed = self._reaction_distribution(cell, c_e, temperature)
+            self._coupling, self._ohmic_feed = self._reaction_distribution(cell)
         else:
             self._coupling, self._ohmic_feed = 0.0, 0.0
 
-    def _reaction_distribution(self, cell: SPMeBattery, c_e: float, temperature: float):
+    def _reaction_distribution(self, cell: SPMeBattery):
         """Where each electrode reacts more than its mean, the local Faradaic
         current is (dphi(x) - mean dphi) / R_ct with dphi = phi_s - phi_e of the
         composite SPMe potentials: the solid and electrolyte ohmic profiles
@@ -220,10 +220,8 @@ class CellImpedance:
         p = self.parameters
         x, lengths = cell.x_nodes, (p.negative_electrode_thickness, p.positive_electrode_thickness)
         total = lengths[0] + p.separator_thickness + lengths[1]
-        kappa = p.electrolyte_conductivity(c_e, temperature) * arrhenius(
-            p.electrolyte_conductivity_activation_energy, temperature, p.reference_temperature)
-        kappa_n = kappa * cell._efficiency[0]
-        kappa_p = kappa * cell._efficiency[2]
+        kappa_n = self._kappa * cell._efficiency[0]
+        kappa_p = self._kappa * cell._efficiency[2]
         sigma_n, sigma_p = p.solid_conductivity("negative"), p.solid_conductivity("positive")
         l_n, l_p = lengths
         profile = np.zeros(x.size)  # dphi per unit current density [Ohm m2]
@@ -317,7 +315,10 @@ def impedance(frequencies, soc: float = 0.5, temperature: float = 298.15,
 
 def check_frequencies(frequencies) -> np.ndarray:
     """The frequencies as a 1-D float array; ValueError naming a bad one."""
-    values = np.atleast_1d(np.asarray(frequencies, dtype=float))
+    try:
+        values = np.atleast_1d(np.asarray(frequencies, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"frequencies must be numbers in Hz, got {frequencies!r}") from None
     bad = values[~(np.isfinite(values) & (values > 0.0))]
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"frequencies must be a non-empty 1-D list, got {frequencies!r}")

@@ -86,7 +86,7 @@ def test_pack_scales_by_series_over_parallel():
     np.testing.assert_allclose(pack, cell * 24.0, rtol=1e-12)
 
 
-@pytest.mark.parametrize("bad", [[0.0], [-1.0], [np.nan], [np.inf], []])
+@pytest.mark.parametrize("bad", [[0.0], [-1.0], [np.nan], [np.inf], [], ["ten"]])
 def test_bad_frequencies_are_named(bad):
     with pytest.raises(ValueError, match="frequenc"):
         check_frequencies(bad)
