@@ -4,7 +4,8 @@ Coupling. ``current`` (pack, > 0 discharges) and ``temperature`` (of every
 cell) are held over each communication step: ``doStep(t, h)`` advances the
 model from t to t + h with the values set before the call. After the step every
 output is the value at t + h, with the held inputs. ``voltage``, ``power``,
-``heat_generation``, ``ocv`` and ``plating_overpotential`` depend directly on
+``heat_generation``, ``ocv``, ``plating_overpotential`` and the eight
+``*_overpotential`` outputs (ocv - voltage split by process) depend directly on
 the inputs (the terminal voltage moves at once with the current): set a new
 ``current`` or ``temperature`` and read them again without a step, and they
 are recomputed for the present state and the new inputs (``evaluate``).

@@ -39,7 +39,8 @@ def register(subparsers) -> None:
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                         help="also draw the Nyquist and Bode plots")
     parser.add_argument("--fit", action="store_true",
-                        help="fit the equivalent circuit R0-(R_SEI||C)-(R_ct||CPE)-Warburg and print it")
+                        help="fit the equivalent circuit R0-(R_SEI||C)-(R_ct||CPE)-Warburg and print it "
+                             "with 95 %% intervals; the SEI arc sits near 18 kHz, so use --fmax 1e6")
     parser.set_defaults(func=run_eis)
 
 
