@@ -43,7 +43,7 @@ class Discharge:
     ocv: np.ndarray  # V, of the mean stoichiometries
     overpotentials: dict[str, np.ndarray]  # V by process, > 0 a loss
     window_capacity: float  # A.h between OCV 4.2 V and 2.5 V
-    ended_by: str  # "voltage cut-off", "electrolyte depleted" or "particle emptied or filled"
+    ended_by: str  # "voltage cut-off", "electrolyte depleted", "particle emptied or filled"
     cutoff: float  # V
 
     @property
@@ -93,6 +93,7 @@ def discharge(c_rate: float, temperature: float = 298.15,
             ended_by = "electrolyte depleted" if "electrolyte" in str(refusal) else "particle emptied or filled"
             break
         if len(rows) > 10 * samples:
+            ended_by = "not ended: step limit"
             break
     table = np.array(rows)
     window = stoichiometry_window_capacity(cell)
@@ -110,19 +111,4 @@ def stoichiometry_window_capacity(cell: SPMeBattery) -> float:
     """Charge [A.h] between soc 1 and soc 0 of the negative electrode."""
     w = cell.window
     return (w.x_100 - w.x_0) * cell.parameters.capacity("negative")
-
-
-def rate_table(c_rates=(0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0), temperature: float = 298.15,
-               parameters: BatteryParameters | None = None) -> list[dict]:
-    """One row per C-rate: capacity delivered, what ended it, the process
-    that limits it, and the losses at the end [V] and capacity lost [A.h] by process."""
-    rows = []
-    for c_rate in c_rates:
-        run = discharge(c_rate, temperature, parameters)
-        rows.append({"c_rate": c_rate, "capacity_Ah": round(run.delivered, 4),
-                     "capacity_fraction": round(run.delivered / run.window_capacity, 4),
-                     "ended_by": run.ended_by, "limited_by": run.limited_by(),
-                     "loss_at_end_V": {k: round(float(v[-1]), 5) for k, v in run.overpotentials.items()},
-                     "capacity_lost_Ah": {k: round(v, 5) for k, v in run.capacity_lost_to().items()}})
-    return rows
 
