@@ -113,9 +113,26 @@ def _step_means(path: Path, names) -> frozenset[str]:
     return frozenset(name for name in declared if name in names)
 
 
+class FmuUnreadable(ValueError):
+    """A file that is not a readable FMU: not a zip, no or malformed modelDescription.xml."""
+
+
+def _description(path: Path):
+    try:
+        return read_model_description(str(path), validate=False)
+    except zipfile.BadZipFile:
+        raise FmuUnreadable(f"{path}: not an FMU (not a zip archive)") from None
+    except KeyError:
+        raise FmuUnreadable(f"{path}: not an FMU (no modelDescription.xml in the archive)") from None
+    except etree.XMLSyntaxError as error:
+        raise FmuUnreadable(f"{path}!modelDescription.xml, line {error.lineno}: malformed XML: {error.msg}") from None
+    except Exception as error:  # fmpy raises plain Exceptions for what it cannot interpret
+        raise FmuUnreadable(f"{path}!modelDescription.xml: {error}") from None
+
+
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> FmuInfo:
-    description = read_model_description(str(path), validate=False)
+    description = _description(path)
     if not description.fmiVersion.startswith("2."):
         raise ValueError(f"{path}: FMI {description.fmiVersion}; the master runs FMI 2.0 co-simulation FMUs")
     cs = description.coSimulation
