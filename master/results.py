@@ -132,13 +132,15 @@ class ResultsWriter:
             self._count = self._on_disk = 0
 
     def _append(self, data: bytes) -> None:
-        view = memoryview(data)
+        view, done = memoryview(data), 0
         try:
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            while done < len(data):
+                done += os.write(self._fd, view[done:])
         except OSError as error:
-            os.ftruncate(self._fd, self._bytes_ok)  # never leave a cut row behind
+            whole = data.rfind(b"\n", 0, done) + 1  # keep the rows written whole, never a cut one
+            os.ftruncate(self._fd, self._bytes_ok + whole)
+            os.close(self._fd)
+            self._fd = None  # the file is final: close() must not try again
             reason = error.strerror or errno.errorcode.get(error.errno, str(error))
             raise ResultsError(f"cannot write {self.path}: {reason}; the file holds the whole rows written "
                                f"before", self.path) from None
