@@ -224,6 +224,11 @@ def _c_source(model: CModel) -> str:
     return source
 
 
+def _unit(unit: str | None) -> str:
+    """The unit attribute (none for a variable declared without a unit, as FMI allows)."""
+    return f' unit="{unit}"' if unit else ""
+
+
 def _model_description(model: CModel) -> str:
     rows = model.variables()
     units = sorted({u for *_, u in rows if u})
@@ -234,17 +239,17 @@ def _model_description(model: CModel) -> str:
     for vr, (name, causality, start, unit) in enumerate(rows):
         if causality == "output":
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="output" '
-                             f'variability="continuous" initial="calculated"><Real unit="{unit}"/></ScalarVariable>')
+                             f'variability="continuous" initial="calculated"><Real{_unit(unit)}/></ScalarVariable>')
             output_indices.append((vr + 1, name))
         elif causality == "parameter":
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="parameter" '
-                             f'variability="fixed" initial="exact"><Real unit="{unit}" start="{start!r}"/></ScalarVariable>')
+                             f'variability="fixed" initial="exact"><Real{_unit(unit)} start="{start!r}"/></ScalarVariable>')
         elif causality == "input":
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="input" '
-                             f'variability="continuous"><Real unit="{unit}" start="{start!r}"/></ScalarVariable>')
+                             f'variability="continuous"><Real{_unit(unit)} start="{start!r}"/></ScalarVariable>')
         else:
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="local" '
-                             f'variability="continuous" initial="exact"><Real unit="{unit}" start="{start!r}"/></ScalarVariable>')
+                             f'variability="continuous" initial="exact"><Real{_unit(unit)} start="{start!r}"/></ScalarVariable>')
     for i, (name, (type_name, causality, start, _)) in enumerate(model.discrete.items()):
         value = str(int(start)) if type_name == "Integer" else ("true" if start else "false")
         start_attribute = "" if causality == "output" else f' start="{value}"'
