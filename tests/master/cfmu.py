@@ -265,12 +265,14 @@ def _model_description(model: CModel) -> str:
     for index, name in output_indices:
         deps = " ".join(str(input_index[d]) for d in model.feedthrough.get(name, []))
         unknowns.append(f'<Unknown index="{index}" dependencies="{deps}"/>')
+    initial = "".join(f'<Unknown index="{index}"/>' for index, _ in output_indices)
+    initial = f"<InitialUnknowns>{initial}</InitialUnknowns>" if initial else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <fmiModelDescription fmiVersion="2.0" modelName="{model.name}" guid="{{{model.name}-0001}}" generationTool="btwin tests" numberOfEventIndicators="0">
   <CoSimulation modelIdentifier="{model.name}" canHandleVariableCommunicationStepSize="true" canGetAndSetFMUstate="true" canSerializeFMUstate="true"/>
   <UnitDefinitions>{unit_xml}</UnitDefinitions>
   <ModelVariables>{''.join(variables)}</ModelVariables>
-  <ModelStructure><Outputs>{''.join(unknowns)}</Outputs></ModelStructure>
+  <ModelStructure><Outputs>{''.join(unknowns)}</Outputs>{initial}</ModelStructure>
 </fmiModelDescription>
 """
 
