@@ -10,24 +10,28 @@ on the same folder is refused with :class:`OutputBusy` naming the holder.
 :class:`ResultsWriter` streams ``results.csv``: ``time``, every output, then
 every connected input as the FMU received it over the step that ends at the
 row (after extrapolation and NEPCE correction), so the energy ledger can be
-recomputed from the file. A row is only copied in the stepping loop; rows
-are formatted and written in batches (at most every ``flush_interval_s`` of
-wall time, and on :meth:`ResultsWriter.close`). A write that fails (disk
-full, file size limit) cuts the file back to its last whole row and raises
+recomputed from the file. A row is only copied in the stepping loop; a
+separate process formats the rows and appends them (:mod:`.csv_stream`),
+so formatting costs the loop nothing and the file always ends with a whole
+row, whatever stops the run. A write that fails (disk full, file size
+limit) cuts the file back to its last whole row and raises
 :class:`ResultsError`; the master then stops the run, frees the FMUs and
 still writes ``energy.json``, which is written whole or not at all (a
 temporary file renamed over it).
 """
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from .csv_stream import WriteFailed, append_whole
 
 LOCK_NAME = ".btwin-run.lock"
 RESULTS_NAME = "results.csv"
@@ -85,25 +89,36 @@ class OutputFolder:
 
 class ResultsWriter:
     """One row per communication point, kept in a growing array (``keep``)
-    and streamed to ``path`` in batches of formatted lines; see the module
-    docstring. Without ``keep`` only the rows not yet on disk are held, so
-    memory stays flat however long the run."""
+    and streamed to ``path``: the stepping loop only copies a row; at most
+    every ``flush_interval_s`` of wall time, and on :meth:`close`, the rows
+    not sent yet go as raw float64 bytes through a pipe to the formatter
+    process (:mod:`.csv_stream`), which appends them to the file as CSV.
+    Without ``keep`` only the rows not sent yet are held, so memory stays
+    flat however long the run. See the module docstring for failures."""
 
-    def __init__(self, path: Path | None, columns: list[str], flush_interval_s: float = 0.5,
+    def __init__(self, path: Path | None, columns: list[str], flush_interval_s: float = 0.2,
                  capacity: int = 1024, keep: bool = True):
         self.columns = ["time"] + columns
         self.path = path
         self._rows = np.empty((capacity, len(self.columns)))
         self._count = 0
-        self._on_disk = 0  # rows already written to the file
+        self._sent = 0  # rows already handed to the formatter
         self._keep = keep or path is None
-        self._fd = None
-        self._bytes_ok = 0  # file length up to the last whole row
+        self._formatter = None
         self._flush_interval = flush_interval_s
         self._last_flush = time.perf_counter()
         if path is not None:
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            self._append((",".join(self.columns) + "\n").encode("utf-8"))
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                append_whole(fd, (",".join(self.columns) + "\n").encode("utf-8"))
+            except WriteFailed as error:
+                raise ResultsError(f"cannot write {path}: {error.strerror}", None) from None
+            finally:
+                os.close(fd)
+            self._formatter = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(Path(__file__).with_name("csv_stream.py")), str(path),
+                 str(len(self.columns))],
+                stdin=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
     def write(self, t: float, *parts: np.ndarray) -> None:
         """Append the row ``t, *parts`` (the parts fill the columns after time)."""
@@ -116,53 +131,51 @@ class ResultsWriter:
             row[start:start + len(part)] = part
             start += len(part)
         self._count += 1
-        if self._fd is not None:
+        if self._formatter is not None:
             now = time.perf_counter()
             if now - self._last_flush > self._flush_interval:
                 self.flush()
                 self._last_flush = now
 
     def flush(self) -> None:
-        """Format the rows not on disk yet and write them."""
-        if self._fd is None or self._count == self._on_disk:
+        """Hand the rows not sent yet to the formatter."""
+        if self._formatter is None or self._count == self._sent:
             return
-        self._append(csv_lines(self._rows[self._on_disk:self._count]).encode("ascii"))
-        self._on_disk = self._count
-        if not self._keep:
-            self._count = self._on_disk = 0
-
-    def _append(self, data: bytes) -> None:
-        view, done = memoryview(data), 0
         try:
-            while done < len(data):
-                done += os.write(self._fd, view[done:])
-        except OSError as error:
-            whole = data.rfind(b"\n", 0, done) + 1  # keep the rows written whole, never a cut one
-            os.ftruncate(self._fd, self._bytes_ok + whole)
-            os.close(self._fd)
-            self._fd = None  # the file is final: close() must not try again
-            reason = error.strerror or errno.errorcode.get(error.errno, str(error))
-            raise ResultsError(f"cannot write {self.path}: {reason}; the file holds the whole rows written "
-                               f"before", self.path) from None
-        self._bytes_ok += len(data)
+            self._formatter.stdin.write(self._rows[self._sent:self._count].tobytes())
+            self._formatter.stdin.flush()
+        except BrokenPipeError:  # the formatter stopped: it says why
+            self._finish()
+        self._sent = self._count
+        if not self._keep:
+            self._count = self._sent = 0
 
     def array(self) -> np.ndarray:
         return self._rows[:self._count].copy()
 
     def close(self) -> None:
-        """Write what is left and close the file (also after a failure)."""
-        if self._fd is None:
+        """Send what is left, wait until the formatter has written it all (also after a failure)."""
+        if self._formatter is None:
             return
         try:
             self.flush()
         finally:
-            os.close(self._fd)
-            self._fd = None
+            self._finish()
 
-
-def csv_lines(rows: np.ndarray) -> str:
-    """``rows`` as CSV lines, each value as ``repr`` writes it (shortest round trip)."""
-    return "".join([",".join(map(repr, row)) + "\n" for row in rows.tolist()])
+    def _finish(self) -> None:
+        formatter, self._formatter = self._formatter, None
+        if formatter is None:
+            return
+        try:
+            formatter.stdin.close()
+        except BrokenPipeError:
+            pass
+        code = formatter.wait()
+        message = formatter.stderr.read().decode("utf-8", "replace").strip()
+        formatter.stderr.close()
+        if code != 0:
+            raise ResultsError(message or f"the results formatter of {self.path} failed (exit {code})",
+                               self.path)
 
 
 def write_energy_json(path: Path, macro_steps: int, wall_time_s: float, fmu_time_s: dict[str, float],
