@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .fmu_info import UnitDefinition, fmu_info
+from .fmu_info import BASE_UNITS, UnitDefinition, fmu_info
 from .structure import (Component, Connection, Endpoint, PowerBond, PowerSignal,
                         SystemStructure)
 from .unpack import UnpackError, remove, unpack
@@ -44,7 +44,6 @@ NS = {"ssd": SSD, "ssc": SSC, "ssv": SSV, "btw": BTW}
 SSD_MEMBER = "SystemStructure.ssd"
 
 _TYPE_NAMES = ("Real", "Integer", "Boolean", "String", "Enumeration")
-_BASE_UNITS = ("kg", "m", "s", "A", "K", "mol", "cd", "rad")
 
 
 class SspError(ValueError):
@@ -154,7 +153,7 @@ def _unit_definitions(root) -> dict[str, UnitDefinition]:
             continue
         try:
             units[unit.get("name")] = UnitDefinition(
-                unit.get("name"), tuple(int(base.get(k, 0)) for k in _BASE_UNITS),
+                unit.get("name"), tuple(int(base.get(k, 0)) for k in BASE_UNITS),
                 float(base.get("factor", 1.0)), float(base.get("offset", 0.0)))
         except ValueError:
             raise SspError(f"unit {unit.get('name')!r}: BaseUnit attributes must be numbers") from None
@@ -365,7 +364,7 @@ def _write_units(root, units_used: dict) -> None:
     for name, unit in sorted(units_used.items()):
         base = {}
         if unit.exponents is not None:
-            base = {k: e for k, e in zip(("kg", "m", "s", "A", "K", "mol", "cd", "rad"), unit.exponents) if e}
+            base = {k: e for k, e in unit.exponent_map().items() if e}
         if unit.factor != 1.0:
             base["factor"] = repr(unit.factor)
         if unit.offset != 0.0:

@@ -231,7 +231,8 @@ def _xml_unit(variable, description: ModelDescription, units: UnitCatalogue):
         return unit, None
     definition = description.units.get(variable.unit)
     if definition is not None and definition.exponents is not None:
-        return from_fmi_definition(variable.unit, definition.exponents, definition.factor, definition.offset), None
+        return from_fmi_definition(variable.unit, definition.exponent_map(), definition.factor,
+                                   definition.offset), None
     return None, f"unit {variable.unit!r} is neither in the QUDT subset nor defined with a BaseUnit"
 
 

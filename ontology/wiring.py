@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from btwin.master.fmu_info import UnitDefinition
+from btwin.master.fmu_info import BASE_UNITS, UnitDefinition
 from btwin.master.structure import (Component, Connection, Endpoint, PowerBond, PowerSignal,
                                     SystemStructure)
 
@@ -156,11 +156,9 @@ def _annotated_units(annotated) -> dict[Endpoint, UnitDefinition]:
             if meaning.unit_from_annotation and meaning.causality in ("input", "output"):
                 exponents, factor, offset = fmi_definition(meaning.unit)
                 units[Endpoint(fmu.component, meaning.name)] = UnitDefinition(
-                    meaning.unit.name, tuple(exponents.get(b, 0) for b in _FMI_BASE_UNITS), factor, offset)
+                    meaning.unit.name, tuple(exponents.get(b, 0) for b in BASE_UNITS), factor, offset)
     return units
 
-
-_FMI_BASE_UNITS = ("kg", "m", "s", "A", "K", "mol", "cd", "rad")
 
 
 def _unique(items):
