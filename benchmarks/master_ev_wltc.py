@@ -3,11 +3,15 @@ its thermal model, a Bolt EV powertrain) on one WLTC class 3b, 1800 s.
 
 (a) at a 1 s step, NEPCE against plain Jacobi: summed bond residual, and the
     battery's delivered energy and final SOC against a fine reference;
+(a') with --accuracy-only: our runs alone against the fine reference, the
+    figures the README quotes (final and largest running residual, error
+    in delivered energy);
 (b) master overhead per macro step against the time spent inside the FMUs;
 (c) wall time against libcosim (fixed step, same FMUs, same step) in the same
     process, and error against libcosim's ECCO at an equal number of steps.
 
-    .venv/bin/python benchmarks/master_ev_wltc.py [--reference-step 0.02] [--stop-time 1800] [--overhead-only]
+    .venv/bin/python benchmarks/master_ev_wltc.py [--reference-step 0.02] [--stop-time 1800]
+                                                  [--overhead-only | --accuracy-only]
 
 The FMUs come from build/fmus (built there first when missing).
 """
@@ -52,6 +56,20 @@ def accuracy(system: System, stop: float, reference_step: float) -> tuple[Outcom
     rows["ecco_equal_jacobi"] = run_ours(system, f"ours Jacobi+NEPCE h={equal:.4g} (ECCO's count)", stop, equal,
                                          WATCH, **JACOBI_NEPCE)
     return reference, rows
+
+
+def accuracy_ours(system: System, stop: float, reference_step: float) -> None:
+    """The README's accuracy figures: Gauss-Seidel+NEPCE (the scenario's
+    algorithm) and plain Jacobi at 1 s against a fine-step reference."""
+    reference = run_ours(system, f"reference: Jacobi h={reference_step:g}", stop, reference_step, WATCH)
+    plain = run_ours(system, f"ours Jacobi h={STEP:g}", stop, STEP, WATCH)
+    nepce = run_ours(system, f"ours Gauss-Seidel+NEPCE h={STEP:g}", stop, STEP, WATCH, **GS_NEPCE)
+    print_table(reference, [plain, nepce])
+    error, plain_error = (abs(r.delivered_J - reference.delivered_J) for r in (nepce, plain))
+    print(f"\n{nepce.label}: final residual {nepce.residual_J:.3g} J of {nepce.delivered_J / 1e6:.3g} MJ delivered; "
+          f"largest running residual {nepce.max_residual_J:.3g} J (at t = {nepce.max_residual_time_s:g} s); "
+          f"delivered energy {error:.3g} J from the reference, {plain_error / error:.0f}x closer than plain "
+          f"Jacobi ({plain_error:.3g} J)")
 
 
 def overhead(system: System, stop: float, options: dict, csv: bool, repeats: int = 3) -> tuple[float, float, float]:
@@ -129,6 +147,7 @@ def main() -> int:
     parser.add_argument("--reference-step", type=float, default=0.02)
     parser.add_argument("--fmus", type=Path, default=ROOT / "build" / "fmus")
     parser.add_argument("--overhead-only", action="store_true", help="only (b), the master overhead table")
+    parser.add_argument("--accuracy-only", action="store_true", help="only (a'), the README's accuracy figures")
     parser.add_argument("--repeats", type=int, default=5, help="overhead: median of this many runs")
     args = parser.parse_args()
     system = System(ev_wltc.structure(args.fmus))
@@ -136,6 +155,9 @@ def main() -> int:
     print(f"ev_wltc: {ev_wltc.N_SERIES}s{ev_wltc.N_PARALLEL}p LG M50 ({ev_wltc.pack_energy_kwh():.1f} kWh), "
           f"{ev_wltc.VEHICLE}, {ev_wltc.CYCLE}, {stop:g} s\n")
 
+    if args.accuracy_only:
+        accuracy_ours(system, stop, args.reference_step)
+        return 0
     if not args.overhead_only:
         started = time.perf_counter()
         reference, rows = accuracy(system, stop, args.reference_step)
