@@ -34,22 +34,21 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
-from .energy import DEFAULT_GAIN, Ledger
+from .energy import DEFAULT_GAIN
 from .fmu_info import FmuInfo
-from .graph import AlgebraicLoop, algebraic_loops, gauss_seidel_order
+from .graph import AlgebraicLoop, algebraic_loops
 from .results import OutputFolder, ResultsError, ResultsWriter, write_energy_json
 from .run_control import RunInterrupted, StopRequests
-from .slave import FmuError, RealPort, Slave
+from .slave import FmuError, Slave
 from .ssp import read_ssp
 from .stepcontrol import PIStepController
+from .stepping import Stepper
 from .structure import Endpoint, SystemStructure
 from .unpack import remove
 from .validation import validate
-from .wiring import Feed, Wiring, couplings
 
 ALGORITHMS = ("jacobi", "gauss-seidel")
 EXTRAPOLATIONS = ("hold", "linear")
@@ -129,32 +128,6 @@ class RunResult:
         return self.wall_time_s - sum(self.fmu_time_s.values())
 
 
-class _Member(NamedTuple):
-    """One slave as the stepping loop sees it: its ports onto the master's
-    vectors and where its outputs and inputs lie in them."""
-
-    name: str
-    slave: Slave
-    outputs: slice  # in y
-    inputs: slice  # in u and u_held
-    read: RealPort  # outputs into y (or slave.Ports, with Integer/Boolean outputs)
-    at_start: np.ndarray  # the view y_start[outputs]
-    write_held: RealPort  # inputs from u_held (before a step)
-    write_settled: RealPort  # inputs from u (settling at a communication point)
-    feedthrough: bool  # it has inputs, and some output depends directly on one
-
-
-class _Group(NamedTuple):
-    """Slaves that step together on the same inputs (all of them for Jacobi,
-    one for Gauss-Seidel); their inputs are one contiguous slice."""
-
-    members: list[_Member]
-    inputs: slice
-    feed: Feed
-    held: np.ndarray  # the view u_held[inputs]
-    corrections: list  # NEPCE-corrected inputs among them (Ledger.corrected_inputs)
-
-
 class Master:
     """Runs a :class:`System`. Options:
 
@@ -222,7 +195,10 @@ class Master:
 
 
 class _Run:
-    """The state of one run; split from :class:`Master` so the master stays reusable."""
+    """One run: load the slaves, step them in time (step control, results,
+    stop requests) through a :class:`~.stepping.Stepper`, and end it whatever
+    happens (FMUs freed, results closed, ``energy.json`` written); split from
+    :class:`Master` so the master stays reusable."""
 
     def __init__(self, master: Master, start: float, stop: float, h: float, out: Path | None,
                  keep_values: bool = True):
@@ -230,6 +206,7 @@ class _Run:
         self.keep_values = keep_values
         self.structure = master.system.structure
         self.slaves: dict[str, Slave] = {}
+        self.stepper: Stepper | None = None  # once the slaves are loaded
         self.macro_steps = self.rejected = 0
         self.notes = []
         if master.system.unconnected_inputs:
@@ -244,227 +221,57 @@ class _Run:
             slave.setup(self.start, self.stop)
             for name, value in component.parameters.items():
                 slave.set_value(name, value)
-        infos = self.m.system.infos
-        w = self.w = Wiring(self.structure, {name: infos[name] for name in self.slaves})
-        self.y = np.zeros(len(w.out_names))
-        self.y_start = np.zeros_like(self.y)
-        self.y_prev = np.zeros_like(self.y)
-        self.y_settled = np.zeros_like(self.y)
-        self.u = np.zeros(len(w.in_names))
-        self.u_held = np.zeros_like(self.u)
-        self.u_last = np.zeros_like(self.u)
-        self.members = {name: self._member(name, slave) for name, slave in self.slaves.items()}
-        self.ft_members = [m for m in self.members.values() if m.feedthrough]
-        self.in_members = [m for m in self.members.values() if m.inputs.stop > m.inputs.start]
-        self.all_inputs = w.feed(slice(None))
-        self.settle_can_move = {True: self._can_move(self.in_members), False: self._can_move(self.ft_members)}
-        self.ledger = Ledger(couplings(self.structure, infos, w, self.m.system.to_si), self.m.nepce_gain,
-                             self.m.correction == "nepce")
-        order = list(self.slaves)
-        if self.m.algorithm == "gauss-seidel":
-            order = gauss_seidel_order(self.structure, infos)
-            groups = [[n] for n in order]
-        else:
-            groups = [order]
-        self.groups = [self._group([self.members[n] for n in names]) for names in groups]
-        self.nepce = self.m.correction == "nepce"
-        self.linear = self.m.extrapolation == "linear"
-        self.need_states = self.m.adaptive or self.m.iterations > 1
+        self.stepper = Stepper(self.m, self.slaves)
 
-    def _member(self, name: str, slave: Slave) -> _Member:
-        w, feedthrough = self.w, self.m.system.infos[name].feedthrough
-        outputs, inputs = w.out_slices[name], w.in_slices[name]
-        return _Member(name, slave, outputs, inputs,
-                       read=slave.port(w.out_vars[name], self.y[outputs]), at_start=self.y_start[outputs],
-                       write_held=slave.port(w.in_vars[name], self.u_held[inputs]),
-                       write_settled=slave.port(w.in_vars[name], self.u[inputs]),
-                       feedthrough=bool(feedthrough and any(feedthrough.values()) and inputs.stop > inputs.start))
-
-    def _can_move(self, targets: list[_Member]) -> bool:
-        """Can re-reading the feedthrough outputs move an input of ``targets``?"""
-        fed_by_feedthrough = np.zeros(len(self.y), dtype=bool)
-        for m in self.ft_members:
-            fed_by_feedthrough[m.outputs] = True
-        return any(fed_by_feedthrough[self.w.source[m.inputs]].any() for m in targets)
-
-    def _group(self, members: list[_Member]) -> _Group:
-        inputs = slice(members[0].inputs.start, members[-1].inputs.stop)
-        if any(a.inputs.stop != b.inputs.start for a, b in zip(members, members[1:])):
-            raise AssertionError(f"inputs of {[m.name for m in members]} are not contiguous")
-        return _Group(members, inputs, self.w.feed(inputs), self.u_held[inputs],
-                      self.ledger.corrected_inputs(inputs))
-
-    def _settle(self, every_component: bool = False) -> None:
-        """Set inputs from outputs and re-read feedthrough outputs until they
-        agree. Between steps only components with feedthrough are written:
-        the others' outputs do not depend on their inputs, and the next step
-        sets those inputs anyway (``every_component`` for initialisation).
-        After the first pass only components whose inputs moved are written
-        again; when no written input comes from a feedthrough output (no
-        chain, no loop), nothing can have moved."""
-        u, written = self.u, self.u_last
-        targets = self.in_members if every_component else self.ft_members
-        self.all_inputs(self.y, u)
-        for m in targets:
-            m.write_settled.write()
-        if not self.ft_members:
-            return
-        for m in self.ft_members:
-            m.read.read()
-        if not self.settle_can_move[every_component]:
-            return
-        written[:] = u
-        for _ in range(1, self.m.settle_passes):
-            self.all_inputs(self.y, u)
-            moved = np.abs(u - written) > self.m.settle_tolerance * (1 + np.abs(u))
-            if not moved.any():
-                return
-            again = [m for m in targets if moved[m.inputs].any()]
-            if not again:
-                return
-            for m in again:
-                m.write_settled.write()
-                if m.feedthrough:
-                    m.read.read()
-            written[:] = u
-        loops = self.m.system.loops
-        if loops:
-            raise AlgebraicLoop(loops, f" did not settle in {self.m.settle_passes} fixed-point passes at "
-                                       f"t = {self.t:.9g} s")
-
-    def _initialize(self) -> None:
-        for slave in self.slaves.values():
-            slave.enter_initialization()
-        for m in self.members.values():
-            m.read.read()
-        self._settle(every_component=True)
-        for slave in self.slaves.values():
-            slave.exit_initialization()
-        for m in self.members.values():
-            m.read.read()
-        self._settle(every_component=True)
-        self.y_prev[:] = self.y
-
-    # ------------------------------------------------------------ one step
-    def _held_inputs(self, group: _Group, h: float, advanced: np.ndarray | None) -> None:
-        """Form ``u_held`` for the inputs of ``group`` (extrapolated; corrected later)."""
-        y = self.y
-        if self.linear and self.h_prev > 0:
-            guess = y + (y - self.y_prev) * (0.5 * h / self.h_prev)
-            if advanced is not None:  # Gauss-Seidel: already at t+h, take the midpoint
-                guess = np.where(advanced, 0.5 * (self.y_settled + y), guess)
-        else:
-            guess = y
-        group.feed(guess, group.held)
-
-    def _advance(self, t: float, h: float, mid_guess: np.ndarray | None) -> None:
-        """Step every group once from ``t``; on return ``y`` holds the outputs at
-        ``t+h`` (before any input is set again) and ``y_start`` those at ``t+``."""
-        y, y_start = self.y, self.y_start
-        y_start[:] = y
-        self.y_settled[:] = y
-        linear_gs = len(self.groups) > 1 and self.linear
-        advanced = np.zeros(len(y), dtype=bool) if linear_gs else None
-        for group in self.groups:
-            if mid_guess is not None:
-                group.feed(mid_guess, group.held)
-            else:
-                self._held_inputs(group, h, advanced)
-            if self.nepce:
-                self.ledger.apply_correction(y_start, self.u_held, h, group.corrections)
-            for m in group.members:
-                m.write_held.write()
-                if m.feedthrough:  # outputs at t+ see the held inputs
-                    m.read.read()
-                    m.at_start[:] = m.read.values
-            for m in group.members:
-                m.slave.do_step(t, h)
-            for m in group.members:
-                m.read.read()
-                if advanced is not None:
-                    advanced[m.outputs] = True
-
-    def _save(self):
-        return [(s, s.save_state()) for s in self.slaves.values()], self.y.copy()
-
-    def _restore(self, saved) -> None:
-        states, y = saved
-        for slave, state in states:
-            slave.restore_state(state)
-        self.y[:] = y
-
-    def _free(self, saved) -> None:
-        for slave, state in saved[0]:
-            slave.free_state(state)
-
-    def _attempt(self, t: float, h: float, saved) -> None:
-        """One macro step, iterated to a fixed point when asked."""
-        self._advance(t, h, None)
-        for _ in range(self.m.iterations - 1):
-            previous = self.u_held.copy()
-            midpoint = 0.5 * (self.y_start + self.y)
-            self._restore(saved)
-            self._advance(t, h, midpoint)
-            if np.all(np.abs(self.u_held - previous) <= self.m.coupling_tolerance * (1 + np.abs(previous))):
-                break
-
-    # ------------------------------------------------------------ the loop
     def _step_bounds(self) -> tuple[float, float]:
         h_max = self.m.max_step or self.h * 100.0
         h_min = self.m.min_step or min(self.h, h_max) * 1e-4
         return h_min, max(h_max, h_min)
 
     def _loop(self, writer: ResultsWriter, bar, stops: StopRequests) -> None:
+        s = self.stepper
         t, h, stop = self.start, self.h, self.stop
         controller = None
         if self.m.adaptive:
             controller = PIStepController(*self._step_bounds())
             h = controller.bound(h)
-        self.h_prev = 0.0
+        s.h_prev = 0.0
         eps = 1e-12 * max(1.0, abs(stop))
         while t < stop - eps:
             h_try = min(h, stop - t)
             if stop - (t + h_try) < 1e-6 * h_try:  # do not leave a sliver before stop
                 h_try = stop - t
-            self.t = t
-            saved = self._save() if self.need_states else None
-            u_before = self.u.copy() if saved is not None else None
+            s.t = t
+            saved = s.save() if s.need_states else None
+            u_before = s.u.copy() if saved is not None else None
             try:
-                self._attempt(t, h_try, saved)
+                s.attempt(t, h_try, saved)
             except FmuError as error:
                 if not (error.discarded and saved is not None and controller is not None
                         and h_try > controller.h_min * (1 + 1e-9)):
                     raise
-                self._restore(saved)
-                self._free(saved)
-                self.u[:] = u_before
+                s.rollback(saved, u_before)
                 self.rejected += 1
                 h = controller.bound(h_try * 0.5)
                 continue
             error = 0.0
             if controller is not None:
-                error = self.ledger.step_error(self.y_start, self.y, self.u_held, h_try, self.m.atol, self.m.rtol)
+                error = s.ledger.step_error(s.y_start, s.y, s.u_held, h_try, self.m.atol, self.m.rtol)
                 if controller.rejects(error, h_try):
-                    self._restore(saved)
-                    self._free(saved)
-                    self.u[:] = u_before
+                    s.rollback(saved, u_before)
                     self.rejected += 1
                     h = controller.after_rejection(h_try, error)
                     continue
-            if saved is not None:
-                self._free(saved)
-            self.ledger.book(self.y_start, self.y, self.u_held, h_try, t + h_try)
-            if self.linear:
-                self.y_prev[:] = self.y_settled
+            s.book(saved, t, h_try)
             if controller is None:  # fixed step: count, so that time does not drift
                 t = min(self.start + (self.macro_steps + 1) * self.h, stop)
             else:
                 t = stop if abs(stop - (t + h_try)) <= eps else t + h_try
-            self.t = t
-            self._settle()
+            self.t = s.t = t
+            s.settle()
             self.macro_steps += 1
-            self.h_prev = h_try
-            writer.write(t, self.y, self.u_held)
+            s.h_prev = h_try
+            writer.write(t, s.y, s.u_held)
             if bar is not None:
                 bar.update(h_try)
             if controller is not None:
@@ -483,7 +290,7 @@ class _Run:
                 writer, failure = self._simulate(folder, stops)
             wall = time.perf_counter() - started
             status = self._status(failure, stops.signal_number)
-            bonds = self.ledger.report() if hasattr(self, "ledger") else []
+            bonds = self.stepper.ledger.report() if self.stepper is not None else []
             fmu_time = {n: s.time_in_fmu_s for n, s in self.slaves.items()}
             if folder is not None:
                 write_energy_json(folder.energy, self.macro_steps, wall, fmu_time, bonds, status)
@@ -507,10 +314,11 @@ class _Run:
         self.t = self.start
         try:
             self._load()
-            writer = ResultsWriter(folder.results if folder else None, self.w.out_names + self.w.in_names,
+            s = self.stepper
+            writer = ResultsWriter(folder.results if folder else None, s.w.out_names + s.w.in_names,
                                    keep=self.keep_values)
-            self._initialize()
-            writer.write(self.t, self.y, self.u)
+            s.initialize()
+            writer.write(self.t, s.y, s.u)
             show = self.m.progress if self.m.progress is not None else sys.stderr.isatty()
             if show:
                 from tqdm import tqdm
