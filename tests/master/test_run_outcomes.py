@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from btwin.master import Component, Endpoint, Master, System, write_ssp
-from btwin.master.results import OutputFolder
 from btwin.scenarios.cli import main
 
 from .conftest import rc_pair
@@ -75,6 +74,7 @@ def test_a_signal_stops_the_run_after_a_step_with_whole_results(long_rc, tmp_pat
 
 
 def test_a_second_run_on_a_held_folder_is_refused(fmus, tmp_path):
+    from btwin.master.results import OutputFolder
     holder = OutputFolder(tmp_path)
     try:
         with pytest.raises(ValueError, match="is in use by a run of process"):
