@@ -151,3 +151,13 @@ def test_energy_json_holds_the_largest_running_residual(fmus, tmp_path):
     assert report["max_abs_running_residual_J"] == pytest.approx(abs(running[worst]), rel=1e-12)
     assert report["max_running_residual_time_s"] == pytest.approx((worst + 1) * step)
     assert report["max_abs_running_residual_J"] > 2 * abs(report["residual_J"])  # the final figure hides it
+
+
+def test_without_keeping_values_every_row_is_still_written(fmus, tmp_path):
+    """keep_values=False (flat memory on long runs): nothing held, nothing lost."""
+    system = System(rc_pair(fmus))
+    kept = Master(system).run(stop_time=3.0, step=0.01)
+    streamed = Master(system).run(stop_time=3.0, step=0.01, out_dir=tmp_path, keep_values=False)
+    assert streamed.values.shape == (0, len(kept.columns))
+    on_disk = _whole_rows(tmp_path / "results.csv")
+    assert on_disk.shape == kept.values.shape and np.array_equal(on_disk, kept.values)  # repr round-trips
