@@ -237,7 +237,7 @@ class _Run:
             h = controller.bound(h)
         s.h_prev = 0.0
         eps = 1e-12 * max(1.0, abs(stop))
-        while t < stop - eps:
+        while t < stop - eps and stops.signal_number is None:  # a stop asked: before the next step
             h_try = min(h, stop - t)
             if stop - (t + h_try) < 1e-6 * h_try:  # do not leave a sliver before stop
                 h_try = stop - t
@@ -276,8 +276,6 @@ class _Run:
                 bar.update(h_try)
             if controller is not None:
                 h = controller.next_step(h_try, error)
-            if stops.signal_number is not None:
-                break
         self.t = t
 
     def execute(self) -> RunResult:
