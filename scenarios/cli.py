@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:  # outside a master run (which stops cleanly on its own)
+        print(f"btwin {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as error:
         code = exit_code(args.command, error)
         if code is None:
