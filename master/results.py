@@ -192,7 +192,11 @@ def write_energy_json(path: Path, macro_steps: int, wall_time_s: float, fmu_time
                         for b in bonds]}
     if status is not None:
         report.update(status)
-    path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    os.replace(part, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        os.replace(part, path)
+    except OSError as error:
+        part.unlink(missing_ok=True)
+        raise ResultsError(f"cannot write {path}: {error.strerror or error}") from None
