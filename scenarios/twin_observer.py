@@ -163,7 +163,8 @@ def summarise(result, truth: dict, p: dict, belief: float) -> dict:
                   "capacity_A_h": round(float(truth["capacity"][-1]), 4),
                   "capacity_fade": p["capacity_fade"], "resistance_growth": p["resistance_growth"],
                   "initial_soc": p["initial_soc"], "twin_initial_soc": round(belief, 6),
-                  "pack": f"{p['n_series']}s{p['n_parallel']}p", "hours": p["hours"]},
+                  "pack": f"{p['n_series']}s{p['n_parallel']}p", "hours": p["hours"],
+                  "drives_completed": int(result.column("cycler.drives_completed")[-1])},
         "energy_residual_J": float({b["name"]: b for b in result.bonds}[BOND]["residual_J"]),
         "macro_steps": result.macro_steps,
         "wall_time_s": round(result.wall_time_s, 2),
@@ -179,6 +180,8 @@ def _figures(result, truth: dict, time: np.ndarray, name: str) -> dict:
     figures["nees_within_95_fraction"] = metrics.nees_within_95(
         c("soc") - truth["soc"], c("soc_std"), c("core_temperature") - truth["core_temperature"],
         c("core_temperature_std"), c("soc_core_temperature_correlation"))
+    figures["outliers_rejected"] = int(c("outliers_rejected")[-1])
+    figures["covariance_repairs"] = int(c("covariance_repairs")[-1])
     return {key: (round(value, 6) if isinstance(value, float) else value) for key, value in figures.items()}
 
 

@@ -12,8 +12,9 @@ estimate,
 for each scalar measurement with innovation nu = y - h(x, u). Scalar,
 sequential updates need no matrix inverse (the voltage and the temperature
 noises are independent), and the covariance update is an outer product of one
-vector with itself, symmetric to the last bit; positive definiteness is
-checked after every update and repaired if round-off ever breaks it.
+vector with itself, symmetric to the last bit; the variances are checked
+(finite, none negative) after every step and P repaired if round-off ever
+breaks them.
 
 Why an EKF and not a sigma-point filter: over one step the model is nearly
 linear (the particle diffusion, the most nonlinear part in time, runs outside
@@ -29,9 +30,9 @@ Safeguards:
   ``max_rejections`` in a row it is a change, not a glitch, and is taken with
   its measurement variance raised until it is a 1-sigma innovation (the
   filter never goes blind to a plant that has moved);
-* repair: if P has a non-positive diagonal or is not symmetric positive
-  definite (Cholesky fails), it is replaced by its symmetric part with
-  eigenvalues floored at ``floor``, and the repair is counted.
+* repair: if P has a negative or non-finite variance, it is replaced by its
+  symmetric part with eigenvalues floored at ``floor``, and the repair is
+  counted (``repair`` may also be called on any other suspicion).
 Limits: a linearisation, so the covariance is only as honest as the model
 error allowed for in Q_d and r (see ``estimator``).
 """
@@ -126,9 +127,10 @@ class KalmanFilter:
         return innovation
 
     def _check(self, what: str) -> None:
-        """A cheap necessary condition per step (positive, finite diagonal)."""
+        """A cheap necessary condition per step: a finite diagonal, none negative
+        (0 is a state known exactly, as a frozen parameter)."""
         diagonal = self.P.diagonal()
-        if diagonal.min() > 0.0 and diagonal.max() < math.inf:  # False for NaN too
+        if diagonal.min() >= 0.0 and diagonal.max() < math.inf:  # False for NaN too
             return
         self.repair(f"covariance lost positive definiteness after {what}")
 

@@ -24,6 +24,7 @@ def test_a_short_run_writes_the_three_entries_and_the_plot(fmu_dir, tmp_path):
     assert twin["convergence_time_s"] is not None and twin["soc_rmse"] < 0.02
     assert counted["convergence_time_s"] is None
     assert twin["core_temperature_max_error_K"] < 1.0
+    assert twin["covariance_repairs"] == 0 and twin["outliers_rejected"] >= 0
     assert (tmp_path / "twin_observer.png").stat().st_size > 10_000
     assert (tmp_path / "results.csv").is_file()
 
