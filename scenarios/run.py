@@ -12,10 +12,12 @@ from .params import ParameterError, listing, parse_assignments
 # export(path) that writes the scenario's system as SSP
 SCENARIOS = {
     "depot_charging": "depot_charging",
+    "eis_aging": "eis_aging",
     "ev_wltc": "ev_wltc",
     "fast_charge": "fast_charge",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
+    "twin_observer": "twin_observer",
 }
 
 
@@ -48,9 +50,9 @@ def run_scenario(args) -> int:
     if args.export is not None:
         return _export(args.name, module, args.export)
     print(f"{args.name}:")
-    try:
+    try:  # a scenario may refuse a combination of values that are each fine
         summary = module.run(args.out, **params)
-    except ParameterError as error:  # values that are fine alone but not together
+    except ParameterError as error:
         print(f"btwin scenario {args.name}: {error}", file=sys.stderr)
         return 2
     _print_summary(summary, indent="  ")
