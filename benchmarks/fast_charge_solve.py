@@ -4,7 +4,7 @@ one full charge of each strategy through the FMUs.
 1. Solve time: the controller (``btwin.models.control``) closed around the
    plain plant models (SPMe + thermal, one LG M50 cell, forced-air cooling)
    from 10 % to 80 %, nominal and tube, at each ambient temperature; every
-   decision's wall time (observer excluded, IPOPT and fallbacks included).
+   decision's wall time (observer excluded, the SQP solve and fallbacks included).
 2. Scenario wall time: ``fast_charge``'s rig (BatteryCell + CellThermal +
    Charger + FastChargeController FMUs in fmpy) charging the nominal plant
    from 10 % to 80 % once per strategy.

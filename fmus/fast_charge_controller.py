@@ -30,7 +30,7 @@ _AFTER = ", from the last decision"
 
 
 class FastChargeController(BtwinSlave):
-    description = ("Fast-charge controller: nonlinear MPC (CasADi/IPOPT) on a reduced SPMe-thermal cell "
+    description = ("Fast-charge controller: nonlinear MPC (CasADi, SQP) on a reduced SPMe-thermal cell "
                    "model keeps the plating overpotential, core temperature and voltage within limits; "
                    "nominal or robust (tube over an uncertainty set); current_setpoint < 0 charges")
     variables = (

@@ -35,7 +35,7 @@ Why a graph of its own rather than a full-order CasADi form of the SPMe: the
 controller needs the uncertain parameters as symbols (one graph serves the
 nominal cell and every corner of the tube), a coarse grid (a solve within
 budget) and a smooth step (the exponential Euler above has no rounded
-reference diffusivity), so that IPOPT sees exact, continuous derivatives. The
+reference diffusivity), so that the solver sees exact, continuous derivatives. The
 fit functions (OCPs, electrolyte properties, written once for numbers and
 CasADi expressions), the grids (``diffusion.sphere``/``layers``) and the
 stoichiometry window are the battery package's own, not copies.
