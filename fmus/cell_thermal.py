@@ -1,4 +1,5 @@
 """CellThermal: core and surface temperature of cylindrical cells."""
+from btwin.models.abuse import AbuseReactions
 from btwin.models.thermal import CellThermal as Model, ThermalParameters
 
 from .declarations import input_, output, parameter
@@ -17,6 +18,8 @@ class CellThermal(BtwinSlave):
         output("surface_temperature", "K", "Temperature of the cell can", min=0.0),
         output("heat_rejected", "W", "Heat passed to ambient by all cells, mean over the last step",
                step_mean=True),
+        output("reaction_heat", "W", "Heat of the abuse reactions in all cells at the core temperature",
+               min=0.0),
         parameter("initial_temperature", "K", 298.15, "Core and surface temperature at start", min=0.0),
         parameter("core_heat_capacity", "J/K", _DEFAULT.core_heat_capacity,
                   "C_c, heat capacity of the jelly roll of one cell", min=0.0),
@@ -27,6 +30,9 @@ class CellThermal(BtwinSlave):
         parameter("surface_to_ambient_resistance", "K/W", _DEFAULT.surface_to_ambient_resistance,
                   "R_u, convection resistance from can to ambient", min=0.0),
         parameter("n_cells", "1", _DEFAULT.n_cells, "Number of identical cells sharing the heat", min=1.0),
+        parameter("abuse_reactions", None, False, "Exothermic SEI, anode, cathode and electrolyte "
+                  "decompositions (Kim et al. 2007) heat the core; they run away above ~100 degC",
+                  type=bool),
     )
 
     def create_model(self) -> Model:
@@ -37,12 +43,16 @@ class CellThermal(BtwinSlave):
             surface_to_ambient_resistance=self.surface_to_ambient_resistance,
             n_cells=self.n_cells,
         )
-        return Model(parameters, self.initial_temperature)
+        reactions = AbuseReactions() if self.abuse_reactions else None
+        return Model(parameters, self.initial_temperature, reactions)
 
     def read_outputs(self) -> None:
         self.core_temperature = self.model.core_temperature
         self.surface_temperature = self.model.surface_temperature
         self.heat_rejected = self.model.heat_rejected
+        reactions = self.model.reactions
+        self.reaction_heat = (0.0 if reactions is None
+                              else reactions.heat_rate(self.core_temperature) * self.n_cells)
 
     def advance(self, current_time: float, step_size: float) -> None:
         self.model.step(step_size, self.heat_generation, self.ambient_temperature)
