@@ -31,6 +31,7 @@ import math
 from pythonfmu.default_experiment import DefaultExperiment
 
 from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery.short import ShortedBattery
 
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
@@ -75,6 +76,11 @@ _PARAMETERS = (
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
+)
+_SHORT = (
+    parameter("internal_short_resistance", "Ohm", 0.0, "Fault: internal short across every cell "
+              "from internal_short_time on (self-discharge and V^2/R heat); 0: no short", min=0.0),
+    parameter("internal_short_time", "s", 0.0, "Fault: time the internal short appears", min=0.0),
 )
 _MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith("_tortuosity"))
 
@@ -138,15 +144,19 @@ class BatteryCell(BtwinSlave):
         *_OUTPUTS,
         *(var for var, _ in _SUMMARIES.values()),
         *_PARAMETERS,
+        *_SHORT,
     )
     _internals = None  # the model's internals() for the present state, once read
 
     def create_model(self) -> SPMeBattery:
         self._internals = None
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
-        return SPMeBattery(BatteryParameters(
+        battery = SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
             initial_temperature=self.temperature))
+        if self.internal_short_resistance > 0.0:
+            return ShortedBattery(battery, self.internal_short_resistance, self.internal_short_time)
+        return battery
 
     def read_outputs(self) -> None:
         self._write(self.model.evaluate(self.current, self.temperature))
