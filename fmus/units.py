@@ -65,6 +65,8 @@ UNITS = {u.name: u for u in (
     _unit("A/m2", A=1, m=-2),
     _unit("Pa", kg=1, m=-1, s=-2),
     _unit("kg/m3", kg=1, m=-3),
+    _unit("1/h", 1.0 / 3600.0, s=-1),
+    _unit("K/s", K=1, s=-1),
 )}
 
 

@@ -14,8 +14,8 @@ Per sample (period dt):
      over the samples since the estimated change time, re-decided every sample;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
      ``plating_time`` seconds of a charge;
-  6. runaway: the surface temperature, extrapolated ``runaway_horizon``
-     seconds along its slope of the last minute, passes
+  6. runaway: the surface temperature, above ambient and extrapolated
+     ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
 
 Alarms latch: a fault stays named until the diagnoser is reset. Limits: the
@@ -96,12 +96,15 @@ class Diagnoser:
         self._onset = math.nan
         self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s)
         self._plating_time = 0.0
+        self._ambient = 0.0
 
     def step(self, dt: float, current: float, voltage: float, surface_temperature: float,
              predicted_voltage: float, predicted_surface_temperature: float,
-             soc_std: float = 0.0, plating_overpotential: float = math.inf) -> Diagnosis:
+             soc_std: float = 0.0, plating_overpotential: float = math.inf,
+             ambient_temperature: float = 0.0) -> Diagnosis:
         """One sample at the end of a step of ``dt`` seconds; returns the diagnosis."""
         checks.step_size(dt)
+        self._ambient = checks.non_negative("ambient_temperature", ambient_temperature)
         r_v = checks.finite("voltage", voltage) - checks.finite("predicted_voltage", predicted_voltage)
         r_t = (checks.finite("surface_temperature", surface_temperature)
                - checks.finite("predicted_surface_temperature", predicted_surface_temperature))
@@ -172,7 +175,9 @@ class Diagnoser:
         t, temperature = np.array(recent).T
         slope = np.polyfit(t - t[-1], temperature, 1)[0]
         s = self.settings
-        return slope > 0.0 and temperature[-1] + slope * s.runaway_horizon >= s.runaway_temperature
+        self_heating = temperature[-1] > self._ambient  # heat comes from the cell, not the room
+        return (self_heating and slope > 0.0
+                and temperature[-1] + slope * s.runaway_horizon >= s.runaway_temperature)
 
     def _check_plating(self, dt, current, overpotential) -> None:
         s = self.settings
