@@ -1,7 +1,8 @@
 """Diagnostics campaign: how fast, how often and how rightly the Diagnoser finds faults.
 
-Fault-free runs (one hour each, alternately driving WLTC cycles and charging
-at 0.5C, a new noise seed each) give the false-alarm rate. Then each fault
+Fault-free runs (one monitored hour each after the Diagnoser's warm-up,
+alternately driving WLTC cycles and charging at 0.5C, a new noise seed each)
+give the false-alarm rate. Then each fault
 class is injected ``runs`` times at a random time (600-900 s) and size:
 
 | class              | size (sign random for offsets)                | duty |
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from btwin.models.diagnosis import FaultCode
+from btwin.models.diagnosis import DiagnoserSettings, FaultCode
 
 from . import diagnostics_plots
 from .common import output_dir, write_csv, write_summary
@@ -80,7 +81,7 @@ def run(out_dir: Path | None = None, **params) -> dict:
 def _fault_free_runs(p: dict) -> list[Outcome]:
     hours = p["fault_free_hours"]
     count = max(1, math.ceil(hours))
-    duration = hours * 3600.0 / count
+    duration = hours * 3600.0 / count + DiagnoserSettings().warmup_time  # monitored after the warm-up
     outcomes = []
     for k in range(count):
         rng = np.random.default_rng([p["seed"], 99, k])

@@ -11,7 +11,8 @@ Per sample (period dt):
      the change to detect (``voltage_change``, ``temperature_change``) and its
      threshold from ``false_alarm_rate`` shared by the two detectors;
   4. after an alarm the fault is isolated by its signature (``isolation``)
-     over the samples since the estimated change time, re-decided every sample;
+     over the samples since the estimated change time, re-decided every
+     ``ISOLATION_PERIOD`` and whenever another detector alarms;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
      ``plating_time`` seconds of a charge;
   6. runaway: the surface temperature, above ambient and extrapolated
@@ -38,6 +39,7 @@ from .whitening import Whitener
 WHITENING_ORDER = 2
 HISTORY = 1800  # samples kept for isolation
 SLOPE_WINDOW = 60.0  # s of surface temperature for the runaway slope
+ISOLATION_PERIOD = 10.0  # s between isolation decisions (each fits up to HISTORY samples)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Diagnoser:
         self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s)
         self._plating_time = 0.0
         self._ambient = 0.0
+        self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
 
     def step(self, dt: float, current: float, voltage: float, surface_temperature: float,
              predicted_voltage: float, predicted_surface_temperature: float,
@@ -193,17 +196,22 @@ class Diagnoser:
         if self._detectors is None:
             return FaultCode.PLATING if d.plating else FaultCode.WARMING_UP
         if any(self._alarms):
-            rows = [row for row in self._history if row[0] >= self._onset]
-            if len(rows) < 4:
-                return FaultCode.ANOMALY
-            t, current, r_v, r_t, _ = np.array(rows).T
-            s = self.settings
-            found = isolate(evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False),
-                            Thresholds(s.resistance_change, s.short_heating_rate))
-            if found is not FaultCode.ANOMALY:
-                return found
+            if self.time >= self._isolated_at + ISOLATION_PERIOD or self._alarms != self._isolated_alarms:
+                self._isolated = self._isolate()
+                self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
+            if self._isolated is not FaultCode.ANOMALY:
+                return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)
                                                      else FaultCode.NONE)
+
+    def _isolate(self) -> FaultCode:
+        rows = [row for row in self._history if row[0] >= self._onset]
+        if len(rows) < 4:
+            return FaultCode.ANOMALY
+        t, current, r_v, r_t, _ = np.array(rows).T
+        s = self.settings
+        return isolate(evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False),
+                       Thresholds(s.resistance_change, s.short_heating_rate))
 
     # --- state ------------------------------------------------------------------
     def get_state(self) -> dict:
@@ -212,6 +220,8 @@ class Diagnoser:
         return {
             "time": self.time, "converged_time": self._converged_time, "period": self._period,
             "alarms": list(self._alarms), "onset": self._onset, "plating_time": self._plating_time,
+            "isolated": int(self._isolated), "isolated_at": self._isolated_at,
+            "isolated_alarms": list(self._isolated_alarms),
             "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code)},
             "warmup": np.array(self._warmup, dtype=float).reshape(-1, 2),
             "history": np.array(self._history, dtype=float).reshape(-1, 5),
@@ -228,6 +238,8 @@ class Diagnoser:
         self._period, self._onset = float(state["period"]), float(state["onset"])
         self._alarms = [int(a) for a in state["alarms"]]
         self._plating_time = float(state["plating_time"])
+        self._isolated, self._isolated_at = FaultCode(state["isolated"]), float(state["isolated_at"])
+        self._isolated_alarms = [int(a) for a in state["isolated_alarms"]]
         self.diagnosis = Diagnosis(**{**state["diagnosis"],
                                       "fault_code": FaultCode(state["diagnosis"]["fault_code"])})
         self._warmup = [tuple(row) for row in np.asarray(state["warmup"])]

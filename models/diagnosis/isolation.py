@@ -9,13 +9,15 @@ temperature). Each fault leaves its own pattern (signs for a discharging cell):
 | current offset     | step, then a ramp of the same sign (the twin's SOC drifts) | small |
 | temperature offset | none                        | step                         |
 | internal short     | negative (self-discharge)   | positive, rising fast (V^2/R_s heat) |
-| resistance growth  | -dR x I: follows the current | positive, slow (dR I^2)     |
+| resistance growth  | -dR x I: follows the current (sign of -I at a constant current) | positive, slow (dR I^2) |
 | thermal runaway    | any                         | positive, projected past the runaway temperature |
 
 The features are least-squares fits over the samples since the estimated
-change time: r_V = a + b I + c t (t-statistics of b and c) and the slope of
-r_T. The rules are applied in the order of the table's severity; a
-fault is named only with its evidence, else the anomaly stays unnamed.
+change time: r_V = a + b I + c t (t-statistics of b and c), the slope of r_T
+and the mean current. The rules are applied in the order of ``isolate``; a
+fault is named only with its evidence, else the anomaly stays unnamed. At a
+constant current a resistance growth differs from a voltage offset only by its
+heat: it is named once the temperature residual rises too.
 Limits: the t-statistics assume white residual noise (5 sigma is used for
 safety); a resistance change is only seen while the current varies; a short
 and a runaway are told apart by the projected temperature, not by physics.
@@ -57,6 +59,7 @@ class Evidence:
     voltage_trend: float  # c [V/s]
     voltage_trend_t: float
     voltage_mean: float  # mean r_V since the change [V]
+    current_mean: float  # mean current since the change [A], > 0 discharging
     temperature_rate: float  # slope of r_T [K/s]
     runaway: bool  # surface temperature projected past the runaway temperature
 
@@ -91,7 +94,7 @@ def evidence(time, current, voltage_residual, temperature_residual, voltage_alar
     (_, slope), _ = fit([ones, t - t.mean()], np.asarray(temperature_residual, dtype=float))
     return Evidence(voltage_alarm, temperature_alarm, -float(b), -float(b_t),
                     float(coefficients[-1]), float(t_stats[-1]), float(np.mean(voltage_residual)),
-                    float(slope), runaway)
+                    float(i.mean()), float(slope), runaway)
 
 
 def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
@@ -110,5 +113,8 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
         same_sign = np.sign(e.voltage_trend) == e.voltage_alarm
         if same_sign and abs(e.voltage_trend_t) > SIGNIFICANT:
             return FaultCode.CURRENT_SENSOR
+        drop_follows_current = e.voltage_alarm == -np.sign(e.current_mean) and abs(e.current_mean) > 0.0
+        if e.temperature_alarm > 0 and drop_follows_current:
+            return FaultCode.RESISTANCE_GROWTH
         return FaultCode.VOLTAGE_SENSOR
     return FaultCode.ANOMALY
