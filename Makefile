@@ -24,6 +24,7 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	$(BIN)/btwin scenario diagnostics --param runs=1 --param fault_free_hours=0.5
 	@echo "results, energy reports and plots are in results/"
 
 test: fmus
