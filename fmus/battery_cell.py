@@ -76,6 +76,15 @@ _PARAMETERS = (
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
+    parameter("sei_initial_thickness", "m", _DEFAULT.sei_initial_thickness,
+              "SEI film thickness at start (an aged cell has a thicker film, hence more film resistance)",
+              min=0.0),
+    parameter("lost_lithium_inventory", "A.h", 0.0, "Cyclable lithium an aged cell has lost before the "
+              "start, per cell: it narrows the stoichiometry window (capacity fade)", min=0.0),
+    parameter("contact_resistance", "Ohm", 0.0, "Tab, weld and collector resistance outside the "
+              "electrochemistry, per cell", min=0.0),
+    parameter("resistance_growth", "1", 0.0, "Fractional growth of the ohmic and charge-transfer "
+              "resistances of an aged cell (0.3: 30 % more)", min=0.0),
 )
 _SHORT = (
     parameter("internal_short_resistance", "Ohm", 0.0, "Fault: internal short across every cell "

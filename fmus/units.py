@@ -66,6 +66,8 @@ UNITS = {u.name: u for u in (
     _unit("Pa", kg=1, m=-1, s=-2),
     _unit("kg/m3", kg=1, m=-3),
     _unit("1/h", 1.0 / 3600.0, s=-1),
+    _unit("A/s", A=1, s=-1),
+    _unit("V/s", kg=1, m=2, s=-4, A=-1),
     _unit("K/s", K=1, s=-1),
 )}
 
