@@ -19,7 +19,10 @@ A fault counts as detected at the first alarm after it appeared (plating:
 after the plant's plating overpotential first fell below 0); it is isolated
 rightly if the diagnosis at the end of the run names it (a runaway: if the
 runaway alarm was raised). ``warning_lead_time_s`` runs from the runaway alarm
-to the plant's core reaching 120 degC. The plant, sensors and twin are in
+to the plant's core reaching 120 degC. The residuals are measured minus
+predicted by the twin (``twin``): the StateEstimator (joint EKF, starting
+from a wrong SOC; the Diagnoser waits until its soc_std is below 0.05) or the
+nominal model open loop. The plant, sensors and twin are in
 ``diagnostics_runs``; the Diagnoser is the model inside the Diagnoser FMU.
 """
 from __future__ import annotations
@@ -57,6 +60,9 @@ PARAMS = {
                                  "faults other than plating", unit="K", minimum=263.15, maximum=318.15),
     "fault_free_hours": Param(10.0, "hours of fault-free runs for the false-alarm rate", unit="h",
                               minimum=0.0, exclusive_minimum=True),
+    "twin": Param("estimator", "what predicts the measurements: the StateEstimator's EKF (wrong initial "
+                  "SOC, converging) or the nominal cell model run open loop on the measured current",
+                  choices=("estimator", "open_loop")),
     "run_duration": Param(1800.0, "length of one fault run (a runaway run ends 30 s after the core "
                           "reaches 120 degC, at twice this at most)", unit="s", minimum=1200.0),
 }
@@ -87,7 +93,7 @@ def _fault_free_runs(p: dict) -> list[Outcome]:
         rng = np.random.default_rng([p["seed"], 99, k])
         profile = (Profile("drive", duration, rng.uniform(0.7, 0.95), p["ambient_temperature"]) if k % 2 == 0
                    else Profile("charge", duration, rng.uniform(0.2, 0.5), p["ambient_temperature"], 0.5))
-        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k]))
+        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], twin_kind=p["twin"]))
     return outcomes
 
 
@@ -96,7 +102,8 @@ def _fault_runs(name: str, index: int, p: dict) -> list[Outcome]:
     for k in range(p["runs"]):
         rng = np.random.default_rng([p["seed"], index, k])
         profile, fault = _draw(name, k, rng, p)
-        outcomes.append(simulate(profile, fault, [p["seed"], index, k, 1], record=(k == 0)))
+        outcomes.append(simulate(profile, fault, [p["seed"], index, k, 1], record=(k == 0),
+                                 twin_kind=p["twin"]))
     return outcomes
 
 

@@ -26,6 +26,7 @@ from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.short import ShortedBattery
 from btwin.models.diagnosis import Diagnoser, DiagnoserSettings, FaultCode
 from btwin.models.errors import StepRejected
+from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
 from btwin.models.thermal import CellThermal, ThermalParameters
 
 CAPACITY_AH = 5.0  # LG M50 nominal capacity [LG M50 data sheet]
@@ -134,17 +135,42 @@ class Twin:
                                                          profile.ambient_temperature)))
         self.thermal = CellThermal(ThermalParameters(), profile.ambient_temperature)
 
-    def step(self, dt: float, current: float, ambient: float):
+    def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
+        """Predictions from the measured current and ambient (the voltage and surface
+        readings are not used: open loop); soc_std 0."""
         out = self.battery.step(dt, current, _cell_temperature(self.thermal.core_temperature))
         self.thermal.step(dt, out.heat_generation, ambient)
-        return out.voltage, self.thermal.surface_temperature, out.plating_overpotential
+        return out.voltage, self.thermal.surface_temperature, out.plating_overpotential, 0.0
+
+
+class EstimatorTwin:
+    """The StateEstimator (joint EKF) on the measurements: its predictions before each
+    update are the residuals' reference, its soc_std tells when it has converged. It
+    starts with a wrong SOC belief; the plating overpotential comes from the nominal
+    cell model run open loop on the measured current (the EKF does not give one)."""
+
+    def __init__(self, profile: Profile, soc_error: float):
+        settings = EstimatorSettings(initial_soc=min(max(profile.initial_soc + soc_error, 0.0), 1.0),
+                                     initial_soc_std=0.1, voltage_noise=NOISE["voltage"],
+                                     current_noise=NOISE["current"], temperature_noise=NOISE["temperature"])
+        self.estimator = StateEstimator(settings)
+        self.plating = Twin(profile)
+
+    def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
+        estimate = self.estimator.step(dt, current, voltage, surface, ambient)
+        _, _, eta, _ = self.plating.step(dt, current, voltage, surface, ambient)
+        return (voltage - self.estimator.voltage_residual, surface - self.estimator.temperature_residual,
+                eta, estimate.soc_std)
 
 
 def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None = None,
-        record: bool = False, stop_after_runaway: float = 30.0) -> Outcome:
+        record: bool = False, stop_after_runaway: float = 30.0, twin_kind: str = "estimator") -> Outcome:
     """Simulate one run at 1 s; ``seed`` fixes the sensor noise."""
     rng = np.random.default_rng(seed)
-    plant, twin = Plant(profile, fault), Twin(profile)
+    plant = Plant(profile, fault)
+    twin = Twin(profile) if twin_kind == "open_loop" else EstimatorTwin(profile, rng.uniform(-0.05, 0.05))
+    if settings is None and twin_kind == "estimator":  # the EKF's own model error bounds its residual
+        settings = DiagnoserSettings(voltage_resolution=twin.estimator.settings.voltage_model_error)
     diagnoser = Diagnoser(settings)
     outcome = Outcome(fault, profile)
     ambient = profile.ambient_temperature
@@ -162,11 +188,12 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
         measured_surface = (surface + _offset(fault, "temperature_offset", t)
                             + rng.normal(0.0, NOISE["temperature"]))
         try:
-            predicted_voltage, predicted_surface, predicted_eta = twin.step(1.0, measured_current, ambient)
+            predicted_voltage, predicted_surface, predicted_eta, soc_std = twin.step(
+                1.0, measured_current, measured_voltage, measured_surface, ambient)
         except StepRejected:
             break
         d = diagnoser.step(1.0, measured_current, measured_voltage, measured_surface, predicted_voltage,
-                           predicted_surface, 0.0, predicted_eta, ambient)
+                           predicted_surface, soc_std, predicted_eta, ambient)
         _book(outcome, t, d, core, eta, current)
         if d.fault_code is not FaultCode.WARMING_UP:
             outcome.monitored_time += 1.0

@@ -14,7 +14,8 @@ Per sample (period dt):
      over the samples since the estimated change time, re-decided every
      ``ISOLATION_PERIOD`` and whenever another detector alarms;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
-     ``plating_time`` seconds of a charge;
+     ``plating_time`` seconds of a charge; a low voltage residual alarm
+     during it is put down to the plating, not to the voltage sensor;
   6. runaway: the surface temperature, above ambient and extrapolated
      ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
@@ -199,7 +200,9 @@ class Diagnoser:
             if self.time >= self._isolated_at + ISOLATION_PERIOD or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
-            if self._isolated is not FaultCode.ANOMALY:
+            plating_explains = d.plating and self._alarms[0] <= 0 and self._isolated in (
+                FaultCode.VOLTAGE_SENSOR, FaultCode.ANOMALY)  # a low voltage while plating: plating
+            if self._isolated is not FaultCode.ANOMALY and not plating_explains:
                 return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)
                                                      else FaultCode.NONE)

@@ -158,3 +158,12 @@ def test_at_a_constant_charge_current_resistance_growth_is_told_from_an_offset_b
     heated = isolate(evidence(T, charge, r_v, noisy(0.004 * T, 0.1), 1, 1, runaway=False), LIMITS)
     cool = isolate(evidence(T, charge, r_v, noisy(0 * T, 0.1), 1, 0, runaway=False), LIMITS)
     assert (heated, cool) == (FaultCode.RESISTANCE_GROWTH, FaultCode.VOLTAGE_SENSOR)
+
+
+def test_a_low_voltage_while_plating_is_put_down_to_plating():
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0, plating_time=5.0))
+    feed(diagnoser, 100, current=-5.0, plating=0.01)
+    assert feed(diagnoser, 30, r_v=-0.015, current=-5.0, plating=-0.01).fault_code is FaultCode.PLATING
+    other = Diagnoser(DiagnoserSettings(warmup_time=60.0))
+    feed(other, 100, current=-5.0, plating=0.01)
+    assert feed(other, 30, r_v=-0.015, current=-5.0, plating=0.01).fault_code is FaultCode.VOLTAGE_SENSOR
