@@ -31,7 +31,8 @@ _SETTINGS = (
     parameter("temperature_change", "K", _DEFAULT.temperature_change,
               "Temperature residual step to detect", min=0.0),
     parameter("voltage_resolution", "V", _DEFAULT.voltage_resolution,
-              "Smallest voltage residual std assumed (sensor resolution)", min=0.0),
+              "Smallest voltage residual std assumed: the twin's model error (the StateEstimator's "
+              "4 mV per cell; times n_series for a pack)", min=0.0),
     parameter("temperature_resolution", "K", _DEFAULT.temperature_resolution,
               "Smallest temperature residual std assumed (sensor resolution)", min=0.0),
     parameter("warmup_time", "s", _DEFAULT.warmup_time,

@@ -169,8 +169,8 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
     rng = np.random.default_rng(seed)
     plant = Plant(profile, fault)
     twin = Twin(profile) if twin_kind == "open_loop" else EstimatorTwin(profile, rng.uniform(-0.05, 0.05))
-    if settings is None and twin_kind == "estimator":  # the EKF's own model error bounds its residual
-        settings = DiagnoserSettings(voltage_resolution=twin.estimator.settings.voltage_model_error)
+    if settings is None and twin_kind == "open_loop":  # the twin is the plant's own model
+        settings = DiagnoserSettings(voltage_resolution=1e-3)
     diagnoser = Diagnoser(settings)
     outcome = Outcome(fault, profile)
     ambient = profile.ambient_temperature

@@ -12,7 +12,8 @@ Per sample (period dt):
      threshold from ``false_alarm_rate`` shared by the two detectors;
   4. after an alarm the fault is isolated by its signature (``isolation``)
      over the samples since the estimated change time, re-decided every
-     ``ISOLATION_PERIOD`` and whenever another detector alarms;
+     sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
+     another detector alarms;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
      ``plating_time`` seconds of a charge; a low voltage residual alarm
      during it is put down to the plating, not to the voltage sensor;
@@ -48,7 +49,7 @@ class DiagnoserSettings:
     false_alarm_rate: float = 0.05  # 1/h, both residual detectors together
     voltage_change: float = 0.01  # V, residual step to detect
     temperature_change: float = 1.0  # K, residual step to detect
-    voltage_resolution: float = 1e-3  # V, floor of the residual std (sensor resolution)
+    voltage_resolution: float = 4e-3  # V, floor of the residual std: the StateEstimator's model error
     temperature_resolution: float = 0.05  # K, likewise
     warmup_time: float = 300.0  # s of converged residuals learnt before detecting
     max_soc_std: float = 0.05  # 1, the twin counts as converged below this
@@ -197,7 +198,8 @@ class Diagnoser:
         if self._detectors is None:
             return FaultCode.PLATING if d.plating else FaultCode.WARMING_UP
         if any(self._alarms):
-            if self.time >= self._isolated_at + ISOLATION_PERIOD or self._alarms != self._isolated_alarms:
+            due = self.time >= self._isolated_at + ISOLATION_PERIOD or self._isolated is FaultCode.ANOMALY
+            if due or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
             plating_explains = d.plating and self._alarms[0] <= 0 and self._isolated in (
