@@ -24,7 +24,7 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
-	$(BIN)/btwin scenario diagnostics --param runs=1 --param fault_free_hours=0.5
+	$(BIN)/btwin scenario diagnostics --param runs=1 --param fault_free_hours=0.5 --param run_duration=1200
 	@echo "results, energy reports and plots are in results/"
 
 test: fmus
