@@ -66,6 +66,8 @@ class Diagnoser(BtwinSlave):
         input_("predicted_surface_temperature", "K", 298.15, "The twin's predicted surface temperature",
                min=0.0),
         input_("soc_std", "1", 0.0, "The twin's SOC standard deviation (its convergence)", min=0.0),
+        input_("estimated_resistance", "Ohm", 0.0, "The twin's resistance estimate; a rise since the "
+               "warm-up names a resistance growth; leave at 0 if the twin has none", min=0.0),
         input_("predicted_plating_overpotential", "V", 1.0,
                "The twin's plating overpotential (below 0: plating favoured); leave at 1 V if unknown"),
         *(output(name, None, f"Alarm: fault_code is {code.value} ({code.name.lower()})", type=bool)
@@ -101,5 +103,6 @@ class Diagnoser(BtwinSlave):
         self.model.step(step_size, self.measured_current, self.measured_voltage,
                         self.measured_surface_temperature, self.predicted_voltage,
                         self.predicted_surface_temperature, self.soc_std,
-                        self.predicted_plating_overpotential, self.ambient_temperature)
+                        self.predicted_plating_overpotential, self.ambient_temperature,
+                        self.estimated_resistance)
         self.read_outputs()

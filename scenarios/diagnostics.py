@@ -11,7 +11,7 @@ class is injected ``runs`` times at a random time (600-900 s) and size:
 | current_offset     | 0.25-1 A on the current sensor                | drive or charge |
 | temperature_offset | 1-3 K on the surface temperature sensor       | drive or charge |
 | internal_short     | 5-10 Ohm across the cell                      | drive or charge |
-| resistance_growth  | 8-25 mOhm in series                           | drive or charge |
+| resistance_growth  | 30-100 % more ohmic and charge-transfer resistance (BatteryCell's resistance_growth) | drive or charge |
 | plating            | 1.5-2C charge from 10-30 % SOC at -10..0 degC | charge |
 | thermal_runaway    | a 0.5-1.5 Ohm short or 15-40 W external heat  | drive |
 
@@ -50,7 +50,7 @@ DIAGNOSED_AS = {
 _SIZES = {  # low, high, random sign
     "voltage_offset": (0.010, 0.030, True), "current_offset": (0.25, 1.0, True),
     "temperature_offset": (1.0, 3.0, True), "internal_short": (5.0, 10.0, False),
-    "resistance_growth": (0.008, 0.025, False),
+    "resistance_growth": (0.3, 1.0, False),
 }
 
 PARAMS = {

@@ -16,7 +16,7 @@ Electrochemistry above the cell model's validity (60 degC) is evaluated at
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -42,7 +42,7 @@ class Fault:
 
     kind: str
     time: float = math.inf  # s
-    size: float = 0.0  # V, A, K, Ohm, Ohm, C-rate (plating) or W / Ohm (runaway)
+    size: float = 0.0  # V, A, K, Ohm, 1 (resistance growth), C-rate (plating) or W / Ohm (runaway)
     trigger: str = ""  # runaway: "short" or "heating"
 
 
@@ -103,9 +103,9 @@ class Plant:
 
     def __init__(self, profile: Profile, fault: Fault):
         self.fault = fault
-        battery = SPMeBattery(BatteryParameters(initial_soc=profile.initial_soc, sei_enabled=False,
-                                                initial_temperature=_cell_temperature(
-                                                    profile.ambient_temperature)))
+        self._parameters = BatteryParameters(initial_soc=profile.initial_soc, sei_enabled=False,
+                                             initial_temperature=_cell_temperature(profile.ambient_temperature))
+        battery = SPMeBattery(self._parameters)
         short = _short_resistance(fault)
         self.battery = ShortedBattery(battery, short, fault.time) if short else battery
         self.thermal = CellThermal(ThermalParameters(), profile.ambient_temperature, AbuseReactions())
@@ -113,17 +113,24 @@ class Plant:
     def step(self, dt: float, time: float, current: float, ambient: float):
         f = self.fault
         active = time >= f.time
+        if active and f.kind == "resistance_growth" and self.battery.parameters.resistance_growth == 0.0:
+            self._grow_resistance(f.size)
         temperature = _cell_temperature(self.thermal.core_temperature)
         out = self.battery.step(dt, current, temperature)
         voltage, heat = out.voltage, out.heat_generation
-        if active and f.kind == "resistance_growth":  # series resistance growth: dR I drop, dR I^2 heat
-            voltage -= f.size * current
-            heat += f.size * current * current
         if active and f.kind == "thermal_runaway" and f.trigger == "heating":
             heat += f.size  # W from outside the cell (a heater, a neighbour in runaway)
         self.thermal.step(dt, heat, ambient)
         return (voltage, current, self.thermal.surface_temperature, self.thermal.core_temperature,
                 out.plating_overpotential)
+
+
+    def _grow_resistance(self, growth: float) -> None:
+        """From now on the cell's ohmic and charge-transfer resistances are (1 + growth) times
+        larger (BatteryCell's ``resistance_growth``), its state carried over."""
+        grown = SPMeBattery(replace(self._parameters, resistance_growth=growth))
+        grown.set_state(self.battery.get_state())
+        self.battery = grown
 
 
 class Twin:
@@ -137,10 +144,10 @@ class Twin:
 
     def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
         """Predictions from the measured current and ambient (the voltage and surface
-        readings are not used: open loop); soc_std 0."""
+        readings are not used: open loop); soc_std 0, no resistance estimate."""
         out = self.battery.step(dt, current, _cell_temperature(self.thermal.core_temperature))
         self.thermal.step(dt, out.heat_generation, ambient)
-        return out.voltage, self.thermal.surface_temperature, out.plating_overpotential, 0.0
+        return out.voltage, self.thermal.surface_temperature, out.plating_overpotential, 0.0, 0.0
 
 
 class EstimatorTwin:
@@ -158,9 +165,9 @@ class EstimatorTwin:
 
     def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
         estimate = self.estimator.step(dt, current, voltage, surface, ambient)
-        _, _, eta, _ = self.plating.step(dt, current, voltage, surface, ambient)
+        _, _, eta, _, _ = self.plating.step(dt, current, voltage, surface, ambient)
         return (voltage - self.estimator.voltage_residual, surface - self.estimator.temperature_residual,
-                eta, estimate.soc_std)
+                eta, estimate.soc_std, estimate.resistance)
 
 
 def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None = None,
@@ -188,12 +195,12 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
         measured_surface = (surface + _offset(fault, "temperature_offset", t)
                             + rng.normal(0.0, NOISE["temperature"]))
         try:
-            predicted_voltage, predicted_surface, predicted_eta, soc_std = twin.step(
+            predicted_voltage, predicted_surface, predicted_eta, soc_std, resistance = twin.step(
                 1.0, measured_current, measured_voltage, measured_surface, ambient)
         except StepRejected:
             break
         d = diagnoser.step(1.0, measured_current, measured_voltage, measured_surface, predicted_voltage,
-                           predicted_surface, soc_std, predicted_eta, ambient)
+                           predicted_surface, soc_std, predicted_eta, ambient, resistance)
         _book(outcome, t, d, core, eta, current)
         if d.fault_code is not FaultCode.WARMING_UP:
             outcome.monitored_time += 1.0

@@ -10,7 +10,8 @@ Per sample (period dt):
   3. a two-sided CUSUM per whitened residual (``cusum``), its reference half
      the change to detect (``voltage_change``, ``temperature_change``) and its
      threshold from ``false_alarm_rate`` shared by the two detectors;
-  4. after an alarm the fault is isolated by its signature (``isolation``)
+  4. after an alarm the fault is isolated by its signature (``isolation``,
+     with the twin's resistance estimate when it gives one)
      over the samples since the estimated change time, re-decided every
      sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
      another detector alarms;
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class DiagnoserSettings:
     temperature_resolution: float = 0.05  # K, likewise
     warmup_time: float = 300.0  # s of converged residuals learnt before detecting
     max_soc_std: float = 0.05  # 1, the twin counts as converged below this
-    resistance_change: float = 0.005  # Ohm, smallest resistance growth named
+    resistance_change: float = 0.008  # Ohm, smallest resistance growth named (about 20 % of an LG M50's)
     short_heating_rate: float = 0.005  # K/s, r_T slope only a short's heat explains
     plating_margin: float = 0.0  # V
     plating_time: float = 10.0  # s
@@ -97,6 +98,8 @@ class Diagnoser:
         self._detectors: tuple[Cusum, Cusum] | None = None
         self._period = math.nan
         self._alarms = [0, 0]
+        self._alarm_times = [math.inf, math.inf]
+        self._resistance = self._resistance_baseline = 0.0
         self._onset = math.nan
         self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s)
         self._plating_time = 0.0
@@ -106,10 +109,11 @@ class Diagnoser:
     def step(self, dt: float, current: float, voltage: float, surface_temperature: float,
              predicted_voltage: float, predicted_surface_temperature: float,
              soc_std: float = 0.0, plating_overpotential: float = math.inf,
-             ambient_temperature: float = 0.0) -> Diagnosis:
+             ambient_temperature: float = 0.0, estimated_resistance: float = 0.0) -> Diagnosis:
         """One sample at the end of a step of ``dt`` seconds; returns the diagnosis."""
         checks.step_size(dt)
         self._ambient = checks.non_negative("ambient_temperature", ambient_temperature)
+        self._resistance = checks.non_negative("estimated_resistance", estimated_resistance)
         r_v = checks.finite("voltage", voltage) - checks.finite("predicted_voltage", predicted_voltage)
         r_t = (checks.finite("surface_temperature", surface_temperature)
                - checks.finite("predicted_surface_temperature", predicted_surface_temperature))
@@ -141,6 +145,7 @@ class Diagnoser:
                                Whitener.fitted(samples[:, 1], WHITENING_ORDER, s.temperature_resolution))
             self._set_detectors(dt)
             self._warmup.clear()
+            self._resistance_baseline = self._resistance
 
     def _set_detectors(self, dt: float) -> None:
         s = self.settings
@@ -164,6 +169,7 @@ class Diagnoser:
             sign = detector.push(whitener.push(r))
             if sign and not self._alarms[k]:
                 self._alarms[k] = sign
+                self._alarm_times[k] = self.time
                 onset = self.time - detector.samples_since_zero * dt
                 self._onset = onset if math.isnan(self._onset) else min(self._onset, onset)
                 if math.isnan(d.detection_time):
@@ -215,8 +221,11 @@ class Diagnoser:
             return FaultCode.ANOMALY
         t, current, r_v, r_t, _ = np.array(rows).T
         s = self.settings
-        return isolate(evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False),
-                       Thresholds(s.resistance_change, s.short_heating_rate))
+        e = evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False,
+                     self._alarm_times[1] < self._alarm_times[0])
+        if self._resistance_baseline > 0.0:
+            e = replace(e, resistance_rise=self._resistance - self._resistance_baseline)
+        return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate))
 
     # --- state ------------------------------------------------------------------
     def get_state(self) -> dict:
@@ -224,7 +233,9 @@ class Diagnoser:
         d = self.diagnosis
         return {
             "time": self.time, "converged_time": self._converged_time, "period": self._period,
-            "alarms": list(self._alarms), "onset": self._onset, "plating_time": self._plating_time,
+            "alarms": list(self._alarms), "alarm_times": list(self._alarm_times), "onset": self._onset,
+            "resistance": self._resistance, "resistance_baseline": self._resistance_baseline,
+            "plating_time": self._plating_time,
             "isolated": int(self._isolated), "isolated_at": self._isolated_at,
             "isolated_alarms": list(self._isolated_alarms),
             "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code)},
@@ -242,6 +253,9 @@ class Diagnoser:
         self.time, self._converged_time = float(state["time"]), float(state["converged_time"])
         self._period, self._onset = float(state["period"]), float(state["onset"])
         self._alarms = [int(a) for a in state["alarms"]]
+        self._alarm_times = [float(a) for a in state["alarm_times"]]
+        self._resistance = float(state["resistance"])
+        self._resistance_baseline = float(state["resistance_baseline"])
         self._plating_time = float(state["plating_time"])
         self._isolated, self._isolated_at = FaultCode(state["isolated"]), float(state["isolated_at"])
         self._isolated_alarms = [int(a) for a in state["isolated_alarms"]]

@@ -14,7 +14,9 @@ temperature). Each fault leaves its own pattern (signs for a discharging cell):
 
 The features are least-squares fits over the samples since the estimated
 change time: r_V = a + b I + c t (t-statistics of b and c), the slope of r_T
-and the mean current. The rules are applied in the order of ``isolate``; a
+and the mean current; and, from a twin that estimates the resistance (a
+joint EKF absorbs a resistance growth into its estimate, so the residual
+alone shows only a transient), the rise of that estimate since the warm-up. The rules are applied in the order of ``isolate``; a
 fault is named only with its evidence, else the anomaly stays unnamed. At a
 constant current a resistance growth differs from a voltage offset only by its
 heat: it is named once the temperature residual rises too.
@@ -62,6 +64,8 @@ class Evidence:
     current_mean: float  # mean current since the change [A], > 0 discharging
     temperature_rate: float  # slope of r_T [K/s]
     runaway: bool  # surface temperature projected past the runaway temperature
+    temperature_first: bool = False  # the temperature residual alarmed before the voltage one
+    resistance_rise: float = 0.0  # the twin's resistance estimate above its warm-up value [Ohm]
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def fit(columns: list[np.ndarray], y: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def evidence(time, current, voltage_residual, temperature_residual, voltage_alarm: int,
-             temperature_alarm: int, runaway: bool) -> Evidence:
+             temperature_alarm: int, runaway: bool, temperature_first: bool = False) -> Evidence:
     """Features of the samples since the change (arrays of equal length >= 4)."""
     t = np.asarray(time, dtype=float) - time[0]
     ones = np.ones_like(t)
@@ -94,21 +98,21 @@ def evidence(time, current, voltage_residual, temperature_residual, voltage_alar
     (_, slope), _ = fit([ones, t - t.mean()], np.asarray(temperature_residual, dtype=float))
     return Evidence(voltage_alarm, temperature_alarm, -float(b), -float(b_t),
                     float(coefficients[-1]), float(t_stats[-1]), float(np.mean(voltage_residual)),
-                    float(i.mean()), float(slope), runaway)
+                    float(i.mean()), float(slope), runaway, temperature_first)
 
 
 def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     """The fault that explains the evidence (rules in the module docstring)."""
     if e.runaway:
         return FaultCode.THERMAL_RUNAWAY
-    if (e.voltage_alarm and e.resistance_t > SIGNIFICANT
-            and e.resistance_change > limits.resistance_change):
+    if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
+            e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change)):
         return FaultCode.RESISTANCE_GROWTH
     if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
             and e.voltage_mean < 0.0):
         return FaultCode.INTERNAL_SHORT
-    if e.temperature_alarm and not e.voltage_alarm:
-        return FaultCode.TEMPERATURE_SENSOR
+    if e.temperature_alarm and (not e.voltage_alarm or e.temperature_first):
+        return FaultCode.TEMPERATURE_SENSOR  # a twin that reads the temperature may then err in voltage
     if e.voltage_alarm:
         same_sign = np.sign(e.voltage_trend) == e.voltage_alarm
         if same_sign and abs(e.voltage_trend_t) > SIGNIFICANT:
