@@ -13,6 +13,7 @@ from .params import ParameterError, listing, parse_assignments
 SCENARIOS = {
     "depot_charging": "depot_charging",
     "diagnostics": "diagnostics",
+    "eis_aging": "eis_aging",
     "ev_wltc": "ev_wltc",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",

@@ -73,6 +73,10 @@ class ShortedBattery:
     def internals(self) -> dict:
         return self.battery.internals()
 
+    def overpotentials(self):
+        """The cell's losses at its electrode current, short included (see SPMeBattery)."""
+        return self.battery.overpotentials()
+
     def get_state(self) -> dict:
         return {**self.battery.get_state(), "short_current": self.short_current}
 
