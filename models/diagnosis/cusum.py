@@ -87,8 +87,9 @@ class Cusum:
 
     @property
     def statistic(self) -> float:
-        """max(g+, g-) over the threshold: 1 at the alarm level."""
-        return max(self.upper, self.lower) / self.threshold if self.threshold > 0 else math.inf
+        """max(g+, g-) over the threshold: 1 at the alarm level. A threshold of 0 (a change
+        so large that one sample tells) alarms on any positive g; g is then scaled by k."""
+        return max(self.upper, self.lower) / (self.threshold if self.threshold > 0 else self.reference)
 
     def get_state(self) -> dict:
         return {"upper": self.upper, "lower": self.lower, "samples": self.samples_since_zero}

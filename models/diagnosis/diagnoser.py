@@ -232,13 +232,15 @@ class Diagnoser:
         """Everything that evolves, as plain numbers and arrays (copies)."""
         d = self.diagnosis
         return {
-            "time": self.time, "converged_time": self._converged_time, "period": self._period,
-            "alarms": list(self._alarms), "alarm_times": list(self._alarm_times), "onset": self._onset,
+            "time": self.time, "converged_time": self._converged_time, "period": _known(self._period),
+            "alarms": list(self._alarms), "alarm_times": [_known(t) for t in self._alarm_times],
+            "onset": _known(self._onset),
             "resistance": self._resistance, "resistance_baseline": self._resistance_baseline,
             "plating_time": self._plating_time,
-            "isolated": int(self._isolated), "isolated_at": self._isolated_at,
+            "isolated": int(self._isolated), "isolated_at": _known(self._isolated_at),
             "isolated_alarms": list(self._isolated_alarms),
-            "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code)},
+            "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code),
+                          "detection_time": _known(d.detection_time)},
             "warmup": np.array(self._warmup, dtype=float).reshape(-1, 2),
             "history": np.array(self._history, dtype=float).reshape(-1, 5),
             "whiteners": None if self._whiteners is None else [
@@ -251,16 +253,18 @@ class Diagnoser:
 
     def set_state(self, state: dict) -> None:
         self.time, self._converged_time = float(state["time"]), float(state["converged_time"])
-        self._period, self._onset = float(state["period"]), float(state["onset"])
+        self._period, self._onset = _unknown(state["period"], math.nan), _unknown(state["onset"], math.nan)
         self._alarms = [int(a) for a in state["alarms"]]
-        self._alarm_times = [float(a) for a in state["alarm_times"]]
+        self._alarm_times = [_unknown(t, math.inf) for t in state["alarm_times"]]
         self._resistance = float(state["resistance"])
         self._resistance_baseline = float(state["resistance_baseline"])
         self._plating_time = float(state["plating_time"])
-        self._isolated, self._isolated_at = FaultCode(state["isolated"]), float(state["isolated_at"])
+        self._isolated = FaultCode(state["isolated"])
+        self._isolated_at = _unknown(state["isolated_at"], -math.inf)
         self._isolated_alarms = [int(a) for a in state["isolated_alarms"]]
-        self.diagnosis = Diagnosis(**{**state["diagnosis"],
-                                      "fault_code": FaultCode(state["diagnosis"]["fault_code"])})
+        d = state["diagnosis"]
+        self.diagnosis = Diagnosis(**{**d, "fault_code": FaultCode(d["fault_code"]),
+                                      "detection_time": _unknown(d["detection_time"], math.nan)})
         self._warmup = [tuple(row) for row in np.asarray(state["warmup"])]
         self._history = deque((tuple(row) for row in np.asarray(state["history"])), maxlen=HISTORY)
         self._whiteners = self._detectors = None
@@ -280,3 +284,12 @@ class Diagnoser:
         detector = Cusum(state["reference"], state["threshold"])
         detector.set_state(state)
         return detector
+
+
+def _known(value: float) -> float | None:
+    """A number for a saved state: None stands for "not yet" (nan, +-inf)."""
+    return float(value) if math.isfinite(value) else None
+
+
+def _unknown(value, default: float) -> float:
+    return default if value is None else float(value)
