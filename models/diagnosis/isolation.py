@@ -105,12 +105,12 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     """The fault that explains the evidence (rules in the module docstring)."""
     if e.runaway:
         return FaultCode.THERMAL_RUNAWAY
+    if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
+            and e.voltage_mean < 0.0):
+        return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
     if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
             e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change)):
         return FaultCode.RESISTANCE_GROWTH
-    if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
-            and e.voltage_mean < 0.0):
-        return FaultCode.INTERNAL_SHORT
     if e.temperature_alarm and (not e.voltage_alarm or e.temperature_first):
         return FaultCode.TEMPERATURE_SENSOR  # a twin that reads the temperature may then err in voltage
     if e.voltage_alarm:
