@@ -1,8 +1,8 @@
 """The diagnostics campaign's figures against the targets of issue 13, and the
 cost of one Diagnoser step.
 
-    .venv/bin/python benchmarks/diagnostics_campaign.py [--runs 20] [--hours 10] [--seed 0]
-        [--ambient 298.15] [--out results/diagnostics]
+    .venv/bin/python benchmarks/diagnostics_campaign.py [--runs 20] [--hours 10.5] [--seed 0]
+        [--ambient 298.15] [--twin estimator|open_loop] [--out results/diagnostics]
 
 Runs ``btwin scenario diagnostics`` with these parameters (the defaults are
 the full campaign), prints the table per fault class and checks each target.
@@ -64,17 +64,18 @@ def step_cost(samples: int = 20000) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--hours", type=float, default=10.0)
+    parser.add_argument("--hours", type=float, default=10.5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ambient", type=float, default=298.15)
+    parser.add_argument("--twin", choices=("estimator", "open_loop"), default="estimator")
     parser.add_argument("--out", type=Path, default=Path("results/diagnostics"))
     args = parser.parse_args()
     start = time.perf_counter()
     s = diagnostics.run(args.out, runs=args.runs, fault_free_hours=args.hours, seed=args.seed,
-                        ambient_temperature=args.ambient)
+                        ambient_temperature=args.ambient, twin=args.twin)
     wall = time.perf_counter() - start
     print(f"campaign: {args.runs} runs per class, {args.hours} fault-free hours, seed {args.seed}, "
-          f"ambient {args.ambient} K; wall time {wall:.0f} s")
+          f"ambient {args.ambient} K, twin {args.twin}; wall time {wall:.0f} s")
     print("| class | detection rate | median delay [s] | isolation accuracy |")
     print("|---|---|---|---|")
     for name, e in s["faults"].items():

@@ -58,7 +58,8 @@ PARAMS = {
     "seed": Param(0, "random seed of fault times, sizes, duties and sensor noise"),
     "ambient_temperature": Param(298.15, "ambient temperature of the fault-free runs and of the "
                                  "faults other than plating", unit="K", minimum=263.15, maximum=318.15),
-    "fault_free_hours": Param(10.0, "hours of fault-free runs for the false-alarm rate", unit="h",
+    "fault_free_hours": Param(10.5, "hours of fault-free runs for the false-alarm rate (a false alarm "
+                              "costs a warm-up of monitored time)", unit="h",
                               minimum=0.0, exclusive_minimum=True),
     "twin": Param("estimator", "what predicts the measurements: the StateEstimator's EKF (wrong initial "
                   "SOC, converging) or the nominal cell model run open loop on the measured current",
