@@ -13,8 +13,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Build FMUs into DIR/NAME.fmu.")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"FMUs to build (default: all of {', '.join(CATALOGUE)})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                        help=f"output folder (default: {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help=f"output folder (default: {DEFAULT_OUT}; with --native: build/native)")
+    parser.add_argument("--native", action="store_true",
+                        help="compiled C FMUs with no Python inside, from the models' CasADi forms, "
+                             "into DIR/fmi2/NAME.fmu and DIR/fmi3/NAME.fmu")
+    parser.add_argument("--fmi-version", type=int, choices=(2, 3), default=None,
+                        help="with --native: build only this FMI version (default: both)")
     parser.set_defaults(func=run_build)
 
     parser = subparsers.add_parser("validate", help="check FMUs: schema, units, load, step",
@@ -25,8 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args) -> int:
+    if args.fmi_version is not None and not args.native:
+        print("btwin build: --fmi-version needs --native (the Python FMUs are FMI 2.0)")
+        return 2
     try:
-        results = build(args.names, args.out)
+        if args.native:
+            from .native.build import DEFAULT_OUT as NATIVE_OUT, VERSIONS, build_native
+            versions = (args.fmi_version,) if args.fmi_version else VERSIONS
+            results = build_native(args.names, args.out or NATIVE_OUT, versions)
+        else:
+            results = build(args.names, args.out or DEFAULT_OUT)
     except (KeyError, RuntimeError, ValueError) as error:
         print(f"btwin build: {error.args[0] if error.args else error}")
         return 2

@@ -1,0 +1,122 @@
+"""``btwin build --native``: FMUs whose binary is compiled C with no Python,
+no CasADi and no shared library beyond libc and libm.
+
+For each FMU of ``catalogue.NATIVE``:
+1. CasADi writes the C of its form's ``initial_state``, ``step`` and
+   ``outputs`` (``model.c``);
+2. ``table.py`` writes its variables and checks (``table.c``);
+3. gcc compiles them with our core (``core.c``) and one API layer
+   (``fmi2.c`` or ``fmi3.c``, against the FMI headers fmpy ships) into
+   ``NAME.so``;
+4. the archive gets ``modelDescription.xml`` (``description.py``, from the
+   Python FMU's declarations), the binary and ``resources/btwin.ttl``.
+
+Output: ``DIR/fmi2/NAME.fmu`` and ``DIR/fmi3/NAME.fmu``.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import casadi
+
+from ..build import BuildResult, semantics_file
+from ..catalogue import slave_class
+from . import description, table
+from .catalogue import NATIVE, native_spec
+
+DEFAULT_OUT = Path("build/native")
+HERE = Path(__file__).parent
+BINARY_DIRS = {2: "binaries/linux64", 3: "binaries/x86_64-linux"}
+VERSIONS = (2, 3)
+
+
+class NativeBuildError(RuntimeError):
+    pass
+
+
+def fmi_headers() -> Path:
+    """The FMI 2.0 and 3.0 headers fmpy ships, used at build time only."""
+    import fmpy
+    folder = Path(fmpy.__file__).parent / "c-code"
+    if not (folder / "fmi2Functions.h").is_file() or not (folder / "fmi3Functions.h").is_file():
+        raise NativeBuildError(f"the FMI headers are not in {folder}; is fmpy installed completely?")
+    return folder
+
+
+def build_native(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT,
+                 versions: tuple[int, ...] = VERSIONS) -> list[BuildResult]:
+    """Build native FMUs (all of ``NATIVE`` by default), one per FMI version."""
+    names = list(names or NATIVE)
+    specs = {name: native_spec(name) for name in names}  # unknown names fail before any work
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise NativeBuildError("no C compiler (gcc or cc) on PATH; native FMUs are compiled C")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="btwin-native-") as scratch:
+        for name, spec in specs.items():
+            started = time.perf_counter()
+            sources = _generate(name, spec, Path(scratch) / name)
+            for version in versions:
+                binary = _compile(compiler, sources, version)
+                path = Path(out_dir) / f"fmi{version}" / f"{name}.fmu"
+                _package(path, name, sources.token, binary, version)
+                results.append(BuildResult(f"{name} (FMI {version}.0)", path,
+                                           time.perf_counter() - started))
+                started = time.perf_counter()
+    return results
+
+
+class _Sources:
+    def __init__(self, folder: Path, token: str):
+        self.folder, self.token = folder, token
+
+
+def _generate(name: str, spec, folder: Path) -> _Sources:
+    folder.mkdir(parents=True)
+    form = spec.form()
+    generator = casadi.CodeGenerator("model.c", {"with_header": True})
+    for function in (form.initial_state, form.step, form.output_function):
+        generator.add(function)
+    generator.generate(str(folder) + "/")
+    cls = slave_class(name)
+    digest = hashlib.sha256((folder / "model.c").read_bytes() + repr(cls.variables).encode())
+    token = str(uuid.UUID(bytes=digest.digest()[:16], version=4))
+    (folder / "table.c").write_text(
+        table.c_table(name, token, cls.variables, form, spec.messages, spec.positive))
+    return _Sources(folder, token)
+
+
+def _compile(compiler: str, sources: _Sources, version: int) -> Path:
+    folder = sources.folder
+    target = folder / f"fmi{version}" / "model.so"
+    target.parent.mkdir(exist_ok=True)
+    command = [compiler, "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-DCASADI_SYMBOL_EXPORT=",
+               "-Wall", "-Wno-unused-variable", f"-I{HERE}", f"-I{fmi_headers()}",
+               str(HERE / "core.c"), str(HERE / f"fmi{version}.c"), str(folder / "table.c"),
+               str(folder / "model.c"), "-o", str(target), "-lm", "-Wl,--no-undefined"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise NativeBuildError(f"compiling the native FMU failed:\n{' '.join(command)}\n{result.stderr}")
+    return target
+
+
+def _package(path: Path, name: str, token: str, binary: Path, version: int) -> None:
+    cls = slave_class(name)
+    writer = description.fmi2 if version == 2 else description.fmi3
+    xml = writer(name, token, cls.variables, cls.description, getattr(cls, "default_experiment", None))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".fmu.part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("modelDescription.xml", xml)
+        archive.write(binary, f"{BINARY_DIRS[version]}/{name}.so")
+        semantics = semantics_file(name)
+        if semantics is not None:
+            archive.write(semantics, "resources/btwin.ttl")
+    partial.replace(path)

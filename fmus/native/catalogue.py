@@ -1,0 +1,59 @@
+"""The FMUs that have a native build: the CasADi form each one compiles and
+what the core needs beyond the declarations (messages of refused steps,
+parameters that must be positive)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from btwin.models.stepped_form import SteppedForm
+
+
+def _battery_form() -> SteppedForm:
+    from btwin.models.battery import BatteryParameters
+    from btwin.models.battery.spme_casadi import spme_form
+    return spme_form(BatteryParameters())  # the Python FMU's defaults
+
+
+def _thermal_form() -> SteppedForm:
+    from btwin.models.thermal_casadi import thermal_form
+    return thermal_form()
+
+
+def _stoichiometry(side: str, low_state: str, high_state: str) -> tuple[str, str]:
+    text = f"drive the {side} particle stoichiometry to %.6f, outside [0, 1] (cell {{}}); " \
+           "step refused, state unchanged"
+    return text.format(low_state), text.format(high_state)
+
+
+_NEGATIVE = _stoichiometry("negative", "over-discharged", "over-charged")
+_POSITIVE = _stoichiometry("positive", "over-charged", "over-discharged")
+_ELECTROLYTE = ("deplete the electrolyte (concentration %.4g mol/m3); current too high for this "
+                "state; step refused, state unchanged", "")
+_BELOW_ZERO_KELVIN = ("drive the {} temperature to %g K, below absolute zero; step refused, state "
+                      "unchanged", "")
+
+
+@dataclass(frozen=True)
+class NativeSpec:
+    form: Callable[[], SteppedForm]
+    messages: tuple[tuple[str, str], ...]  # (below, above) printf formats of each check's value
+    positive: tuple[str, ...] = ()  # parameters that must be > 0
+
+
+NATIVE = {
+    # checks: lowest and highest negative stoichiometry, the same of the
+    # positive, lowest electrolyte concentration (spme_casadi.CHECKS)
+    "BatteryCell": NativeSpec(_battery_form, (_NEGATIVE, _NEGATIVE, _POSITIVE, _POSITIVE, _ELECTROLYTE)),
+    "CellThermal": NativeSpec(_thermal_form, (
+        (_BELOW_ZERO_KELVIN[0].format("core"), ""), (_BELOW_ZERO_KELVIN[0].format("surface"), "")),
+        positive=("core_heat_capacity", "surface_heat_capacity", "core_to_surface_resistance",
+                  "surface_to_ambient_resistance", "n_cells")),
+}
+
+
+def native_spec(name: str) -> NativeSpec:
+    try:
+        return NATIVE[name]
+    except KeyError:
+        raise KeyError(f"no native build of {name!r}; native FMUs: {', '.join(NATIVE)}") from None
