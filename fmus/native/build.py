@@ -94,17 +94,30 @@ def _generate(name: str, spec, folder: Path) -> _Sources:
 
 
 def _compile(compiler: str, sources: _Sources, version: int) -> Path:
+    """Link ``NAME.so`` for one FMI version; the model's objects are compiled once."""
     folder = sources.folder
+    shared = [_object(compiler, source, folder) for source in
+              (HERE / "core.c", folder / "table.c", folder / "model.c")]
     target = folder / f"fmi{version}" / "model.so"
     target.parent.mkdir(exist_ok=True)
-    command = [compiler, "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-DCASADI_SYMBOL_EXPORT=",
-               "-Wall", "-Wno-unused-variable", f"-I{HERE}", f"-I{fmi_headers()}",
-               str(HERE / "core.c"), str(HERE / f"fmi{version}.c"), str(folder / "table.c"),
-               str(folder / "model.c"), "-o", str(target), "-lm", "-Wl,--no-undefined"]
+    api = _object(compiler, HERE / f"fmi{version}.c", folder)
+    _run([compiler, "-shared", *map(str, shared), str(api), "-o", str(target), "-lm", "-Wl,--no-undefined"])
+    return target
+
+
+def _object(compiler: str, source: Path, folder: Path) -> Path:
+    target = folder / f"{source.stem}.o"
+    if not target.exists():
+        _run([compiler, "-c", "-fPIC", "-O2", "-fvisibility=hidden", "-DCASADI_SYMBOL_EXPORT=", "-Wall",
+              "-Wno-unused-variable", f"-I{HERE}", f"-I{fmi_headers()}", f"-I{folder}", str(source),
+              "-o", str(target)])
+    return target
+
+
+def _run(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise NativeBuildError(f"compiling the native FMU failed:\n{' '.join(command)}\n{result.stderr}")
-    return target
 
 
 def _package(path: Path, name: str, token: str, binary: Path, version: int) -> None:

@@ -384,13 +384,13 @@ int native_do_step(Instance *instance, double t, double h) {
     const NativeModel *m = instance->m;
     const double *arg[4] = {instance->x, instance->u, instance->p, &h};
     double *res[3] = {instance->x_next, instance->y, instance->checks};
-    if (call(instance, &m->step, arg, res) || !all_finite(instance->x_next, m->n_x) ||
-        !all_finite(instance->y, m->n_y)) {
+    int failed = call(instance, &m->step, arg, res);
+    if (!failed && refused(instance, t, h)) return NATIVE_DISCARD;
+    if (failed || !all_finite(instance->x_next, m->n_x) || !all_finite(instance->y, m->n_y)) {
         native_log(instance, NATIVE_ERROR, "%s failed: the model produced a value that is not a finite "
                    "number; step refused, state unchanged", what);
         return NATIVE_ERROR;
     }
-    if (refused(instance, t, h)) return NATIVE_DISCARD;
     memcpy(instance->x, instance->x_next, (size_t)m->n_x * sizeof(double));
     scatter_outputs(instance, instance->y);
     instance->now->outputs_stale = 0;
