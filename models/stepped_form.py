@@ -52,12 +52,13 @@ def make_form(name, x, u, p, dt, *, x0, x_next, y, checks, check_bounds, rhs,
     outputs of state ``x``; the step's outputs are ``y`` of ``x_next``."""
     if len(check_bounds) != len(check_names):
         raise ValueError(f"{name}: {len(check_names)} checks but {len(check_bounds)} bounds")
+    # the step's outputs and checks reuse what the new state already computed
+    step_results = casadi.cse([x_next, casadi.substitute(y, x, x_next), checks])
     return SteppedForm(
         name=name, state_size=x.numel(), inputs=tuple(inputs), parameters=tuple(parameters),
         outputs=tuple(outputs), checks=tuple(check_names), check_bounds=tuple(check_bounds),
         initial_state=casadi.Function(f"{name}_initial_state", [p], [x0], ["parameters"], ["x0"]),
-        step=casadi.Function(f"{name}_step", [x, u, p, dt],
-                             [x_next, casadi.substitute(y, x, x_next), checks],
+        step=casadi.Function(f"{name}_step", [x, u, p, dt], step_results,
                              ["x", "inputs", "parameters", "dt"], ["x_next", "outputs", "checks"]),
         output_function=casadi.Function(f"{name}_outputs", [x, u, p], [y],
                                         ["x", "inputs", "parameters"], ["outputs"]),

@@ -35,6 +35,9 @@ DEFAULT_OUT = Path("build/native")
 HERE = Path(__file__).parent
 BINARY_DIRS = {2: "binaries/linux64", 3: "binaries/x86_64-linux"}
 VERSIONS = (2, 3)
+# errno is never read after a math call, so libm need not set it: the calls
+# then inline and vectorise (the step takes half the time); results are unchanged
+_OPTIMISE = ("-O3", "-fno-math-errno", "-fno-trapping-math")
 
 
 class NativeBuildError(RuntimeError):
@@ -108,7 +111,7 @@ def _compile(compiler: str, sources: _Sources, version: int) -> Path:
 def _object(compiler: str, source: Path, folder: Path) -> Path:
     target = folder / f"{source.stem}.o"
     if not target.exists():
-        _run([compiler, "-c", "-fPIC", "-O2", "-fvisibility=hidden", "-DCASADI_SYMBOL_EXPORT=", "-Wall",
+        _run([compiler, "-c", "-fPIC", *_OPTIMISE, "-fvisibility=hidden", "-DCASADI_SYMBOL_EXPORT=", "-Wall",
               "-Wno-unused-variable", f"-I{HERE}", f"-I{fmi_headers()}", f"-I{folder}", str(source),
               "-o", str(target)])
     return target

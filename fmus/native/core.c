@@ -277,30 +277,32 @@ static const char *kind_name(int kind) {
     return names[kind];
 }
 
-static int check_value(Instance *instance, const char *what, const NativeVariable *v, double value) {
-    char text[64], bound[64];
+/* The message of a refused value, as the Python FMUs word it. */
+static int refuse_value(Instance *instance, const char *what, const NativeVariable *v, double value,
+                        const char *problem, double bound) {
+    char text[64], limit[64];
     value_repr(v, value, text, sizeof text);
-    const char *unit_gap = v->kind == KIND_REAL ? " " : "";
-    const char *unit = v->kind == KIND_REAL ? v->unit : "";
-    if (v->kind == KIND_REAL && !isfinite(value))
+    value_repr(v, bound, limit, sizeof limit);
+    const char *gap = v->kind == KIND_REAL ? " " : "", *unit = v->kind == KIND_REAL ? v->unit : "";
+    if (!strcmp(problem, "not finite"))
         return fail(instance, what, "%s %s = %s is not a finite number", causality(v), v->name, text);
-    if (v->kind == KIND_BOOLEAN) return NATIVE_OK;
-    if (v->has_min && value < v->min) {
-        value_repr(v, v->min, bound, sizeof bound);
-        return fail(instance, what, "%s %s = %s%s%s is below its minimum %s", causality(v), v->name,
-                    text, unit_gap, unit, bound);
-    }
-    if (v->has_max && value > v->max) {
-        value_repr(v, v->max, bound, sizeof bound);
-        return fail(instance, what, "%s %s = %s%s%s is above its maximum %s", causality(v), v->name,
-                    text, unit_gap, unit, bound);
-    }
-    if (v->compiled && value != v->start) {
-        value_repr(v, v->start, bound, sizeof bound);
+    if (!strcmp(problem, "compiled"))
         return fail(instance, what, "parameter %s = %s%s%s: this native FMU has %s compiled in (its "
                     "discretisation depends on it); use the Python FMU for another value",
-                    v->name, text, unit_gap, unit, bound);
-    }
+                    v->name, text, gap, unit, limit);
+    return fail(instance, what, "%s %s = %s%s%s is %s %s", causality(v), v->name, text, gap, unit, problem,
+                limit);
+}
+
+static int check_value(Instance *instance, const char *what, const NativeVariable *v, double value) {
+    if (v->kind == KIND_REAL && !isfinite(value))
+        return refuse_value(instance, what, v, value, "not finite", 0.0);
+    if (v->kind == KIND_BOOLEAN) return NATIVE_OK;
+    if (v->has_min && value < v->min)
+        return refuse_value(instance, what, v, value, "below its minimum", v->min);
+    if (v->has_max && value > v->max)
+        return refuse_value(instance, what, v, value, "above its maximum", v->max);
+    if (v->compiled && value != v->start) return refuse_value(instance, what, v, value, "compiled", v->start);
     return NATIVE_OK;
 }
 
