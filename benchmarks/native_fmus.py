@@ -18,53 +18,21 @@ machine vary with its load; medians of several repeats are reported.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.battery_step_speed import (CONTRACT, INITIAL_SOC, describe, fmu_step_cost,  # noqa: E402
-                                           pulse, pybamm_step_cost)
+from benchmarks.battery_step_speed import CONTRACT, describe, fmu_step_cost, pybamm_step_cost  # noqa: E402
 from btwin.fmus.build import build  # noqa: E402
 from btwin.fmus.native.build import build_native  # noqa: E402
-from tests.fmus.fmi_helpers import Instance, references, run_c_host, unpack  # noqa: E402
+from tests.fmus.fmi_helpers import references, run_c_host, unpack  # noqa: E402
 from tests.fmus.native_agreement import DUTIES, largest_differences, run_pack  # noqa: E402
-
-
-def lean_fmpy_step_cost(fmu: Path, steps: int, repeats: int) -> list[float]:
-    """The same step through fmpy's FMI functions with ctypes arrays made once
-    (what a host written for speed does), so that fmpy's per-call wrapping
-    does not hide the FMU's own cost."""
-    instance = Instance(fmu).initialize(initial_soc=INITIAL_SOC)
-    slave, component = instance.slave, instance.slave.component
-    current_vr = (ctypes.c_uint * 1)(instance.vr["current"])
-    current = (ctypes.c_double * 1)()
-    output_vrs = (ctypes.c_uint * len(CONTRACT))(*(instance.vr[name] for name in CONTRACT))
-    outputs = (ctypes.c_double * len(CONTRACT))()
-    instance.step(1.0, 10)
-    start_state = slave.getFMUstate()
-    costs = []
-    for _ in range(repeats):
-        slave.setFMUstate(start_state)
-        t = instance.time
-        started = time.perf_counter()
-        for k in range(steps):
-            current[0] = pulse(k)
-            slave.fmi2SetReal(component, current_vr, 1, current)
-            slave.fmi2DoStep(component, t, 1.0, 1)
-            slave.fmi2GetReal(component, output_vrs, len(CONTRACT), outputs)
-            t += 1.0
-        costs.append((time.perf_counter() - started) / steps)
-    slave.freeFMUstate(start_state)
-    instance.close()
-    return costs
 
 
 def c_host_step_cost(fmu: Path, folder: Path, steps: int) -> float:
@@ -98,8 +66,8 @@ def main() -> int:
         native_fmu = native_dir / "fmi2" / "BatteryCell.fmu"
         python = fmu_step_cost(python_dir / "BatteryCell.fmu", args.steps, args.repeats, CONTRACT)
         native = fmu_step_cost(native_fmu, args.steps, args.repeats, CONTRACT)
-        python_lean = lean_fmpy_step_cost(python_dir / "BatteryCell.fmu", args.steps, args.repeats)
-        native_lean = lean_fmpy_step_cost(native_fmu, args.steps, args.repeats)
+        python_lean = fmu_step_cost(python_dir / "BatteryCell.fmu", args.steps, args.repeats, CONTRACT, lean=True)
+        native_lean = fmu_step_cost(native_fmu, args.steps, args.repeats, CONTRACT, lean=True)
         in_c = c_host_step_cost(native_fmu, folder, 20 * args.steps)
         sizes = {path.relative_to(native_dir): path.stat().st_size for path in sorted(native_dir.rglob("*.fmu"))}
         agreement = {duty: largest_differences(
