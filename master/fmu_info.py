@@ -15,7 +15,7 @@ from lxml import etree
 class Variable:
     name: str
     value_reference: int
-    type: str  # 'Real', 'Integer', 'Boolean', 'String', 'Enumeration'
+    type: str  # 'Real', 'Integer', 'Boolean', 'String', 'Enumeration' (FMI 3.0's Float64 is 'Real', Int32 'Integer')
     causality: str
     variability: str
     unit: str | None
@@ -100,7 +100,8 @@ STEP_MEAN_NAMESPACE = "urn:btwin:fmu:1"
 
 
 def _step_means(path: Path, names) -> frozenset[str]:
-    """Outputs the FMU's vendor annotation declares as means over the last step."""
+    """Outputs the FMU's vendor annotation declares as means over the last step
+    (FMI 3.0: ``Annotations/Annotation[@type="org.btwin"]``)."""
     if path.is_dir():
         xml = (path / "modelDescription.xml").read_bytes()
     else:
@@ -108,21 +109,27 @@ def _step_means(path: Path, names) -> frozenset[str]:
             xml = archive.read("modelDescription.xml")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     root = etree.fromstring(xml, parser)
-    declared = root.xpath("VendorAnnotations/Tool[@name=$tool]/b:Outputs/b:StepMean/@output",
+    declared = root.xpath("VendorAnnotations/Tool[@name=$tool]/b:Outputs/b:StepMean/@output"
+                          " | Annotations/Annotation[@type=$tool]/b:Outputs/b:StepMean/@output",
                           tool=STEP_MEAN_TOOL, namespaces={"b": STEP_MEAN_NAMESPACE})
     return frozenset(name for name in declared if name in names)
+
+
+# FMI 3.0 types the master handles, by their FMI 2.0 names
+_FMI2_TYPE = {"Float64": "Real", "Int32": "Integer"}
 
 
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> FmuInfo:
     description = read_model_description(str(path), validate=False)
-    if not description.fmiVersion.startswith("2."):
-        raise ValueError(f"{path}: FMI {description.fmiVersion}; the master runs FMI 2.0 co-simulation FMUs")
+    if not description.fmiVersion.startswith(("2.", "3.")):
+        raise ValueError(f"{path}: FMI {description.fmiVersion}; the master runs FMI 2.0 and 3.0 "
+                         "co-simulation FMUs")
     cs = description.coSimulation
     if cs is None:
         raise ValueError(f"{path}: no CoSimulation interface; the master runs co-simulation FMUs only")
     variables = {
-        v.name: Variable(v.name, v.valueReference, v.type, v.causality or "local",
+        v.name: Variable(v.name, v.valueReference, _FMI2_TYPE.get(v.type, v.type), v.causality or "local",
                          v.variability or "continuous", _unit_of(v), v.start)
         for v in description.modelVariables
     }
