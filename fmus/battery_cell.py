@@ -16,8 +16,10 @@ Microstructure. Each region's electrolyte transport efficiency is eps**b
 means "use Bruggeman", a value >= 1 is a measured tortuosity factor tau and
 the efficiency becomes eps / tau. Values between 0 and 1 are refused.
 
-Refusals. A non-finite input, a temperature outside the validity range or a
-parameter outside its bounds is refused at once with fmi2Error naming it. A
+Refusals. A non-finite input, a temperature outside the validity range, a
+current beyond ``max_c_rate`` of the pack (``max_c_rate`` x 5 A.h x
+``n_parallel`` either way) or a parameter outside its bounds is refused at
+once with fmi2Error naming it, and the input keeps its last accepted value. A
 step that would over-discharge or over-charge a particle (stoichiometry out
 of [0, 1]) or deplete the electrolyte returns fmi2Discard: the state is left
 at t, so the host may retry with a shorter step or a smaller current.
@@ -32,7 +34,7 @@ from pythonfmu.default_experiment import DefaultExperiment
 
 from btwin.models.battery import BatteryParameters, SPMeBattery
 
-from .declarations import input_, output, parameter
+from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
 
 _DEFAULT = BatteryParameters()
@@ -70,6 +72,9 @@ _PARAMETERS = (
               "State of charge at start, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)", min=0.0, max=1.0),
     parameter("n_series", None, _DEFAULT.n_series, "Cells in series", type=int, min=1),
     parameter("n_parallel", None, _DEFAULT.n_parallel, "Cells in parallel", type=int, min=1),
+    parameter("max_c_rate", "1/h", _DEFAULT.max_c_rate,
+              f"Largest |current| accepted, in C-rate of the pack's {_DEFAULT.nominal_capacity:g} A.h cells: "
+              "|current| <= max_c_rate x nominal capacity x n_parallel", min=0.0, max=100.0),
     *_region_parameters(),
     *_electrode_parameters(),
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
@@ -132,7 +137,8 @@ class BatteryCell(BtwinSlave):
                    "heat; current and temperature held over each step, voltage with direct feedthrough")
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=3600.0, step_size=1.0)
     variables = (
-        input_("current", "A", 0.0, "Pack current, > 0 discharges; held over each step"),
+        input_("current", "A", 0.0, "Pack current, > 0 discharges; held over each step; "
+               f"|current| <= max_c_rate x {_DEFAULT.nominal_capacity:g} A.h x n_parallel"),
         input_("temperature", "K", _DEFAULT.initial_temperature, "Temperature of every cell; held over "
                "each step", min=_DEFAULT.minimum_temperature, max=_DEFAULT.maximum_temperature),
         *_OUTPUTS,
@@ -147,6 +153,12 @@ class BatteryCell(BtwinSlave):
         return SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
             initial_temperature=self.temperature))
+
+    def input_limits(self) -> dict[str, Limit]:
+        largest = self.max_c_rate * _DEFAULT.nominal_capacity * self.n_parallel
+        basis = (f"{self.max_c_rate:g} C of {self.n_parallel} parallel cells of "
+                 f"{_DEFAULT.nominal_capacity:g} A.h, max_c_rate")
+        return {"current": Limit.symmetric(largest, basis)}
 
     def read_outputs(self) -> None:
         self._write(self.model.evaluate(self.current, self.temperature))

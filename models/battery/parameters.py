@@ -101,6 +101,11 @@ class BatteryParameters:
     maximum_temperature: float = 333.15  # K, 60 degC discharge limit [M50-spec]
     n_series: int = 1
     n_parallel: int = 1
+    nominal_capacity: float = 5.0  # A.h per cell [Chen2020: PyBaMM's "Nominal cell capacity [A.h]"]
+    # Assumption: the model is trusted up to 10 C either way, several times the
+    # rates a vehicle or a fast charger asks of a cell (ev_wltc peaks at 0.6 C); far beyond it
+    # a single particle per electrode says little.
+    max_c_rate: float = 10.0  # 1/h
 
     # --- discretisation ------------------------------------------------------
     particle_shells: int = 20  # finite volumes per particle

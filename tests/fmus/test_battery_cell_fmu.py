@@ -225,3 +225,80 @@ def test_libcosim_runs_two_battery_cells_at_once(fmu):
             out = model.step(1.0, current, T_25C)
         voltage, soc_now = observer.last_real_values(index, [b["voltage"], b["soc"]])
         assert [voltage, soc_now] == pytest.approx([out.voltage, out.soc], abs=1e-9)
+
+
+@pytest.mark.parametrize("current", [1e4, 1000.0, -1000.0])
+def test_a_current_beyond_the_c_rate_limit_is_refused_and_outputs_stay_readable(fmu, current, capfd):
+    instance = Instance(fmu).initialize(current=5.0)
+    instance.step(1.0, 10)
+    before = instance.get("voltage", "soc", "heat_generation")
+    with pytest.raises(FMICallException) as error:
+        instance.set(current=current)
+    assert error.value.status == FMI2_ERROR
+    log = capfd.readouterr().out
+    assert f"input current = {current!r} A is " in log
+    assert "limit 50.0 A (10 C of 1 parallel cells of 5 A.h" in log or "limit -50.0 A (10 C" in log
+    assert instance.get("voltage", "soc", "heat_generation") == before  # fmi2OK, last accepted inputs
+    instance.step(1.0)
+    assert 3.0 < instance.get("voltage")[0] < 4.2
+    instance.close()
+
+
+def test_the_c_rate_limit_scales_with_the_pack_and_gives_a_physical_voltage_at_1000_a(fmu):
+    # 1000 A on 96s40p is 25 A (5 C) per cell: accepted, whatever the order parameters and current are set in
+    instance = Instance(fmu)
+    instance.set(current=1000.0, initial_soc=0.9)
+    instance.slave.setInteger([instance.vr["n_series"], instance.vr["n_parallel"]], [96, 40])
+    instance.initialize()
+    instance.step(1.0, 10)
+    model = SPMeBattery(BatteryParameters(initial_soc=0.9, n_series=96, n_parallel=40))
+    for _ in range(10):
+        out = model.step(1.0, 1000.0, T_25C)
+    voltage = instance.get("voltage")[0]
+    assert voltage == pytest.approx(out.voltage, abs=1e-9)
+    assert 3.0 * 96 < voltage < 4.2 * 96
+
+
+def test_a_current_set_before_initialization_is_checked_when_the_pack_is_known(fmu, capfd):
+    instance = Instance(fmu)
+    instance.set(current=100.0)  # 20 C of the default single cell
+    instance.slave.enterInitializationMode()
+    with pytest.raises(FMICallException) as error:
+        instance.slave.exitInitializationMode()
+    assert error.value.status == FMI2_ERROR
+    assert "input current = 100.0 A is above its limit 50.0 A" in capfd.readouterr().out
+    instance.slave.freeInstance()
+
+
+def test_after_a_discarded_step_outputs_are_those_of_the_last_accepted_state(fmu, capfd):
+    instance = Instance(fmu).initialize(initial_soc=0.02, current=5.0)
+    instance.step(10.0, 3)
+    before = instance.get("voltage", "soc", "heat_generation", "ocv")
+    instance.set(current=45.0)  # within 10 C, but it empties the particles within the step
+    with pytest.raises(FMICallException) as error:
+        instance.step(60.0)
+    assert error.value.status == FMI2_DISCARD
+    assert instance.get("voltage", "soc", "heat_generation", "ocv") == before  # fmi2OK
+    instance.set(current=1.0)
+    instance.step(10.0)
+    assert all(math.isfinite(v) for v in instance.get("voltage", "soc", "heat_generation"))
+    instance.close()
+
+
+def test_a_restored_state_out_of_bounds_is_refused_and_changes_nothing(fmu, capfd):
+    import json
+
+    instance = Instance(fmu).initialize(current=5.0)
+    instance.step(1.0, 5)
+    saved = json.loads(bytes(instance.slave.serializeFMUstate(instance.slave.getFMUstate())))
+    after = instance.get("voltage", "soc", "temperature")
+    for name, value, message in (("temperature", 5000.0, "temperature = 5000.0 K is above its maximum"),
+                                 ("n_parallel", 0, "n_parallel = 0 is below its minimum 1")):
+        bad = json.loads(json.dumps(saved))
+        bad["values"][name] = value
+        with pytest.raises(FMICallException) as error:
+            instance.slave.setFMUstate(instance.slave.deSerializeFMUstate(json.dumps(bad).encode()))
+        assert error.value.status == FMI2_ERROR
+        assert message in capfd.readouterr().out
+        assert instance.get("voltage", "soc", "temperature") == after
+    instance.close()
