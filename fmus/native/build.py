@@ -92,7 +92,7 @@ def _generate(name: str, spec, folder: Path) -> _Sources:
     digest = hashlib.sha256((folder / "model.c").read_bytes() + repr(cls.variables).encode())
     token = str(uuid.UUID(bytes=digest.digest()[:16], version=4))
     (folder / "table.c").write_text(
-        table.c_table(name, token, cls.variables, form, spec.messages, spec.positive))
+        table.c_table(name, token, cls.variables, form, spec))
     return _Sources(folder, token)
 
 

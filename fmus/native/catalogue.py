@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from btwin.models.battery.parameters import BatteryParameters
 from btwin.models.stepped_form import SteppedForm
 
 
 def _battery_form() -> SteppedForm:
-    from btwin.models.battery import BatteryParameters
     from btwin.models.battery.spme_casadi import spme_form
     return spme_form(BatteryParameters())  # the Python FMU's defaults
 
@@ -26,6 +26,7 @@ def _stoichiometry(side: str, low_state: str, high_state: str) -> tuple[str, str
     return text.format(low_state), text.format(high_state)
 
 
+_NOMINAL_CAPACITY = BatteryParameters.nominal_capacity  # A.h per cell, the class default
 _NEGATIVE = _stoichiometry("negative", "over-discharged", "over-charged")
 _POSITIVE = _stoichiometry("positive", "over-charged", "over-discharged")
 _ELECTROLYTE = ("deplete the electrolyte (concentration %.4g mol/m3); current too high for this "
@@ -35,20 +36,37 @@ _BELOW_ZERO_KELVIN = ("drive the {} temperature to %g K, below absolute zero; st
 
 
 @dataclass(frozen=True)
+class InputLimit:
+    """|input| <= factor x a x b (parameters a, b), as the Python FMU's
+    ``input_limits``; ``basis`` is the printf format of (a, b) its message uses."""
+
+    input: str
+    factor: float
+    parameters: tuple[str, str]
+    basis: str
+
+
+@dataclass(frozen=True)
 class NativeSpec:
     form: Callable[[], SteppedForm]
     messages: tuple[tuple[str, str], ...]  # (below, above) printf formats of each check's value
     positive: tuple[str, ...] = ()  # parameters that must be > 0
+    limits: tuple[InputLimit, ...] = ()
 
 
 NATIVE = {
     # checks: lowest and highest negative stoichiometry, the same of the
     # positive, lowest electrolyte concentration (spme_casadi.CHECKS)
-    "BatteryCell": NativeSpec(_battery_form, (_NEGATIVE, _NEGATIVE, _POSITIVE, _POSITIVE, _ELECTROLYTE)),
+    "BatteryCell": NativeSpec(
+        _battery_form, (_NEGATIVE, _NEGATIVE, _POSITIVE, _POSITIVE, _ELECTROLYTE),
+        limits=(InputLimit("current", _NOMINAL_CAPACITY, ("max_c_rate", "n_parallel"),
+                           f"%g C of %g parallel cells of {_NOMINAL_CAPACITY:g} A.h, max_c_rate"),)),
     "CellThermal": NativeSpec(_thermal_form, (
         (_BELOW_ZERO_KELVIN[0].format("core"), ""), (_BELOW_ZERO_KELVIN[0].format("surface"), "")),
         positive=("core_heat_capacity", "surface_heat_capacity", "core_to_surface_resistance",
-                  "surface_to_ambient_resistance", "n_cells")),
+                  "surface_to_ambient_resistance", "n_cells"),
+        limits=(InputLimit("heat_generation", 1.0, ("max_heat_per_cell", "n_cells"),
+                           "max_heat_per_cell %g W x %g cells"),)),
 }
 
 

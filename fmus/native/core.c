@@ -16,7 +16,7 @@ typedef struct {
     uint64_t token_hash;
     int32_t n_values, n_x;
     double time;
-    int32_t initialized, have_model, outputs_stale, unused;
+    int32_t initialized, have_model, outputs_stale, terminated;
     double data[];         /* the variables' values, then the model state x */
 } Snapshot;
 
@@ -143,6 +143,28 @@ static int check_parameters(Instance *instance, const char *what) {
     return NATIVE_OK;
 }
 
+/* The limit on variable ``index`` that follows from the parameters, or NULL. */
+static const NativeLimit *limit_of(const Instance *instance, int index) {
+    for (int i = 0; i < instance->m->n_limits; i++)
+        if (instance->m->limits[i].input == index) return &instance->m->limits[i];
+    return NULL;
+}
+
+static int check_limit(Instance *instance, const char *what, int index, double value) {
+    const NativeLimit *limit = limit_of(instance, index);
+    if (!limit) return NATIVE_OK;
+    const NativeVariable *v = &instance->m->variables[index];
+    double a = instance->values[limit->a], b = instance->values[limit->b];
+    double largest = limit->factor * a * b;
+    if (value >= -largest && value <= largest) return NATIVE_OK;
+    char text[64], bound[64], basis[256];
+    python_repr(value, text, sizeof text);
+    python_repr(value < 0 ? -largest : largest, bound, sizeof bound);
+    snprintf(basis, sizeof basis, limit->basis, a, b);
+    return fail(instance, what, "%s %s = %s %s is %s its limit %s %s (%s)", causality(v), v->name, text,
+                v->unit, value < 0 ? "below" : "above", bound, v->unit, basis);
+}
+
 /* Outputs of the present state and inputs; NATIVE_ERROR if not finite. */
 static int evaluate_outputs(Instance *instance, const char *what) {
     gather(instance);
@@ -160,6 +182,10 @@ static int evaluate_outputs(Instance *instance, const char *what) {
 static int ensure_model(Instance *instance, const char *what) {
     if (instance->now->have_model) return NATIVE_OK;
     if (check_parameters(instance, what)) return NATIVE_ERROR;
+    for (int i = 0; i < instance->m->n_limits; i++) {
+        int index = instance->m->limits[i].input;
+        if (check_limit(instance, what, index, instance->values[index])) return NATIVE_ERROR;
+    }
     gather(instance);
     const double *arg[4] = {instance->p, NULL, NULL, NULL};
     double *res[3] = {instance->x, NULL, NULL};
@@ -173,11 +199,12 @@ static int ensure_model(Instance *instance, const char *what) {
 static void start_values(Instance *instance) {
     const NativeModel *m = instance->m;
     for (int i = 0; i < m->n_variables; i++)
-        instance->values[i] = m->variables[i].role == ROLE_OUTPUT ? NAN : m->variables[i].start;
+        instance->values[i] = m->variables[i].role == ROLE_OUTPUT ? 0.0 : m->variables[i].start;
     instance->now->time = 0.0;
     instance->now->initialized = 0;
     instance->now->have_model = 0;
     instance->now->outputs_stale = 1;
+    instance->now->terminated = 0;
 }
 
 static size_t snapshot_bytes(const NativeModel *m) {
@@ -260,6 +287,11 @@ int native_reset(Instance *instance) {
     return NATIVE_OK;
 }
 
+int native_terminate(Instance *instance) {
+    instance->now->terminated = 1;
+    return NATIVE_OK;
+}
+
 int native_enter_initialization(Instance *instance, double start_time) {
     instance->now->time = start_time;
     return NATIVE_OK;
@@ -320,7 +352,7 @@ static const NativeVariable *lookup(Instance *instance, const char *what, int ki
 
 int native_set(Instance *instance, const char *what, int kind, const unsigned int *vr, size_t n,
                const double *values) {
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n; k++) { /* every value first: a refused call changes nothing */
         const NativeVariable *v = lookup(instance, what, kind, vr[k]);
         if (!v) return NATIVE_ERROR;
         if (v->role == ROLE_OUTPUT)
@@ -328,6 +360,10 @@ int native_set(Instance *instance, const char *what, int kind, const unsigned in
         if (v->role == ROLE_PARAMETER && instance->now->initialized)
             return fail(instance, what, "parameter %s is fixed after initialization", v->name);
         if (check_value(instance, what, v, values[k])) return NATIVE_ERROR;
+        if (instance->now->have_model && check_limit(instance, what, (int)vr[k], values[k])) return NATIVE_ERROR;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const NativeVariable *v = &instance->m->variables[vr[k]];
         instance->values[vr[k]] = kind == KIND_BOOLEAN ? (values[k] != 0.0) : values[k];
         if (v->role == ROLE_INPUT) instance->now->outputs_stale = 1;
         if (v->role == ROLE_PARAMETER) instance->now->have_model = 0;
@@ -381,6 +417,11 @@ int native_do_step(Instance *instance, double t, double h) {
                    what, text);
         return NATIVE_ERROR;
     }
+    if (instance->now->terminated)
+        return fail(instance, what, "DoStep after Terminate; only FreeInstance is allowed now");
+    if (!instance->now->initialized)
+        return fail(instance, what, "DoStep before initialization; call EnterInitializationMode and "
+                    "ExitInitializationMode first");
     if (ensure_model(instance, what)) return NATIVE_ERROR;
     gather(instance);
     const NativeModel *m = instance->m;
@@ -413,7 +454,8 @@ int native_get_state(Instance *instance, void **state) {
 
 static int valid_snapshot(const Instance *instance, const Snapshot *s) {
     return s->marker == STATE_MARKER && s->token_hash == instance->now->token_hash &&
-           s->n_values == instance->m->n_variables && s->n_x == instance->m->n_x;
+           s->n_values == instance->m->n_variables && s->n_x == instance->m->n_x &&
+           all_finite(s->data, s->n_values + s->n_x);
 }
 
 int native_set_state(Instance *instance, const void *state) {
@@ -441,16 +483,18 @@ int native_serialize(Instance *instance, const void *state, char *bytes, size_t 
 }
 
 int native_deserialize(Instance *instance, const char *bytes, size_t size, void **state) {
-    Snapshot header;
-    if (size != native_state_size(instance) || size < sizeof header)
+    if (size != native_state_size(instance))
         return fail(instance, "DeSerializeFMUstate", "%zu bytes are not a state of this FMU (%s), "
                     "which has %zu", size, instance->m->name, native_state_size(instance));
-    memcpy(&header, bytes, sizeof header);
-    if (!valid_snapshot(instance, &header))
+    Snapshot *copy = malloc(size);
+    if (!copy) return fail(instance, "DeSerializeFMUstate", "out of memory");
+    memcpy(copy, bytes, size);
+    if (!valid_snapshot(instance, copy)) {
+        free(copy);
         return fail(instance, "DeSerializeFMUstate", "the bytes are not a state of this FMU (%s)",
                     instance->m->name);
-    if (!*state) *state = malloc(size);
-    if (!*state) return fail(instance, "DeSerializeFMUstate", "out of memory");
-    memcpy(*state, bytes, size);
+    }
+    free(*state);
+    *state = copy;
     return NATIVE_OK;
 }

@@ -55,6 +55,14 @@ typedef struct {
     const char *above;
 } NativeCheck;
 
+/* |input| <= factor x parameter a x parameter b, once the model exists (the
+ * Python FMUs' input_limits); basis: printf format of (a, b) for the message */
+typedef struct {
+    int input, a, b;       /* variable indices */
+    double factor;
+    const char *basis;
+} NativeLimit;
+
 typedef struct {
     const char *name;      /* model identifier */
     const char *token;     /* GUID / instantiation token */
@@ -62,6 +70,8 @@ typedef struct {
     const NativeVariable *variables;
     int n_x, n_u, n_p, n_y, n_checks;
     const NativeCheck *checks;
+    int n_limits;
+    const NativeLimit *limits;
     NativeFunction initial_state, step, outputs;
 } NativeModel;
 
@@ -84,6 +94,7 @@ int native_enter_initialization(Instance *instance, double start_time);
 int native_exit_initialization(Instance *instance, const char *what);
 int native_do_step(Instance *instance, double t, double h);
 int native_reset(Instance *instance);
+int native_terminate(Instance *instance);
 double native_time(const Instance *instance);
 void native_log(Instance *instance, int status, const char *format, ...);
 

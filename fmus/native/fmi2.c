@@ -88,7 +88,7 @@ fmi2Status fmi2ExitInitializationMode(fmi2Component c) {
 
 fmi2Status fmi2Terminate(fmi2Component c) {
     GUARD(c);
-    return fmi2OK;
+    return (fmi2Status)native_terminate(CORE(c));
 }
 
 fmi2Status fmi2Reset(fmi2Component c) {
@@ -101,12 +101,12 @@ fmi2Status fmi2Reset(fmi2Component c) {
     fmi2Status fmi2Set##type(fmi2Component c, const fmi2ValueReference vr[], size_t n,          \
                              const fmi2##type value[]) {                                        \
         GUARD(c);                                                                               \
-        for (size_t i = 0; i < n; i++) {                                                        \
-            double v = (double)value[i];                                                        \
-            int status = native_set(CORE(c), what, kind, &vr[i], 1, &v);                        \
-            if (status) return (fmi2Status)status;                                              \
-        }                                                                                       \
-        return fmi2OK;                                                                          \
+        double *converted = malloc((n ? n : 1) * sizeof(double));                               \
+        if (!converted) return fmi2Error;                                                       \
+        for (size_t i = 0; i < n; i++) converted[i] = (double)value[i];                         \
+        int status = native_set(CORE(c), what, kind, vr, n, converted);                         \
+        free(converted);                                                                        \
+        return (fmi2Status)status;                                                              \
     }
 #define VALUES_OUT(type, kind, what, convert)                                                 \
     fmi2Status fmi2Get##type(fmi2Component c, const fmi2ValueReference vr[], size_t n,          \

@@ -106,7 +106,7 @@ fmi3Status fmi3EnterStepMode(fmi3Instance instance) {
 
 fmi3Status fmi3Terminate(fmi3Instance instance) {
     GUARD(instance);
-    return fmi3OK;
+    return (fmi3Status)native_terminate(CORE(instance));
 }
 
 fmi3Status fmi3Reset(fmi3Instance instance) {
@@ -141,12 +141,12 @@ fmi3Status fmi3GetFloat64(fmi3Instance instance, const fmi3ValueReference vr[], 
                              const fmi3##type values[], size_t n_values) {                             \
         GUARD(instance);                                                                               \
         if (count_matches(instance, "fmi3Set" #type, n, n_values)) return fmi3Error;                   \
-        for (size_t i = 0; i < n; i++) {                                                               \
-            double v = (double)values[i];                                                              \
-            int status = native_set(CORE(instance), "fmi3Set" #type, kind, &vr[i], 1, &v);             \
-            if (status) return (fmi3Status)status;                                                     \
-        }                                                                                              \
-        return fmi3OK;                                                                                 \
+        double *converted = malloc((n ? n : 1) * sizeof(double));                                      \
+        if (!converted) return fmi3Error;                                                              \
+        for (size_t i = 0; i < n; i++) converted[i] = (double)values[i];                               \
+        int status = native_set(CORE(instance), "fmi3Set" #type, kind, vr, n, converted);              \
+        free(converted);                                                                               \
+        return (fmi3Status)status;                                                                     \
     }                                                                                                  \
     fmi3Status fmi3Get##type(fmi3Instance instance, const fmi3ValueReference vr[], size_t n,           \
                              fmi3##type values[], size_t n_values) {                                   \

@@ -39,30 +39,35 @@ def _slot(var: Var, form: SteppedForm) -> int:
     return -1
 
 
-def _variable_row(var: Var, form: SteppedForm, positive: tuple[str, ...]) -> str:
+def _variable_row(var: Var, form: SteppedForm, spec) -> str:
     slot = _slot(var, form)
+    in_limits = any(var.name in limit.parameters for limit in spec.limits)
     start = 0.0 if var.start is None else float(var.start)
     fields = [_c_string(var.name), _c_string(var.unit or ""), _KIND[var.type], _ROLE[var.causality],
               str(slot), _c_double(start), str(int(var.min is not None)), str(int(var.max is not None)),
               _c_double(var.min if var.min is not None else 0.0),
               _c_double(var.max if var.max is not None else 0.0),
-              str(int(var.causality == "parameter" and slot < 0)), str(int(var.name in positive))]
+              str(int(var.causality == "parameter" and slot < 0 and not in_limits)),
+              str(int(var.name in spec.positive))]
     return "    {" + ", ".join(fields) + "},"
 
 
-def c_table(name: str, token: str, declarations: tuple[Var, ...], form: SteppedForm,
-            messages: tuple[tuple[str, str], ...], positive: tuple[str, ...]) -> str:
-    """C source of the table; ``messages`` are the (below, above) printf
-    formats of each of the form's checks."""
-    if len(messages) != len(form.checks):
-        raise ValueError(f"{name}: {len(form.checks)} checks but {len(messages)} messages")
-    rows = "\n".join(_variable_row(var, form, positive) for var in declarations)
+def c_table(name: str, token: str, declarations: tuple[Var, ...], form: SteppedForm, spec) -> str:
+    """C source of the table of one ``NativeSpec``: its messages are the
+    (below, above) printf formats of each of the form's checks."""
+    if len(spec.messages) != len(form.checks):
+        raise ValueError(f"{name}: {len(form.checks)} checks but {len(spec.messages)} messages")
+    index = {var.name: i for i, var in enumerate(declarations)}
+    rows = "\n".join(_variable_row(var, form, spec) for var in declarations)
     checks = "\n".join(f"    {{{_c_double(low)}, {_c_double(high)}, {_c_string(below)}, {_c_string(above)}}},"
-                       for (low, high), (below, above) in zip(form.check_bounds, messages))
+                       for (low, high), (below, above) in zip(form.check_bounds, spec.messages))
+    limits = "\n".join(f"    {{{index[l.input]}, {index[l.parameters[0]]}, {index[l.parameters[1]]}, "
+                       f"{_c_double(l.factor)}, {_c_string(l.basis)}}}," for l in spec.limits)
     prefix = form.name
     functions = ", ".join(f"{{{prefix}_{f}, {prefix}_{f}_work}}" for f in ("initial_state", "step", "outputs"))
     return f"""/* Written by `btwin build --native`: the variables of {name} and its CasADi form. */
 #include <math.h>
+#include <stddef.h>
 #include "core.h"
 #include "model.h"
 
@@ -74,9 +79,13 @@ static const NativeCheck checks[] = {{
 {checks or "    {0.0, 0.0, NULL, NULL},"}
 }};
 
+static const NativeLimit limits[] = {{
+{limits or "    {0, 0, 0, 0.0, NULL},"}
+}};
+
 const NativeModel native_model = {{
     {_c_string(name)}, {_c_string(token)}, {len(declarations)}, variables,
     {form.state_size}, {len(form.inputs)}, {len(form.parameters)}, {len(form.outputs)}, {len(form.checks)},
-    checks, {functions}
+    checks, {len(spec.limits)}, limits, {functions}
 }};
 """
