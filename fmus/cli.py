@@ -1,7 +1,9 @@
-"""Sub-commands ``btwin build`` and ``btwin validate``."""
+"""Sub-commands ``btwin build``, ``btwin validate`` and ``btwin fmu-env``."""
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 from .build import DEFAULT_OUT, build
@@ -27,6 +29,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("fmus", nargs="+", type=Path, metavar="FMU")
     parser.add_argument("--step", type=float, default=None, help="step size to try (default: the FMU's)")
     parser.set_defaults(func=run_validate)
+
+    parser = subparsers.add_parser(
+        "fmu-env", help="create the Python environment a Python FMU records and point the FMU at it",
+        description="Create DIR as a virtual environment with the Python packages (exact versions) the "
+                    "FMU records, and point the FMU's launcher at it (the archive is rewritten).")
+    parser.add_argument("fmu", type=Path, metavar="FMU")
+    parser.add_argument("--venv", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--python", type=Path, default=Path(sys.executable),
+                        help="the Python to build the environment on (default: this one); it must have "
+                             "the FMU's major.minor version and a shared libpython")
+    parser.add_argument("--no-install", action="store_true",
+                        help="create the environment and point the FMU at it, installing nothing")
+    parser.set_defaults(func=run_fmu_env)
 
 
 def run_build(args) -> int:
@@ -62,3 +77,18 @@ def run_validate(args) -> int:
         else:
             print(f"{path}: ok")
     return 1 if failed else 0
+
+
+def run_fmu_env(args) -> int:
+    from .fmu_env import FmuEnvError, create
+
+    try:
+        config = create(args.fmu, args.venv, args.python, install=not args.no_install)
+    except FmuEnvError as error:
+        print(f"btwin fmu-env: {error}")
+        return 2
+    except subprocess.CalledProcessError as error:
+        print(f"btwin fmu-env: {' '.join(map(str, error.cmd))} failed with exit status {error.returncode}")
+        return 1
+    print(f"{args.fmu} now runs in {args.venv}:\n{config}", end="")
+    return 0
