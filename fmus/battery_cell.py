@@ -4,7 +4,8 @@ Coupling. ``current`` (pack, > 0 discharges) and ``temperature`` (of every
 cell) are held over each communication step: ``doStep(t, h)`` advances the
 model from t to t + h with the values set before the call. After the step every
 output is the value at t + h, with the held inputs. ``voltage``, ``power``,
-``heat_generation``, ``ocv`` and ``plating_overpotential`` depend directly on
+``heat_generation``, ``ocv``, ``plating_overpotential`` and the eight
+``*_overpotential`` outputs (ocv - voltage split by process) depend directly on
 the inputs (the terminal voltage moves at once with the current): set a new
 ``current`` or ``temperature`` and read them again without a step, and they
 are recomputed for the present state and the new inputs (``evaluate``).
@@ -32,7 +33,7 @@ import math
 
 from pythonfmu.default_experiment import DefaultExperiment
 
-from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery import BatteryParameters, Overpotentials, SPMeBattery
 
 from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
@@ -99,6 +100,23 @@ _OUTPUTS = (
     output("capacity_loss", "A.h", "Pack capacity lost to SEI growth since the start" + _AT_END, min=0.0),
 )
 
+# What the pack loses to each process, as the model splits ocv - voltage
+_LOSSES = {
+    "electrolyte_ohmic": "ionic conduction in the electrolyte of electrodes and separator",
+    "solid_ohmic": "electronic conduction in the electrodes and the contact",
+    "sei_film": "Li+ conduction through the SEI film",
+    "negative_kinetic": "the reaction (Butler-Volmer) at the negative electrode",
+    "positive_kinetic": "the reaction (Butler-Volmer) at the positive electrode",
+    "negative_diffusion": "solid diffusion in the negative particles (OCP at the surface against the mean)",
+    "positive_diffusion": "solid diffusion in the positive particles (OCP at the surface against the mean)",
+    "electrolyte_concentration": "salt concentration gradients in the electrolyte (diffusion potential)",
+}
+assert tuple(_LOSSES) == Overpotentials._fields
+_OVERPOTENTIALS = tuple(
+    output(f"{name}_overpotential", "V", f"Pack voltage lost to {meaning}, > 0 on discharge; the "
+           "eight overpotentials sum to ocv - voltage" + _NOW, depends_on=_INPUTS)
+    for name, meaning in _LOSSES.items())
+
 # Internal-state summaries cost a pass over the particle and electrolyte
 # profiles (~20 us): computed only when read, once per state.
 _SUMMARIES = {
@@ -131,6 +149,12 @@ def _summary(pick):
     return property(get, lambda self, value: None)  # the value is the model's; writes are ignored
 
 
+def _overpotential(index):
+    def get(self):
+        return 0.0 if self.model is None else self.model.overpotentials()[index]
+    return property(get, lambda self, value: None)  # from the model's last evaluation
+
+
 class BatteryCell(BtwinSlave):
     description = ("SPMe lithium-ion pack (n_series x n_parallel LG M50 21700 cells, Chen 2020): particle "
                    "and electrolyte diffusion, Butler-Volmer kinetics, SEI ageing, plating overpotential, "
@@ -143,6 +167,7 @@ class BatteryCell(BtwinSlave):
                "each step", min=_DEFAULT.minimum_temperature, max=_DEFAULT.maximum_temperature),
         *_OUTPUTS,
         *(var for var, _ in _SUMMARIES.values()),
+        *_OVERPOTENTIALS,
         *_PARAMETERS,
     )
     _internals = None  # the model's internals() for the present state, once read
@@ -183,3 +208,5 @@ class BatteryCell(BtwinSlave):
 
 for _name, (_, _pick) in _SUMMARIES.items():
     setattr(BatteryCell, _name, _summary(_pick))
+for _index, _var in enumerate(_OVERPOTENTIALS):
+    setattr(BatteryCell, _var.name, _overpotential(_index))
