@@ -33,13 +33,14 @@ from ..stepped_form import SteppedForm, make_form
 from .chen2020 import FARADAY, GAS_CONSTANT
 from .diffusion import arrhenius
 from .parameters import BatteryParameters
-from .spme import _DIFFUSIVITY_GRID, SPMeBattery
+from .spme import _DIFFUSIVITY_GRID, Overpotentials, SPMeBattery
 
 INPUTS = ("current", "temperature")
 PARAMETERS = ("initial_soc", "n_series", "n_parallel", "sei_enabled")
 OUTPUTS = ("voltage", "power", "heat_generation", "ocv", "plating_overpotential", "soc",
            "capacity_loss", "negative_stoichiometry", "positive_stoichiometry",
-           "electrolyte_concentration_min", "electrolyte_concentration_max", "sei_thickness")
+           "electrolyte_concentration_min", "electrolyte_concentration_max", "sei_thickness",
+           *(f"{name}_overpotential" for name in Overpotentials._fields))  # pack, sum to ocv - voltage
 CHECKS = ("negative_stoichiometry_low", "negative_stoichiometry_high",
           "positive_stoichiometry_low", "positive_stoichiometry_high",
           "electrolyte_concentration_min")
@@ -216,11 +217,13 @@ class _Builder:
         shift_p = (temperature - t_ref) * p.positive_entropic_coefficient
         u_n = neg.ocp(c_sn / neg.c_max) + shift_n
         u_p = pos.ocp(c_sp / pos.c_max) + shift_p
-        voltage = (u_p - u_n + eta_p - eta_n + eta_c - film
-                   - density * (m._electrolyte_length / kappa + m._solid_resistance))
+        ohmic_electrolyte = density * m._electrolyte_length / kappa
+        ohmic_solid = density * m._solid_resistance + i_cell * p.contact_resistance
+        voltage = u_p - u_n + eta_p - eta_n + eta_c - film - ohmic_electrolyte - ohmic_solid
         n_mean = ca.dot(_dm(neg.mean_row), z_n) / neg.c_max
         p_mean = ca.dot(_dm(pos.mean_row), z_p) / pos.c_max
-        ocv = (pos.ocp(p_mean) + shift_p) - (neg.ocp(n_mean) + shift_n)
+        u_n_mean, u_p_mean = neg.ocp(n_mean) + shift_n, pos.ocp(p_mean) + shift_p
+        ocv = u_p_mean - u_n_mean
         entropic = p.positive_entropic_coefficient - p.negative_entropic_coefficient
         heat = i_cell * (ocv - voltage) - i_cell * temperature * entropic
         c_interface = (m._interface_weights[0] * c_e[m._n_n - 1]
@@ -231,9 +234,11 @@ class _Builder:
         sei_0 = p.sei_initial_thickness * self.sei_on
         loss = (sei - sei_0) * m._sei_area_to_ah * self.n_parallel
         pack_voltage = voltage * self.n_series
+        losses = (ohmic_electrolyte, ohmic_solid, film, eta_n, -eta_p, u_n - u_n_mean, u_p_mean - u_p, -eta_c)
         return ca.vertcat(pack_voltage, pack_voltage * self.current,
                           heat * self.n_series * self.n_parallel, ocv * self.n_series, plating,
-                          m.window.soc(n_mean), loss, n_mean, p_mean, ca.mmin(c_e), ca.mmax(c_e), sei)
+                          m.window.soc(n_mean), loss, n_mean, p_mean, ca.mmin(c_e), ca.mmax(c_e), sei,
+                          *(loss_ * self.n_series for loss_ in losses))
 
 
 def _dm(values) -> ca.DM:

@@ -18,7 +18,7 @@ CELL_ONLY = ("negative_stoichiometry", "positive_stoichiometry", "electrolyte_co
 
 @pytest.fixture(scope="module")
 def battery():
-    parameters = BatteryParameters(initial_soc=0.7, **PACK)
+    parameters = BatteryParameters(initial_soc=0.7, contact_resistance=0.01, **PACK)
     return spme_form(parameters), parameters
 
 
@@ -32,7 +32,8 @@ def _numpy_outputs(cell, out, current):
             "negative_stoichiometry": internals["negative_mean_stoichiometry"],
             "positive_stoichiometry": internals["positive_mean_stoichiometry"],
             "electrolyte_concentration_min": c_e.min(), "electrolyte_concentration_max": c_e.max(),
-            "sei_thickness": internals["sei_thickness"]}
+            "sei_thickness": internals["sei_thickness"],
+            **{f"{name}_overpotential": value for name, value in cell.overpotentials()._asdict().items()}}
 
 
 def _state_vector(cell):
