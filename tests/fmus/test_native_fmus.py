@@ -274,3 +274,34 @@ def test_libcosim_runs_the_native_pack(native_dir):
             out = cell.step(1.0, current, 298.15)
         voltage, = observer.last_real_values(index, [b["voltage"]])
         assert voltage == pytest.approx(out.voltage, abs=1e-9)
+
+
+FMPY_WITHOUT_BTWIN = r'''
+import sys
+sys.path.append(sys.argv[1])  # fmpy and what it needs; btwin's editable install is not seen without site
+try:
+    import btwin
+except ImportError:
+    pass
+else:
+    raise SystemExit("btwin is importable")
+from fmpy import simulate_fmu
+result = simulate_fmu(sys.argv[2], stop_time=300.0, step_size=1.0, output_interval=300.0,
+                      start_values={"heat_generation": 4.0})
+print(repr(float(result["core_temperature"][-1])))
+'''
+
+
+@pytest.mark.parametrize("version", (2, 3))
+def test_runs_in_fmpy_from_a_python_without_btwin(native_dir, tmp_path, version):
+    fmu = native_dir / f"fmi{version}" / "CellThermal.fmu"
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    script = tmp_path / "fmpy_host.py"
+    script.write_text(FMPY_WITHOUT_BTWIN)
+    result = subprocess.run([sys.executable, "-I", "-S", str(script), site, str(fmu)], capture_output=True,
+                            text=True, cwd=tmp_path, env={}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    model = CellThermal(ThermalParameters(), 298.15)
+    for _ in range(300):
+        model.step(1.0, 4.0, 298.15)
+    assert float(result.stdout.strip().splitlines()[-1]) == pytest.approx(model.core_temperature, abs=1e-9)
