@@ -407,22 +407,27 @@ static int refused(Instance *instance, double host_time, double h) {
     return 0;
 }
 
-int native_do_step(Instance *instance, double t, double h) {
-    char what[64];
+/* Refusals before the model steps; the message prefix is written only then. */
+static int cannot_step(Instance *instance, double t, double h) {
+    int bad_step = !(h > 0.0) || !isfinite(h);
+    if (!bad_step && !instance->now->terminated && instance->now->initialized && instance->now->have_model)
+        return NATIVE_OK;
+    char what[64], text[64];
     snprintf(what, sizeof what, "step at t=%g s", t);
-    if (!(h > 0.0) || !isfinite(h)) {
-        char text[64];
+    if (bad_step) {
         python_repr(h, text, sizeof text);
-        native_log(instance, NATIVE_ERROR, "%s failed: communication step size must be positive, got %s",
-                   what, text);
-        return NATIVE_ERROR;
+        return fail(instance, what, "communication step size must be positive, got %s", text);
     }
     if (instance->now->terminated)
         return fail(instance, what, "DoStep after Terminate; only FreeInstance is allowed now");
     if (!instance->now->initialized)
         return fail(instance, what, "DoStep before initialization; call EnterInitializationMode and "
                     "ExitInitializationMode first");
-    if (ensure_model(instance, what)) return NATIVE_ERROR;
+    return ensure_model(instance, what);
+}
+
+int native_do_step(Instance *instance, double t, double h) {
+    if (cannot_step(instance, t, h)) return NATIVE_ERROR;
     gather(instance);
     const NativeModel *m = instance->m;
     const double *arg[4] = {instance->x, instance->u, instance->p, &h};
@@ -430,8 +435,8 @@ int native_do_step(Instance *instance, double t, double h) {
     int failed = call(instance, &m->step, arg, res);
     if (!failed && refused(instance, t, h)) return NATIVE_DISCARD;
     if (failed || !all_finite(instance->x_next, m->n_x) || !all_finite(instance->y, m->n_y)) {
-        native_log(instance, NATIVE_ERROR, "%s failed: the model produced a value that is not a finite "
-                   "number; step refused, state unchanged", what);
+        native_log(instance, NATIVE_ERROR, "step at t=%g s failed: the model produced a value that is not "
+                   "a finite number; step refused, state unchanged", t);
         return NATIVE_ERROR;
     }
     memcpy(instance->x, instance->x_next, (size_t)m->n_x * sizeof(double));
