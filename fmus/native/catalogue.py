@@ -29,10 +29,11 @@ def _stoichiometry(side: str, low_state: str, high_state: str) -> tuple[str, str
 _NOMINAL_CAPACITY = BatteryParameters.nominal_capacity  # A.h per cell, the class default
 _NEGATIVE = _stoichiometry("negative", "over-discharged", "over-charged")
 _POSITIVE = _stoichiometry("positive", "over-charged", "over-discharged")
+# (below, above): only a concentration at or below 0 fails this check
 _ELECTROLYTE = ("deplete the electrolyte (concentration %.4g mol/m3); current too high for this "
                 "state; step refused, state unchanged", "")
-_BELOW_ZERO_KELVIN = ("drive the {} temperature to %g K, below absolute zero; step refused, state "
-                      "unchanged", "")
+def _below_zero_kelvin(node: str) -> tuple[str, str]:
+    return f"drive the {node} temperature to %g K, below absolute zero; step refused, state unchanged", ""
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ NATIVE = {
         limits=(InputLimit("current", _NOMINAL_CAPACITY, ("max_c_rate", "n_parallel"),
                            f"%g C of %g parallel cells of {_NOMINAL_CAPACITY:g} A.h, max_c_rate"),)),
     "CellThermal": NativeSpec(_thermal_form, (
-        (_BELOW_ZERO_KELVIN[0].format("core"), ""), (_BELOW_ZERO_KELVIN[0].format("surface"), "")),
+        _below_zero_kelvin("core"), _below_zero_kelvin("surface")),
         positive=("core_heat_capacity", "surface_heat_capacity", "core_to_surface_resistance",
                   "surface_to_ambient_resistance", "n_cells"),
         limits=(InputLimit("heat_generation", 1.0, ("max_heat_per_cell", "n_cells"),
