@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "into DIR/fmi2/NAME.fmu and DIR/fmi3/NAME.fmu")
     parser.add_argument("--fmi-version", type=int, choices=(2, 3), default=None,
                         help="with --native: build only this FMI version (default: both)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --native: a parameter's start value to build with; the cell's "
+                             "microstructure is compiled in, so this is how a native cell gets another")
     parser.set_defaults(func=run_build)
 
     parser = subparsers.add_parser("validate", help="check FMUs: schema, units, load, step",
@@ -45,14 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args) -> int:
-    if args.fmi_version is not None and not args.native:
-        print("btwin build: --fmi-version needs --native (the Python FMUs are FMI 2.0)")
+    if (args.fmi_version is not None or args.param) and not args.native:
+        print("btwin build: --fmi-version and --param need --native (Python FMUs take parameters when run)")
         return 2
     try:
         if args.native:
             from .native.build import DEFAULT_OUT as NATIVE_OUT, VERSIONS, build_native
             versions = (args.fmi_version,) if args.fmi_version else VERSIONS
-            results = build_native(args.names, args.out or NATIVE_OUT, versions)
+            results = build_native(args.names, args.out or NATIVE_OUT, versions, _values(args.param))
         else:
             results = build(args.names, args.out or DEFAULT_OUT)
     except (KeyError, RuntimeError, ValueError) as error:
@@ -61,6 +64,17 @@ def run_build(args) -> int:
     for result in results:
         print(f"{result.path}  ({result.seconds:.2f} s)")
     return 0
+
+
+def _values(pairs: list[str]) -> dict[str, float]:
+    values = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            raise ValueError(f"--param {pair!r}: expected NAME=NUMBER") from None
+    return values
 
 
 def run_validate(args) -> int:

@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import casadi
@@ -54,10 +55,14 @@ def fmi_headers() -> Path:
 
 
 def build_native(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT,
-                 versions: tuple[int, ...] = VERSIONS) -> list[BuildResult]:
-    """Build native FMUs (all of ``NATIVE`` by default), one per FMI version."""
+                 versions: tuple[int, ...] = VERSIONS, values: dict | None = None) -> list[BuildResult]:
+    """Build native FMUs (all of ``NATIVE`` by default), one per FMI version.
+    ``values``: parameter start values to build with, by FMU parameter name
+    (the way to give a native cell another microstructure, which is compiled in)."""
     names = list(names or NATIVE)
     specs = {name: native_spec(name) for name in names}  # unknown names fail before any work
+    declarations = {name: with_start_values(slave_class(name).variables, values or {}) for name in names}
+    _check_all_used(values or {}, declarations)
     compiler = shutil.which("gcc") or shutil.which("cc")
     if compiler is None:
         raise NativeBuildError("no C compiler (gcc or cc) on PATH; native FMUs are compiled C")
@@ -65,11 +70,11 @@ def build_native(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT,
     with tempfile.TemporaryDirectory(prefix="btwin-native-") as scratch:
         for name, spec in specs.items():
             started = time.perf_counter()
-            sources = _generate(name, spec, Path(scratch) / name)
+            sources = _generate(name, spec, Path(scratch) / name, declarations[name])
             for version in versions:
                 binary = _compile(compiler, sources, version)
                 path = Path(out_dir) / f"fmi{version}" / f"{name}.fmu"
-                _package(path, name, sources.token, binary, version)
+                _package(path, name, sources.token, binary, version, declarations[name])
                 results.append(BuildResult(f"{name} (FMI {version}.0)", path,
                                            time.perf_counter() - started))
                 started = time.perf_counter()
@@ -81,18 +86,39 @@ class _Sources:
         self.folder, self.token = folder, token
 
 
-def _generate(name: str, spec, folder: Path) -> _Sources:
+def with_start_values(declarations: tuple, values: dict) -> tuple:
+    """``declarations`` with the start values of the parameters in ``values``
+    (checked against their bounds as an FMU would check them)."""
+    from ..slave import _check_value
+
+    result = []
+    for var in declarations:
+        if var.causality == "parameter" and var.name in values:
+            _check_value(var, values[var.name])
+            var = replace(var, start=var.type(values[var.name]))
+        result.append(var)
+    return tuple(result)
+
+
+def _check_all_used(values: dict, declarations: dict) -> None:
+    known = sorted({var.name for variables in declarations.values() for var in variables
+                    if var.causality == "parameter"})
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"no FMU being built has a parameter {', '.join(unknown)}; "
+                         f"known: {', '.join(known)}")
+
+
+def _generate(name: str, spec, folder: Path, declarations: tuple) -> _Sources:
     folder.mkdir(parents=True)
-    form = spec.form()
+    form = spec.form({var.name: var.start for var in declarations if var.causality == "parameter"})
     generator = casadi.CodeGenerator("model.c", {"with_header": True})
     for function in (form.initial_state, form.step, form.output_function):
         generator.add(function)
     generator.generate(str(folder) + "/")
-    cls = slave_class(name)
-    digest = hashlib.sha256((folder / "model.c").read_bytes() + repr(cls.variables).encode())
+    digest = hashlib.sha256((folder / "model.c").read_bytes() + repr(declarations).encode())
     token = str(uuid.UUID(bytes=digest.digest()[:16], version=4))
-    (folder / "table.c").write_text(
-        table.c_table(name, token, cls.variables, form, spec))
+    (folder / "table.c").write_text(table.c_table(name, token, declarations, form, spec))
     return _Sources(folder, token)
 
 
@@ -123,10 +149,10 @@ def _run(command: list[str]) -> None:
         raise NativeBuildError(f"compiling the native FMU failed:\n{' '.join(command)}\n{result.stderr}")
 
 
-def _package(path: Path, name: str, token: str, binary: Path, version: int) -> None:
+def _package(path: Path, name: str, token: str, binary: Path, version: int, declarations: tuple) -> None:
     cls = slave_class(name)
     writer = description.fmi2 if version == 2 else description.fmi3
-    xml = writer(name, token, cls.variables, cls.description, getattr(cls, "default_experiment", None))
+    xml = writer(name, token, declarations, cls.description, getattr(cls, "default_experiment", None))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".fmu.part")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:

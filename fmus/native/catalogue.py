@@ -10,14 +10,21 @@ from btwin.models.battery.parameters import BatteryParameters
 from btwin.models.stepped_form import SteppedForm
 
 
-def _battery_form() -> SteppedForm:
+def _battery_form(values: dict) -> SteppedForm:
+    """The form of the cell with the FMU's parameter ``values`` (start values)
+    that fix its discretisation; a tortuosity of 0 means Bruggeman, as in the FMU."""
+    from dataclasses import fields
+
     from btwin.models.battery.spme_casadi import spme_form
-    return spme_form(BatteryParameters())  # the Python FMU's defaults
+    known = {field.name for field in fields(BatteryParameters)}
+    record = {name: (value or None) if name.endswith("_tortuosity") else value
+              for name, value in values.items() if name in known}
+    return spme_form(BatteryParameters(**record))
 
 
-def _thermal_form() -> SteppedForm:
+def _thermal_form(values: dict) -> SteppedForm:
     from btwin.models.thermal_casadi import thermal_form
-    return thermal_form()
+    return thermal_form()  # every constant is a run-time parameter
 
 
 def _stoichiometry(side: str, low_state: str, high_state: str) -> tuple[str, str]:
@@ -49,7 +56,7 @@ class InputLimit:
 
 @dataclass(frozen=True)
 class NativeSpec:
-    form: Callable[[], SteppedForm]
+    form: Callable[[dict], SteppedForm]  # from the FMU's parameter start values
     messages: tuple[tuple[str, str], ...]  # (below, above) printf formats of each check's value
     positive: tuple[str, ...] = ()  # parameters that must be > 0
     limits: tuple[InputLimit, ...] = ()

@@ -305,3 +305,29 @@ def test_runs_in_fmpy_from_a_python_without_btwin(native_dir, tmp_path, version)
     for _ in range(300):
         model.step(1.0, 4.0, 298.15)
     assert float(result.stdout.strip().splitlines()[-1]) == pytest.approx(model.core_temperature, abs=1e-9)
+
+
+def test_a_native_cell_built_with_another_microstructure_is_that_cell(tmp_path):
+    """The microstructure is compiled in; --param at build time sets it (and
+    it becomes the start value the FMU accepts)."""
+    from btwin.fmus.native.build import build_native
+
+    build_native(["BatteryCell"], tmp_path, (2,), {"negative_electrode_porosity": 0.22,
+                                                  "positive_particle_radius": 4.0e-6})
+    fmu = tmp_path / "fmi2" / "BatteryCell.fmu"
+    starts = {v.name: v.start for v in read_model_description(str(fmu)).modelVariables}
+    assert float(starts["negative_electrode_porosity"]) == 0.22
+    instance = Instance(fmu)
+    with pytest.raises(FMICallException):
+        instance.set(negative_electrode_porosity=0.25)  # the default is not this FMU's
+    instance.initialize(initial_soc=0.6, current=8.0)
+    instance.step(1.0, 300)
+    voltage, = instance.get("voltage")
+    instance.close()
+    cell = SPMeBattery(BatteryParameters(initial_soc=0.6, negative_electrode_porosity=0.22,
+                                         positive_particle_radius=4.0e-6))
+    default = SPMeBattery(BatteryParameters(initial_soc=0.6))
+    for _ in range(300):
+        out, out_default = cell.step(1.0, 8.0, 298.15), default.step(1.0, 8.0, 298.15)
+    assert voltage == pytest.approx(out.voltage, abs=1e-9)
+    assert abs(out.voltage - out_default.voltage) > 1e-4  # the microstructure shows in the voltage
