@@ -5,7 +5,8 @@ makes (fmpy's FMU3Slave with the methods of its FMU2Slave), so that one
 What differs and how it is bridged:
   * FMI 3.0 has no ``fmi2SetupExperiment``: its start and stop times are
     kept and passed to ``fmi3EnterInitializationMode``;
-  * Reals are ``Float64``, Integers are ``Int32`` (the FMI 2.0 Integer);
+  * Reals are ``Float64``, Integers are ``Int32`` (the FMI 2.0 Integer), a
+    Boolean is a C ``bool`` (copied to and from the master's int buffers);
     the array calls take the number of values too;
   * ``fmi3DoStep`` returns its event/termination/early-return flags through
     pointers, made once here;
@@ -65,6 +66,24 @@ class Fmi3Slave(FMU3Slave):
 
     def fmi2SetReal(self, component, vrs, n, values):
         return self.fmi3SetFloat64(component, vrs, n, values, n)
+
+    def fmi2GetInteger(self, component, vrs, n, values):
+        return self.fmi3GetInt32(component, vrs, n, values, n)
+
+    def fmi2SetInteger(self, component, vrs, n, values):
+        return self.fmi3SetInt32(component, vrs, n, values, n)
+
+    def fmi2GetBoolean(self, component, vrs, n, values):
+        """Into ``values`` of the FMI 2.0 Boolean (an int); FMI 3.0's is a C bool."""
+        flags = (fmi3Boolean * n)()
+        status = self.fmi3GetBoolean(component, vrs, n, flags, n)
+        for i in range(n):
+            values[i] = int(flags[i])
+        return status
+
+    def fmi2SetBoolean(self, component, vrs, n, values):
+        flags = (fmi3Boolean * n)(*(bool(values[i]) for i in range(n)))
+        return self.fmi3SetBoolean(component, vrs, n, flags, n)
 
     def fmi2DoStep(self, component, t, h, no_prior_state):
         event, terminate, early = (ctypes.byref(flag) for flag in self._flags)

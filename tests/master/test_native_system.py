@@ -86,3 +86,29 @@ def test_libcosim_runs_the_car_with_the_native_pack_as_with_the_python_fmus(pyth
     for name in WATCH:
         assert native[name] == pytest.approx(python[name], rel=1e-10, abs=1e-10), name
     assert native["battery.soc"] < ev_wltc.INITIAL_SOC - 1e-3
+
+
+def test_fmi3_integer_and_boolean_values_reach_the_master(native_dir):
+    """The master's Integer and Boolean ports on an FMI 3.0 FMU (Int32 and a
+    C bool underneath): the native BatteryCell's n_parallel and sei_enabled."""
+    import numpy as np
+
+    from btwin.master.slave import DiscretePort, Slave
+
+    slave = Slave("battery", native_dir / "fmi3" / "BatteryCell.fmu")
+    slave.set_value("n_parallel", 3)
+    slave.set_value("sei_enabled", False)
+    values = np.zeros(2)
+    integers = DiscretePort(slave, "Integer", [slave.vr("n_parallel")], values[:1])
+    booleans = DiscretePort(slave, "Boolean", [slave.vr("sei_enabled")], values[1:])
+    integers.read()
+    booleans.read()
+    assert list(values) == [3.0, 0.0]
+    values[:] = [5.0, 1.0]
+    integers.write()
+    booleans.write()
+    values[:] = 0.0
+    integers.read()
+    booleans.read()
+    assert list(values) == [5.0, 1.0]
+    slave.close()
