@@ -86,13 +86,15 @@ messages = []
 log = Logger(lambda env, instance, status, category, message: messages.append(message.decode()))
 callbacks = Callbacks(log, None, None, None, None)
 lib.fmi2Instantiate.restype = ctypes.c_void_p
-c = lib.fmi2Instantiate(name.encode(), 1, b"", f"file://{folder}/resources".encode(), ctypes.byref(callbacks), 0, 0)
+c = lib.fmi2Instantiate(name.encode(), 1, b"", f"file://{folder}/resources".encode(), ctypes.byref(callbacks),
+                        0, 0)
 print("instantiated" if c else "refused: " + " | ".join(messages))
 '''
 
 
 def _python_312():
-    candidates = [shutil.which("python3.12"), *sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.12*/bin/python3.12")))]
+    pyenv = str(Path.home() / ".pyenv/versions/3.12*/bin/python3.12")
+    candidates = [shutil.which("python3.12"), *sorted(glob.glob(pyenv))]
     for candidate in candidates:
         if candidate and subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
                                         capture_output=True).returncode == 0:

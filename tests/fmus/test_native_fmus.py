@@ -222,7 +222,8 @@ callbacks = Callbacks(log, None, None, None, None)
 lib.fmi2Instantiate.restype = ctypes.c_void_p
 c = ctypes.c_void_p(lib.fmi2Instantiate(name.encode(), 1, guid.encode(), b"", ctypes.byref(callbacks), 0, 0))
 lib.fmi2DoStep.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_double, ctypes.c_int]
-lib.fmi2SetupExperiment.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int, ctypes.c_double]
+lib.fmi2SetupExperiment.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_double,
+                                    ctypes.c_int, ctypes.c_double]
 vr = (ctypes.c_uint * 2)(0, 2)
 value = (ctypes.c_double * 2)(4.0, 0.0)
 assert lib.fmi2SetupExperiment(c, 0, 0.0, 0.0, 0, 0.0) == 0
