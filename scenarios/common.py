@@ -1,6 +1,7 @@
-"""What the scenarios share: where FMUs and results live."""
+"""What the scenarios share: where FMUs and results live, and how results are written."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 FMU_DIR = Path("build/fmus")
@@ -14,6 +15,27 @@ def fmu_path(name: str, fmu_dir: Path = FMU_DIR) -> Path:
         from btwin.fmus.build import build
         build([name], fmu_dir)
     return path
+
+
+def output_dir(out_dir: str | Path | None, scenario: str) -> Path:
+    """``out_dir``, or ``results/SCENARIO`` when none is given; created."""
+    out = Path(out_dir) if out_dir is not None else RESULTS_DIR / scenario
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def write_summary(out_dir: Path, summary: dict) -> Path:
+    """``out_dir/summary.json``: the summary a scenario prints (numbers and
+    strings, nested by topic; numpy scalars become plain numbers)."""
+    path = Path(out_dir) / "summary.json"
+    path.write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
+    return path
+
+
+def _plain(value):
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    raise TypeError(f"summary value {value!r} of type {type(value).__name__} is not a number or a string")
 
 
 def write_csv(path: Path, columns: dict[str, "list[float]"]) -> None:

@@ -22,7 +22,6 @@ pack voltage reaching ``cv_voltage``.
 """
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from btwin.master import Master, RunResult, System, write_ssp
 from btwin.master.structure import SystemStructure
 from btwin.ontology import wire, wire_to_ssp
 
-from .common import FMU_DIR, RESULTS_DIR, fmu_path
+from .common import FMU_DIR, fmu_path, output_dir, write_summary
+from .params import Param, resolve
 
 FMUS = ("Charger", "BatteryCell", "CellThermal", "FactoryLoads", "GridFeeder")
 STOP_S = 3600.0
@@ -75,27 +75,33 @@ def export(path: str | Path, fmu_dir: Path | None = None) -> Path:
     return write_ssp(structure(fmu_dir)[0], path)
 
 
-def run(out_dir: str | Path | None = None, stop_time: float | None = None, step: float | None = None, *,
-        fmu_dir: Path | None = None, parameters: dict | None = None) -> dict:
+PARAMS = {
+    "stop_time": Param(STOP_S, "charging time", unit="s", minimum=0.0, exclusive_minimum=True),
+    "step": Param(STEP_S, "macro step", unit="s", minimum=0.0, exclusive_minimum=True),
+}
+
+
+def run(out_dir: str | Path | None = None, *, fmu_dir: Path | None = None,
+        parameters: dict | None = None, **params) -> dict:
     """Charge for ``stop_time`` s (default an hour) at macro step ``step`` s
-    (default 1 s); write ``depot_wired.ssd`` (the ontology's wiring as is),
+    (default 1 s; see :data:`PARAMS`); write ``depot_wired.ssd`` (the ontology's wiring as is),
     ``depot.ssp`` (what runs), ``results.csv``, ``energy.json``,
     ``summary.json`` and the plots into ``out_dir`` (default
     ``results/depot_charging``) and return the summary. ``parameters``
     (component -> name -> value) override :data:`PARAMETERS`."""
-    out_dir = Path(out_dir or RESULTS_DIR / "depot_charging")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    p = resolve(PARAMS, params)
+    out_dir = output_dir(out_dir, "depot_charging")
     depot, unfed = structure(fmu_dir, parameters, wired_to=out_dir / "depot_wired.ssd")
     ssp = write_ssp(depot, out_dir / "depot.ssp")
     with tempfile.TemporaryDirectory(prefix="btwin-depot-") as extracted:
         system = System.from_ssp(ssp, extract_to=extracted)
         master = Master(system, algorithm="jacobi", correction="nepce")
-        result = master.run(stop_time=stop_time or STOP_S, step=step or STEP_S, out_dir=out_dir)
+        result = master.run(stop_time=p["stop_time"], step=p["step"], out_dir=out_dir)
     cv_voltage = system.structure.component("Charger").parameters["cv_voltage"]
     _plot_battery(result, cv_voltage, out_dir / "battery.png")
     _plot_grid(result, out_dir / "grid.png")
     summary = summarise(result, cv_voltage, unfed, out_dir)
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_summary(out_dir, summary)
     return summary
 
 

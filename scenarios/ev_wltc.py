@@ -23,7 +23,6 @@ current and costs extra I^2 R loss (benchmarks/master_ev_wltc.py measures it).
 """
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -32,7 +31,8 @@ import numpy as np
 from btwin.master import (Component, Connection, Endpoint, Master, PowerBond, PowerSignal, System,
                           SystemStructure, write_ssp)
 
-from .common import FMU_DIR, RESULTS_DIR, fmu_path
+from .common import FMU_DIR, fmu_path, output_dir, write_summary
+from .params import Param, resolve
 
 N_SERIES = 96
 N_PARALLEL = 40
@@ -87,21 +87,27 @@ def export(path: str | Path, fmu_dir: Path | None = None) -> Path:
     return write_ssp(structure(fmu_dir), path)
 
 
-def run(out_dir: str | Path | None = None, stop_time: float | None = None, step: float = STEP_S,
-        fmu_dir: Path | None = None) -> dict:
+PARAMS = {
+    "stop_time": Param(CYCLE_S, "simulated time from the start of the cycle", unit="s",
+                       minimum=0.0, exclusive_minimum=True),
+    "step": Param(STEP_S, "macro step", unit="s", minimum=0.0, exclusive_minimum=True),
+}
+
+
+def run(out_dir: str | Path | None = None, *, fmu_dir: Path | None = None, **params) -> dict:
     """Drive the cycle (or its first ``stop_time`` seconds) with macro step
-    ``step`` [s]; write ``results.csv``, ``energy.json``, ``summary.json``,
-    ``ev_wltc.ssp`` and the plots into ``out_dir`` (default
-    ``results/ev_wltc``) and return the summary."""
-    out = Path(out_dir or RESULTS_DIR / "ev_wltc")
-    out.mkdir(parents=True, exist_ok=True)
+    ``step`` [s] (see :data:`PARAMS`); write ``results.csv``, ``energy.json``,
+    ``summary.json``, ``ev_wltc.ssp`` and the plots into ``out_dir``
+    (default ``results/ev_wltc``) and return the summary."""
+    p = resolve(PARAMS, params)
+    out = output_dir(out_dir, "ev_wltc")
     ssp = write_ssp(structure(fmu_dir), out / "ev_wltc.ssp")
     with tempfile.TemporaryDirectory() as unpacked:
         system = System.from_ssp(ssp, extract_to=unpacked)
         result = Master(system, algorithm=ALGORITHM, correction=CORRECTION).run(
-            stop_time=stop_time or CYCLE_S, step=step, out_dir=out)
+            stop_time=p["stop_time"], step=p["step"], out_dir=out)
     summary = summarise(result)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(out, summary)
     plot(result, out)
     return summary
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from fmpy import simulate_fmu
 
-from .common import FMU_DIR, RESULTS_DIR, fmu_path, write_csv
+from .common import FMU_DIR, fmu_path, output_dir, write_csv, write_summary
+from .params import Param, resolve
 
 CELL_CAPACITY_AH = 5.0  # LG M50 nominal capacity (LG INR21700 M50 data sheet; Chen et al. 2020)
 PULSE_A = 2.0 * CELL_CAPACITY_AH  # 2C discharge
@@ -48,18 +49,25 @@ def pulse_train(stop_time: float = STOP_S) -> np.ndarray:
                     dtype=[("time", float), ("current", float), ("temperature", float)])
 
 
-def run(out_dir: str | Path | None = None, stop_time: float | None = None, *,
-        fmu_dir: Path | None = None) -> dict:
+PARAMS = {
+    "stop_time": Param(STOP_S, "simulated time (default: all ten pulses)", unit="s",
+                       minimum=0.0, exclusive_minimum=True),
+}
+
+
+def run(out_dir: str | Path | None = None, *, fmu_dir: Path | None = None, **params) -> dict:
     """Apply the pulse train for ``stop_time`` s (default all ten pulses,
     31 min); write into ``out_dir`` (default ``results/fmpy_battery_pulse``)."""
-    out_dir = Path(out_dir or RESULTS_DIR / "fmpy_battery_pulse")
-    stop = float(stop_time or STOP_S)
+    stop = resolve(PARAMS, params)["stop_time"]
+    out_dir = output_dir(out_dir, "fmpy_battery_pulse")
     result = simulate_fmu(
         str(fmu_path("BatteryCell", Path(fmu_dir or FMU_DIR))), stop_time=stop, step_size=STEP_S,
         output_interval=STEP_S, start_values=START_VALUES, input=pulse_train(stop), output=list(RECORDED))
     write_csv(out_dir / "results.csv", {name: result[name] for name in ("time", *RECORDED)})
     _plot(result, out_dir / "pulses.png")
-    return summarise(result, out_dir)
+    summary = summarise(result, out_dir)
+    write_summary(out_dir, summary)
+    return summary
 
 
 def summarise(result, out_dir: Path) -> dict:

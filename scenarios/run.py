@@ -5,8 +5,11 @@ import importlib
 import sys
 from pathlib import Path
 
-# name -> module in btwin.scenarios with run(out_dir) -> summary dict,
-# and optionally export(path) that writes the scenario's system as SSP
+from .params import ParameterError, listing, parse_assignments
+
+# name -> module in btwin.scenarios with PARAMS (see .params), run(out_dir,
+# **params) -> summary dict (also written to summary.json), and optionally
+# export(path) that writes the scenario's system as SSP
 SCENARIOS = {
     "depot_charging": "depot_charging",
     "ev_wltc": "ev_wltc",
@@ -21,6 +24,10 @@ def register(subparsers) -> None:
     parser.add_argument("name", choices=sorted(SCENARIOS), metavar="NAME",
                         help=f"one of: {', '.join(sorted(SCENARIOS))}")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a scenario parameter (repeatable); see --list-params")
+    parser.add_argument("--list-params", action="store_true",
+                        help="list the scenario's parameters with their units and defaults, and exit")
     parser.add_argument("--export", type=Path, default=None, metavar="FILE.ssp",
                         help="write the scenario's system as a self-contained SSP and do not run it")
     parser.set_defaults(func=run_scenario)
@@ -28,10 +35,19 @@ def register(subparsers) -> None:
 
 def run_scenario(args) -> int:
     module = importlib.import_module(f"btwin.scenarios.{SCENARIOS[args.name]}")
+    declared = getattr(module, "PARAMS", {})
+    if args.list_params:
+        print(listing(declared))
+        return 0
+    try:
+        params = parse_assignments(declared, args.param)
+    except ParameterError as error:
+        print(f"btwin scenario {args.name}: {error}", file=sys.stderr)
+        return 2
     if args.export is not None:
         return _export(args.name, module, args.export)
     print(f"{args.name}:")
-    _print_summary(module.run(args.out), indent="  ")
+    _print_summary(module.run(args.out, **params), indent="  ")
     return 0
 
 
