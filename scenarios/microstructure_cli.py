@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--voxel-size", type=float, required=True, metavar="M", help="voxel edge [m]")
     parser.add_argument("--electrode", choices=("negative", "positive"), default="negative")
     parser.add_argument("--phases", type=int, default=None, metavar="N",
-                        help="number of phases (default: chosen by BIC among 2, 3, 4)")
+                        help="number of phases, 2 or 3 (default: chosen by BIC)")
     parser.add_argument("--no-denoise", action="store_true", help="segment the raw grey levels")
     parser.add_argument("--out", type=Path, required=True, metavar="params.json")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
@@ -35,8 +35,9 @@ def run(args) -> int:
 
     try:
         image = read_image(args.image)
-        if args.phases is not None and not 2 <= args.phases <= 4:
-            raise MicrostructureError(f"--phases must be 2, 3 or 4, got {args.phases}")
+        if args.phases not in (None, 2, 3):
+            raise MicrostructureError(f"--phases must be 2 (pore, solid) or 3 (pore, active, binder), "
+                                      f"got {args.phases}")
         result = analyse(image, args.voxel_size, n_phases=args.phases, denoised=not args.no_denoise)
     except (OSError, ValueError) as error:
         print(f"btwin microstructure: {error}", file=sys.stderr)

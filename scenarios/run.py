@@ -15,6 +15,7 @@ SCENARIOS = {
     "ev_wltc": "ev_wltc",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
+    "microstructure_to_twin": "microstructure_to_twin",
 }
 
 

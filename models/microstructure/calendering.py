@@ -2,13 +2,14 @@
 
 Compression model (an assumption, stated): the roll compresses the coating
 along its thickness (axis 0) by the strain e; particle centres move affinely
-(z -> (1 - e) z), in-plane positions and particle radii do not change; the
-particles are rigid and may overlap, the overlap standing for the flattened
-contacts of real calendered particles (as in the geometric calendering models
-of e.g. Lu et al., J. Electrochem. Soc. 167 (2020) 110551, without the DEM).
-Active material is conserved only up to the overlap, so the porosity falls
-faster than the thickness. The CBD is laid again in the new necks with the
-same volume per electrode area.
+(z -> (1 - e) z) and in-plane positions do not change; particles stay
+spherical and may overlap, the overlap standing for the flattened contacts of
+real calendered particles (a geometric calendering model in the spirit of Lu
+et al., J. Electrochem. Soc. 167 (2020) 110551, without their DEM). Material
+is conserved: every radius grows by one common factor (found by bisection)
+until the active volume equals the uncompressed one, as the flattened
+material spreads into the pores. The CBD is laid again in the new necks with
+the same volume. So the porosity falls as 1 - (1 - eps0) / (1 - e).
 
 Bruggeman relation: tau = eps^(1 - b), i.e. transport efficiency eps / tau =
 eps^b (Bruggeman 1935; Tjaden et al., Curr. Opin. Chem. Eng. 12 (2016) 44).
@@ -24,6 +25,8 @@ import numpy as np
 from ..checks import fraction
 from .synthetic import ACTIVE, BINDER, PORE, SpherePack, _add_binder, render_spheres
 
+_BISECTIONS = 10  # radius factor to 1.5 / 2**10, active volume within about 0.1 %
+
 
 def calender(pack: SpherePack, strain: float) -> SpherePack:
     """The pack compressed along axis 0 by ``strain`` (0 <= strain < 1)."""
@@ -35,11 +38,20 @@ def calender(pack: SpherePack, strain: float) -> SpherePack:
     scale = new_thickness / thickness
     centres = pack.centres * np.array([scale, 1.0, 1.0])
     shape = (new_thickness, *pack.labels.shape[1:])
-    labels = render_spheres(shape, centres, pack.radii).astype(np.uint8) * ACTIVE
+    active_voxels = int(np.count_nonzero(pack.labels == ACTIVE))
+    low, high = 1.0, 1.5
+    for _ in range(_BISECTIONS):
+        middle = 0.5 * (low + high)
+        if render_spheres(shape, centres, middle * pack.radii).sum() < active_voxels:
+            low = middle
+        else:
+            high = middle
+    radii = high * pack.radii
+    labels = render_spheres(shape, centres, radii).astype(np.uint8) * ACTIVE
     binder_voxels = int(np.count_nonzero(pack.labels == BINDER))
     if binder_voxels:
         _add_binder(labels, binder_voxels / labels.size)
-    return SpherePack(labels, centres, pack.radii.copy())
+    return SpherePack(labels, centres, radii)
 
 
 def single_point_bruggeman(porosity: float, tortuosity: float) -> float:
