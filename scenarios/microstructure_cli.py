@@ -22,6 +22,10 @@ def register(subparsers) -> None:
     parser.add_argument("--phases", type=int, default=None, metavar="N",
                         help="number of phases, 2 or 3 (default: chosen by BIC)")
     parser.add_argument("--no-denoise", action="store_true", help="segment the raw grey levels")
+    parser.add_argument("--walkers", type=int, default=10_000, metavar="N",
+                        help="random walkers (statistical error ~ 1/sqrt(N); default 10000)")
+    parser.add_argument("--walk-steps", type=int, default=None, metavar="N",
+                        help="random-walk time steps (default: from the particle radius, 4000 to 40000)")
     parser.add_argument("--out", type=Path, required=True, metavar="params.json")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                         help="slice plot of the stages (default: beside --out, NAME_stages.png)")
@@ -38,7 +42,10 @@ def run(args) -> int:
         if args.phases not in (None, 2, 3):
             raise MicrostructureError(f"--phases must be 2 (pore, solid) or 3 (pore, active, binder), "
                                       f"got {args.phases}")
-        result = analyse(image, args.voxel_size, n_phases=args.phases, denoised=not args.no_denoise)
+        if args.walkers < 100 or (args.walk_steps is not None and args.walk_steps < 100):
+            raise MicrostructureError("--walkers and --walk-steps must be at least 100")
+        result = analyse(image, args.voxel_size, n_phases=args.phases, denoised=not args.no_denoise,
+                         walkers=args.walkers, walk_steps=args.walk_steps)
     except (OSError, ValueError) as error:
         print(f"btwin microstructure: {error}", file=sys.stderr)
         return 2

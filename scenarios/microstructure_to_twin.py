@@ -59,6 +59,7 @@ PARAMS = {
     "snr": Param(5.0, "imaging signal-to-noise ratio (smallest grey step / noise std)", minimum=1.0),
     "wltc_duration": Param(1800.0, "simulated WLTC class 3b time (the whole cycle: 1800 s)", unit="s",
                            minimum=0.0, maximum=1800.0, exclusive_minimum=True),
+    "walkers": Param(10_000, "random walkers of the random-walk tortuosity", minimum=100),
     "seed": Param(0, "random seed of the structure and the noise"),
 }
 
@@ -72,7 +73,7 @@ def run(out_dir: str | Path | None = None, *, fmu_dir: Path | None = None, **par
     curves, drives = {}, {}
     for name, (pack, voxel) in electrodes.items():
         image = image_of(pack.labels, p["snr"], seed=p["seed"] + 1)
-        result = analyse(image, voxel, seed=p["seed"])
+        result = analyse(image, voxel, walkers=p["walkers"], seed=p["seed"])
         plot_stages(result.stages, out / f"{name}_stages.png",
                     title=f"{name.replace('_', ' ')}: porosity {result.porosity:.3f}, "
                           f"tortuosity {result.tortuosity:.2f}")
