@@ -24,6 +24,7 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	$(BIN)/btwin scenario microstructure_to_twin --param voxels=48 --param wltc_duration=600
 	@echo "results, energy reports and plots are in results/"
 
 test: fmus
