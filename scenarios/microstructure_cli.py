@@ -39,9 +39,6 @@ def run(args) -> int:
 
     try:
         image = read_image(args.image)
-        if args.phases not in (None, 2, 3):
-            raise MicrostructureError(f"--phases must be 2 (pore, solid) or 3 (pore, active, binder), "
-                                      f"got {args.phases}")
         if args.walkers < 100 or (args.walk_steps is not None and args.walk_steps < 100):
             raise MicrostructureError("--walkers and --walk-steps must be at least 100")
         result = analyse(image, args.voxel_size, n_phases=args.phases, denoised=not args.no_denoise,

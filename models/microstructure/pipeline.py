@@ -151,10 +151,13 @@ def analyse(image, voxel_size: float, *, n_phases: int | None = None, denoised: 
             walkers: int = 10_000, walk_steps: int | None = None, seed: int = 0) -> Microstructure:
     """Run the pipeline on a 3-D grey-level ``image`` of ``voxel_size`` m."""
     positive("voxel_size", voxel_size)
+    if n_phases not in (None, 2, 3):
+        raise MicrostructureError(f"the phase count must be 2 (pore, solid) or 3 (pore, active material, "
+                                  f"binder), got {n_phases!r}")
     raw = check_image(image)
     smooth = denoise(raw) if denoised else raw
     segmentation = segment(raw, smooth, n_phases, seed=seed)
-    segmented = _phases_by_grey(segmentation.labels, len(segmentation.means))
+    segmented = phases_by_grey(segmentation.labels, len(segmentation.means))
     phases = clean(segmented, _MIN_ISLAND)
     pore = phases == PORE
     pore_links = connectivity(pore)
@@ -163,6 +166,8 @@ def analyse(image, voxel_size: float, *, n_phases: int | None = None, denoised: 
                                 "the tortuosity is infinite; no parameters written")
     tensor = tuple(_steady_or_inf(pore, axis) for axis in range(3))
     active = phases == ACTIVE
+    if not active.any():
+        raise MicrostructureError("no active material found: the brightest phase is empty after cleanup")
     radius = mean_particle_radius(active)
     walk = random_walk(pore, walkers=walkers, steps=walk_steps or _walk_steps(radius), seed=seed)
     fractions = volume_fractions(phases, 3)
@@ -181,7 +186,7 @@ def analyse(image, voxel_size: float, *, n_phases: int | None = None, denoised: 
         stages=Stages(raw, smooth, segmented, phases, pore_links.percolating, tensor[0].concentration))
 
 
-def _phases_by_grey(ranks: np.ndarray, count: int) -> np.ndarray:
+def phases_by_grey(ranks: np.ndarray, count: int) -> np.ndarray:
     """Darkest -> PORE, brightest -> ACTIVE, any between -> BINDER."""
     table = np.full(count, BINDER, dtype=np.uint8)
     table[0], table[-1] = PORE, ACTIVE
