@@ -14,8 +14,10 @@ at c = 1 and c = 0, half a voxel from the first and last voxel centres
 touches both end faces takes part (isolated and blind clusters carry no
 flux; dead-end branches of the percolating cluster are kept). The symmetric
 positive-definite system is solved with conjugate gradients preconditioned by
-smoothed-aggregation algebraic multigrid (PyAMG), to a relative residual of
-1e-8; the flux leaving the inlet face gives D_eff = Q L / (A dc). Straight
+smoothed-aggregation algebraic multigrid (PyAMG; one forward and one
+backward Gauss-Seidel sweep, which halves the cost of PyAMG's default
+symmetric sweeps on 200^3 images), to a relative residual of 1e-7; the
+flux leaving the inlet face gives D_eff = Q L / (A dc). Straight
 channels give tau = 1 exactly, whatever their count and width. If no pore
 cluster joins the two faces the tortuosity is infinite: ``NoPercolation``.
 
@@ -44,7 +46,7 @@ import scipy.sparse as sp
 
 from .connectivity import connectivity
 
-_TOLERANCE = 1e-8  # relative residual of the steady-state solve
+_TOLERANCE = 1e-7  # relative residual of the steady-state solve (tau to about 1e-5)
 
 
 class NoPercolation(ValueError):
@@ -96,14 +98,14 @@ def _fick_system(active: np.ndarray):
     degree = np.bincount(i, minlength=count) + np.bincount(j, minlength=count)
     inlet, outlet = number[0][active[0]], number[-1][active[-1]]
     diagonal = degree.astype(float)
-    np.add.at(diagonal, inlet, 2.0)
-    np.add.at(diagonal, outlet, 2.0)
+    diagonal[inlet] += 2.0  # each voxel once per face; the faces are apart (at least 2 voxels)
+    diagonal[outlet] += 2.0
     ones = -np.ones(i.size)
     matrix = sp.csr_matrix((np.concatenate([ones, ones, diagonal]),
                             (np.concatenate([i, j, np.arange(count)]),
                              np.concatenate([j, i, np.arange(count)]))), shape=(count, count))
     rhs = np.zeros(count)
-    np.add.at(rhs, inlet, 2.0)
+    rhs[inlet] = 2.0
     return matrix, rhs, inlet
 
 
@@ -121,7 +123,10 @@ def _solve_spd(matrix, rhs, guess):
     # the hierarchy's small dense eigenproblems gain nothing from BLAS threads
     # and lose much when the cores are shared
     with threadpool_limits(1):
-        preconditioner = pyamg.smoothed_aggregation_solver(matrix, symmetry="symmetric").aspreconditioner()
+        preconditioner = pyamg.smoothed_aggregation_solver(
+            matrix, symmetry="symmetric", max_coarse=2000,
+            presmoother=("gauss_seidel", {"sweep": "forward"}),
+            postsmoother=("gauss_seidel", {"sweep": "backward"})).aspreconditioner()
         solution, info = cg(matrix, rhs, x0=guess, rtol=_TOLERANCE, maxiter=500, M=preconditioner)
     if info != 0:
         raise RuntimeError(f"steady-state diffusion solve did not converge ({info} iterations)")
