@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FMU_DIR := build/fmus
 
-.PHONY: demo test fmus clean
+.PHONY: demo test fmus clean libtbb12
 
 $(INSTALLED): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "btwin needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -24,10 +24,17 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	$(BIN)/btwin eis --soc 0.5 --temperature 298.15 --out results/eis/eis.csv --plot results/eis/nyquist_bode.png
 	$(BIN)/btwin scenario microstructure_to_twin --param voxels=48 --param wltc_duration=600
 	@echo "results, energy reports and plots are in results/"
 
-test: fmus
+# Ecos (ecospy, a test dependency) links Debian's libtbb12; installed when missing.
+libtbb12:
+	@ldconfig -p | grep -q 'libtbb\.so\.12' || { echo "installing Debian's libtbb12 for Ecos"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtbb12 >/dev/null; } \
+		|| { echo "Ecos needs Debian's libtbb12: apt-get install libtbb12 (as root)"; exit 1; }
+
+test: fmus libtbb12
 	$(BIN)/python -m pytest
 
 clean:

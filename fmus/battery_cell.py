@@ -4,7 +4,8 @@ Coupling. ``current`` (pack, > 0 discharges) and ``temperature`` (of every
 cell) are held over each communication step: ``doStep(t, h)`` advances the
 model from t to t + h with the values set before the call. After the step every
 output is the value at t + h, with the held inputs. ``voltage``, ``power``,
-``heat_generation``, ``ocv`` and ``plating_overpotential`` depend directly on
+``heat_generation``, ``ocv``, ``plating_overpotential`` and the eight
+``*_overpotential`` outputs (ocv - voltage split by process) depend directly on
 the inputs (the terminal voltage moves at once with the current): set a new
 ``current`` or ``temperature`` and read them again without a step, and they
 are recomputed for the present state and the new inputs (``evaluate``).
@@ -16,8 +17,10 @@ Microstructure. Each region's electrolyte transport efficiency is eps**b
 means "use Bruggeman", a value >= 1 is a measured tortuosity factor tau and
 the efficiency becomes eps / tau. Values between 0 and 1 are refused.
 
-Refusals. A non-finite input, a temperature outside the validity range or a
-parameter outside its bounds is refused at once with fmi2Error naming it. A
+Refusals. A non-finite input, a temperature outside the validity range, a
+current beyond ``max_c_rate`` of the pack (``max_c_rate`` x 5 A.h x
+``n_parallel`` either way) or a parameter outside its bounds is refused at
+once with fmi2Error naming it, and the input keeps its last accepted value. A
 step that would over-discharge or over-charge a particle (stoichiometry out
 of [0, 1]) or deplete the electrolyte returns fmi2Discard: the state is left
 at t, so the host may retry with a shorter step or a smaller current.
@@ -30,9 +33,9 @@ import math
 
 from pythonfmu.default_experiment import DefaultExperiment
 
-from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery import BatteryParameters, Overpotentials, SPMeBattery
 
-from .declarations import input_, output, parameter
+from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
 
 _DEFAULT = BatteryParameters()
@@ -70,6 +73,9 @@ _PARAMETERS = (
               "State of charge at start, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)", min=0.0, max=1.0),
     parameter("n_series", None, _DEFAULT.n_series, "Cells in series", type=int, min=1),
     parameter("n_parallel", None, _DEFAULT.n_parallel, "Cells in parallel", type=int, min=1),
+    parameter("max_c_rate", "1/h", _DEFAULT.max_c_rate,
+              f"Largest |current| accepted, in C-rate of the pack's {_DEFAULT.nominal_capacity:g} A.h cells: "
+              "|current| <= max_c_rate x nominal capacity x n_parallel", min=0.0, max=100.0),
     *_region_parameters(),
     *_electrode_parameters(),
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
@@ -93,6 +99,23 @@ _OUTPUTS = (
     output("soc", "1", "State of charge, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)" + _AT_END),
     output("capacity_loss", "A.h", "Pack capacity lost to SEI growth since the start" + _AT_END, min=0.0),
 )
+
+# What the pack loses to each process, as the model splits ocv - voltage
+_LOSSES = {
+    "electrolyte_ohmic": "ionic conduction in the electrolyte of electrodes and separator",
+    "solid_ohmic": "electronic conduction in the electrodes and the contact",
+    "sei_film": "Li+ conduction through the SEI film",
+    "negative_kinetic": "the reaction (Butler-Volmer) at the negative electrode",
+    "positive_kinetic": "the reaction (Butler-Volmer) at the positive electrode",
+    "negative_diffusion": "solid diffusion in the negative particles (OCP at the surface against the mean)",
+    "positive_diffusion": "solid diffusion in the positive particles (OCP at the surface against the mean)",
+    "electrolyte_concentration": "salt concentration gradients in the electrolyte (diffusion potential)",
+}
+assert tuple(_LOSSES) == Overpotentials._fields
+_OVERPOTENTIALS = tuple(
+    output(f"{name}_overpotential", "V", f"Pack voltage lost to {meaning}, > 0 on discharge; the "
+           "eight overpotentials sum to ocv - voltage" + _NOW, depends_on=_INPUTS)
+    for name, meaning in _LOSSES.items())
 
 # Internal-state summaries cost a pass over the particle and electrolyte
 # profiles (~20 us): computed only when read, once per state.
@@ -126,17 +149,25 @@ def _summary(pick):
     return property(get, lambda self, value: None)  # the value is the model's; writes are ignored
 
 
+def _overpotential(index):
+    def get(self):
+        return 0.0 if self.model is None else self.model.overpotentials()[index]
+    return property(get, lambda self, value: None)  # from the model's last evaluation
+
+
 class BatteryCell(BtwinSlave):
     description = ("SPMe lithium-ion pack (n_series x n_parallel LG M50 21700 cells, Chen 2020): particle "
                    "and electrolyte diffusion, Butler-Volmer kinetics, SEI ageing, plating overpotential, "
                    "heat; current and temperature held over each step, voltage with direct feedthrough")
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=3600.0, step_size=1.0)
     variables = (
-        input_("current", "A", 0.0, "Pack current, > 0 discharges; held over each step"),
+        input_("current", "A", 0.0, "Pack current, > 0 discharges; held over each step; "
+               f"|current| <= max_c_rate x {_DEFAULT.nominal_capacity:g} A.h x n_parallel"),
         input_("temperature", "K", _DEFAULT.initial_temperature, "Temperature of every cell; held over "
                "each step", min=_DEFAULT.minimum_temperature, max=_DEFAULT.maximum_temperature),
         *_OUTPUTS,
         *(var for var, _ in _SUMMARIES.values()),
+        *_OVERPOTENTIALS,
         *_PARAMETERS,
     )
     _internals = None  # the model's internals() for the present state, once read
@@ -147,6 +178,12 @@ class BatteryCell(BtwinSlave):
         return SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
             initial_temperature=self.temperature))
+
+    def input_limits(self) -> dict[str, Limit]:
+        largest = self.max_c_rate * _DEFAULT.nominal_capacity * self.n_parallel
+        basis = (f"{self.max_c_rate:g} C of {self.n_parallel} parallel cells of "
+                 f"{_DEFAULT.nominal_capacity:g} A.h, max_c_rate")
+        return {"current": Limit.symmetric(largest, basis)}
 
     def read_outputs(self) -> None:
         self._write(self.model.evaluate(self.current, self.temperature))
@@ -171,3 +208,5 @@ class BatteryCell(BtwinSlave):
 
 for _name, (_, _pick) in _SUMMARIES.items():
     setattr(BatteryCell, _name, _summary(_pick))
+for _index, _var in enumerate(_OVERPOTENTIALS):
+    setattr(BatteryCell, _var.name, _overpotential(_index))

@@ -1,7 +1,8 @@
 """CellThermal: core and surface temperature of cylindrical cells."""
 from btwin.models.thermal import CellThermal as Model, ThermalParameters
 
-from .declarations import input_, output, parameter
+from .bounds import AMBIENT_TEMPERATURE, MAX_HEAT_PER_CELL
+from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
 
 _DEFAULT = ThermalParameters()
@@ -11,8 +12,10 @@ class CellThermal(BtwinSlave):
     description = ("Two-state core/surface thermal model of a cylindrical cell (Lin et al. 2014), "
                    "integrated exactly; defaults for an LG M50 21700 cell")
     variables = (
-        input_("heat_generation", "W", 0.0, "Heat generated in all the cells together"),
-        input_("ambient_temperature", "K", 298.15, "Temperature of the surrounding air or coolant", min=0.0),
+        input_("heat_generation", "W", 0.0, "Heat generated in all the cells together; "
+               "|heat_generation| <= max_heat_per_cell x n_cells"),
+        input_("ambient_temperature", "K", 298.15, "Temperature of the surrounding air or coolant",
+               min=AMBIENT_TEMPERATURE[0], max=AMBIENT_TEMPERATURE[1]),
         output("core_temperature", "K", "Temperature at the cell centre", min=0.0),
         output("surface_temperature", "K", "Temperature of the cell can", min=0.0),
         output("heat_rejected", "W", "Heat passed to ambient by all cells, mean over the last step",
@@ -27,6 +30,8 @@ class CellThermal(BtwinSlave):
         parameter("surface_to_ambient_resistance", "K/W", _DEFAULT.surface_to_ambient_resistance,
                   "R_u, convection resistance from can to ambient", min=0.0),
         parameter("n_cells", "1", _DEFAULT.n_cells, "Number of identical cells sharing the heat", min=1.0),
+        parameter("max_heat_per_cell", "W", MAX_HEAT_PER_CELL,
+                  "Largest |heat_generation| accepted per cell", min=0.0),
     )
 
     def create_model(self) -> Model:
@@ -38,6 +43,10 @@ class CellThermal(BtwinSlave):
             n_cells=self.n_cells,
         )
         return Model(parameters, self.initial_temperature)
+
+    def input_limits(self) -> dict[str, Limit]:
+        basis = f"max_heat_per_cell {self.max_heat_per_cell:g} W x {self.n_cells:g} cells"
+        return {"heat_generation": Limit.symmetric(self.max_heat_per_cell * self.n_cells, basis)}
 
     def read_outputs(self) -> None:
         self.core_temperature = self.model.core_temperature

@@ -29,6 +29,7 @@ from pythonfmu.enums import Fmi2Status
 from btwin.models.grid import ChargePhase, Charger as Model, ChargerParameters
 
 from . import parameter_map
+from .bounds import MAX_CHARGING_CURRENT, MAX_DC_VOLTAGE
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
 
@@ -56,10 +57,11 @@ class Charger(BtwinSlave):
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=3600.0, step_size=1.0)
     variables = (
         # start: about the nominal voltage of a 96-series NMC pack (96 x 3.65 V)
-        input_("battery_voltage", "V", 350.0, "Battery terminal voltage, held over each step", min=0.0),
+        input_("battery_voltage", "V", 350.0, "Battery terminal voltage, held over each step", min=0.0,
+               max=MAX_DC_VOLTAGE),
         input_("current_setpoint", "A", 0.0,
                "Commanded battery current, < 0 charges (sign of battery_current); "
-               "read only when use_current_setpoint is true"),
+               "read only when use_current_setpoint is true", min=-MAX_CHARGING_CURRENT, max=MAX_CHARGING_CURRENT),
         output("battery_current", "A", "Battery current, < 0 charges" + _HELD, max=0.0, step_mean=True),
         output("battery_power", "W", "Power delivered into the battery" + _HELD, min=0.0, step_mean=True),
         output("grid_power", "W", "Power drawn from the grid, battery_power / efficiency" + _HELD, min=0.0,

@@ -3,6 +3,7 @@ causality, unit, bounds, start value and direct dependencies."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .units import lookup
 
@@ -66,3 +67,18 @@ def input_(name, unit, start, description, **kw) -> Var:
 
 def output(name, unit, description, **kw) -> Var:
     return Var(name, "output", description, unit, **kw)
+
+
+class Limit(NamedTuple):
+    """A bound on an input that follows from the parameters (a C-rate of the
+    pack, a power per cell), enforced like a declared min/max once the model
+    exists. ``basis`` says where the numbers come from, for the message."""
+
+    low: float
+    high: float
+    basis: str
+
+    @classmethod
+    def symmetric(cls, largest: float, basis: str) -> "Limit":
+        """|value| <= largest."""
+        return cls(-largest, largest, basis)

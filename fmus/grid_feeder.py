@@ -24,7 +24,8 @@ from btwin.models.errors import StepRejected
 from btwin.models.grid import FeederParameters, GridFeeder as Model, TransformerType
 
 from . import parameter_map
-from .declarations import input_, output, parameter
+from .bounds import MAX_LOAD_PER_RATING
+from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
 
 _DEFAULT = FeederParameters()
@@ -50,7 +51,8 @@ def _load_inputs():
     for load in _DEFAULT.loads:
         yield input_(f"load_power_{load.name}", "W", 0.0,
                      f"Active power drawn at load point {load.name!r} (bus {load.bus!r}, power factor "
-                     f"{load.power_factor:g} inductive); < 0 feeds in")
+                     f"{load.power_factor:g} inductive); < 0 feeds in; |power| <= "
+                     f"{MAX_LOAD_PER_RATING:g} x transformer_rating")
 
 
 def _solved(name, unit, description, **kw):
@@ -126,6 +128,11 @@ class GridFeeder(BtwinSlave):
                    "i0_percent": 100.0 * self.transformer_no_load_current}
         return parameter_map.from_slave(TransformerType, _TRANSFORMER, self, name="GridFeeder",
                                         vn_hv_v=_TRAFO.vn_hv_v, **percent)
+
+    def input_limits(self) -> dict[str, Limit]:
+        largest = MAX_LOAD_PER_RATING * self.transformer_rating
+        basis = f"{MAX_LOAD_PER_RATING:g} x transformer_rating {self.transformer_rating:g} V.A, IEC 60076-7"
+        return {name: Limit.symmetric(largest, basis) for name in _INPUTS}
 
     def read_outputs(self) -> None:
         try:

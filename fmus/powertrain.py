@@ -24,6 +24,7 @@ from pythonfmu.default_experiment import DefaultExperiment
 
 from btwin.models.powertrain import PRESETS, Powertrain as Model, known_cycles, vehicle_preset
 
+from .bounds import MAX_DC_VOLTAGE
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
 
@@ -87,7 +88,8 @@ class Powertrain(BtwinSlave):
     variables = (
         # start: about the nominal voltage of a 96-series NMC pack (96 x 3.65 V)
         input_("battery_voltage", "V", 350.0,
-               "Battery terminal voltage, held over each step; must be > 0", min=0.0),
+               "Battery terminal voltage, held over each step; must be > 0", min=0.0,
+               max=MAX_DC_VOLTAGE),
         *_STEP_OUTPUTS,
         parameter("drive_cycle", None, "wltc_class3b",
                   f"Drive cycle: one of {', '.join(known_cycles())}, or the path of a CSV file of "

@@ -29,6 +29,7 @@ UNITS = {u.name: u for u in (
     _unit("1"),
     _unit("s", s=1),
     _unit("h", 3600.0, s=1),
+    _unit("1/h", 1.0 / 3600.0, s=-1),
     _unit("m", m=1),
     _unit("m2", m=2),
     _unit("m3", m=3),

@@ -20,6 +20,12 @@ feeds (``component.variable``). ``StepMean`` declares an output whose value
 after a step is its mean over that step, not a sample at its end (the energy
 ledger books it so; see :mod:`.energy`). ``stepSize`` is the default macro step, which
 SSP 1.0's ``DefaultExperiment`` has no place for.
+
+Parameter values travel as one named parameter set: each component's
+``ParameterBinding`` holds a ``ParameterSet`` named ``btwin``
+(:data:`PARAMETER_SET`). A tool that applies every binding (OMSimulator,
+libcosim, our reader) and a tool that applies one set chosen by name (Ecos:
+``init(parameter_set="btwin")``) then configure every component alike.
 """
 from __future__ import annotations
 
@@ -42,6 +48,7 @@ BTW = "urn:btwin:energy:1"
 ANNOTATION_TYPE = "org.btwin.energy"
 NS = {"ssd": SSD, "ssc": SSC, "ssv": SSV, "btw": BTW}
 SSD_MEMBER = "SystemStructure.ssd"
+PARAMETER_SET = "btwin"  # the one name every component's parameter set carries
 
 _TYPE_NAMES = ("Real", "Integer", "Boolean", "String", "Enumeration")
 
@@ -297,7 +304,7 @@ def _write_parameters(element, component: Component) -> None:
         return
     binding = _e(_e(element, "ssd:ParameterBindings"), "ssd:ParameterBinding")
     parameter_set = _e(_e(binding, "ssd:ParameterValues"), "ssv:ParameterSet",
-                       version="1.0", name=f"{component.name}_parameters")
+                       version="1.0", name=PARAMETER_SET)
     parameters = _e(parameter_set, "ssv:Parameters")
     for name, value in component.parameters.items():
         _ssv_value(_e(parameters, "ssv:Parameter", name=name), value)

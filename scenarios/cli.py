@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "btwin.master.cli",
     "btwin.ontology.cli",
     "btwin.scenarios.run",
+    "btwin.scenarios.eis_cli",
     "btwin.scenarios.microstructure_cli",
 )
 

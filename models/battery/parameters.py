@@ -7,6 +7,10 @@ Sources (cited beside each value):
   [PyBaMM-SEI] the example SEI values PyBaMM ships with ``Chen2020``
              (Ramadass 2004, Ploehn 2004, Single 2018, Safari 2008).
   [M50-spec] LG Chem INR21700 M50 product specification (operating window).
+  [PyBaMM-Chen2020-set] values PyBaMM 26.10's ``Chen2020`` parameter set
+             carries beyond the paper (double-layer capacity, contact resistance).
+  [CRC] CRC Handbook of Chemistry and Physics, 97th ed., "Permittivity
+             (dielectric constant) of inorganic solids": Li2CO3 4.9.
 SI units throughout; names say the unit where it is not the SI base unit.
 """
 from __future__ import annotations
@@ -91,6 +95,15 @@ class BatteryParameters:
     sei_resistivity: float = 2.0e5  # Ohm m [PyBaMM-SEI]
     sei_activation_energy: float = 0.0  # J/mol [PyBaMM-SEI]
 
+    # --- interface capacitances and contact ------------------------------------
+    # The double layer and the SEI film's capacitance enter only the impedance
+    # model (impedance.py); the time-domain SPMe neglects them (time constants
+    # below 0.1 s). The contact resistance is in both.
+    negative_double_layer_capacity: float = 0.2  # F/m2 [PyBaMM-Chen2020-set; not measured by Chen]
+    positive_double_layer_capacity: float = 0.2  # F/m2 [PyBaMM-Chen2020-set; not measured by Chen]
+    sei_relative_permittivity: float = 4.9  # 1, assumption: the film's as Li2CO3's [CRC]
+    contact_resistance: float = 0.0  # Ohm per cell [PyBaMM-Chen2020-set: 0]
+
     # --- state of charge, operating window, pack --------------------------------
     initial_soc: float = 1.0  # 1, PyBaMM's definition (OCV 4.2 V -> 1, 2.5 V -> 0)
     lower_voltage_cutoff: float = 2.5  # V, OCV at soc 0 [Chen2020]
@@ -101,6 +114,11 @@ class BatteryParameters:
     maximum_temperature: float = 333.15  # K, 60 degC discharge limit [M50-spec]
     n_series: int = 1
     n_parallel: int = 1
+    nominal_capacity: float = 5.0  # A.h per cell [Chen2020: PyBaMM's "Nominal cell capacity [A.h]"]
+    # Assumption: the model is trusted up to 10 C either way, several times the
+    # rates a vehicle or a fast charger asks of a cell (ev_wltc peaks at 0.6 C); far beyond it
+    # a single particle per electrode says little.
+    max_c_rate: float = 10.0  # 1/h
 
     # --- discretisation ------------------------------------------------------
     particle_shells: int = 20  # finite volumes per particle

@@ -32,9 +32,9 @@ class Heater(BtwinSlave):
         return _Heater(self.resistance)
 
     def read_outputs(self):
-        self.power = self.voltage ** 2 / self.model.resistance
+        self.power = self.voltage * self.voltage / self.model.resistance
         self.energy = self.model.energy
 
     def advance(self, current_time, step_size):
-        self.model.energy += self.voltage ** 2 / self.model.resistance * step_size
+        self.model.energy += self.voltage * self.voltage / self.model.resistance * step_size
         self.read_outputs()

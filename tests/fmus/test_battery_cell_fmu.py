@@ -8,7 +8,7 @@ from fmpy import read_model_description, simulate_fmu
 from fmpy.fmi1 import FMICallException
 from fmpy.validation import validate_fmu
 
-from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery import BatteryParameters, Overpotentials, SPMeBattery
 from btwin.models.thermal import CellThermal, ThermalParameters
 from tests.fmus.fmi_helpers import Instance, references, run_c_host, unpack
 
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 FMI2_DISCARD, FMI2_ERROR = 2, 3
 CONTRACT = ("voltage", "soc", "heat_generation", "ocv", "plating_overpotential", "capacity_loss")
-FEEDTHROUGH = {"voltage", "power", "heat_generation", "ocv", "plating_overpotential"}
+OVERPOTENTIALS = tuple(f"{process}_overpotential" for process in Overpotentials._fields)
+FEEDTHROUGH = {"voltage", "power", "heat_generation", "ocv", "plating_overpotential", *OVERPOTENTIALS}
 T_25C = 298.15
 # a cell that differs from the defaults in every kind of descriptor, tortuosity given for the separator
 MICROSTRUCTURE = dict(negative_electrode_porosity=0.3, separator_porosity=0.5, positive_electrode_porosity=0.3,
@@ -65,6 +66,24 @@ def test_fmpy_simulation_equals_the_model_at_constant_current(fmu):
         np.testing.assert_allclose(result[name], [row[name] for row in rows], rtol=0, atol=1e-9, err_msg=name)
 
 
+def test_overpotential_outputs_are_the_models_split_in_fmpy(fmu):
+    """Each step's overpotentials as fmpy reads them are the model's, and the
+    eight outputs add up to the FMU's own ocv - voltage."""
+    result = simulate_fmu(str(fmu), stop_time=120.0, output_interval=1.0, output=OVERPOTENTIALS + CONTRACT,
+                          start_values={"current": 5.0, "initial_soc": 0.8, "n_series": 2})
+    model = SPMeBattery(BatteryParameters(initial_soc=0.8, n_series=2))
+    model.evaluate(5.0, T_25C)
+    rows = [model.overpotentials()]
+    for _ in range(120):
+        model.step(1.0, 5.0, T_25C)
+        rows.append(model.overpotentials())
+    for index, name in enumerate(OVERPOTENTIALS):
+        np.testing.assert_allclose(result[name], [row[index] for row in rows], rtol=0, atol=1e-9, err_msg=name)
+    total = sum(result[name] for name in OVERPOTENTIALS)
+    np.testing.assert_allclose(total, result["ocv"] - result["voltage"], rtol=0, atol=1e-4)
+    assert np.all(result["negative_kinetic_overpotential"] > 0.0)  # discharge: every loss > 0
+
+
 def test_fmpy_simulation_equals_the_model_for_a_changing_current_and_microstructure(fmu):
     times = np.arange(0.0, 401.0)
     currents = 4.0 * np.sin(2 * np.pi * times / 150.0) + 1.0  # charges and discharges
@@ -94,6 +113,7 @@ def test_direct_feedthrough_voltage_follows_current_and_temperature_without_a_st
     for current, temperature in ((20.0, T_25C), (-8.0, T_25C), (-8.0, 273.15)):
         instance.set(current=current, temperature=temperature)
         expected = expected_outputs(model.evaluate(current, temperature), current)
+        expected.update(zip(OVERPOTENTIALS, model.overpotentials()))
         names = sorted(FEEDTHROUGH)
         assert instance.get(*names) == pytest.approx([expected[n] for n in names], abs=1e-12)
     assert instance.get("soc") == soc  # a state moves only with a step
@@ -225,3 +245,80 @@ def test_libcosim_runs_two_battery_cells_at_once(fmu):
             out = model.step(1.0, current, T_25C)
         voltage, soc_now = observer.last_real_values(index, [b["voltage"], b["soc"]])
         assert [voltage, soc_now] == pytest.approx([out.voltage, out.soc], abs=1e-9)
+
+
+@pytest.mark.parametrize("current", [1e4, 1000.0, -1000.0])
+def test_a_current_beyond_the_c_rate_limit_is_refused_and_outputs_stay_readable(fmu, current, capfd):
+    instance = Instance(fmu).initialize(current=5.0)
+    instance.step(1.0, 10)
+    before = instance.get("voltage", "soc", "heat_generation")
+    with pytest.raises(FMICallException) as error:
+        instance.set(current=current)
+    assert error.value.status == FMI2_ERROR
+    log = capfd.readouterr().out
+    assert f"input current = {current!r} A is " in log
+    assert "limit 50.0 A (10 C of 1 parallel cells of 5 A.h" in log or "limit -50.0 A (10 C" in log
+    assert instance.get("voltage", "soc", "heat_generation") == before  # fmi2OK, last accepted inputs
+    instance.step(1.0)
+    assert 3.0 < instance.get("voltage")[0] < 4.2
+    instance.close()
+
+
+def test_the_c_rate_limit_scales_with_the_pack_and_gives_a_physical_voltage_at_1000_a(fmu):
+    # 1000 A on 96s40p is 25 A (5 C) per cell: accepted, whatever the order parameters and current are set in
+    instance = Instance(fmu)
+    instance.set(current=1000.0, initial_soc=0.9)
+    instance.slave.setInteger([instance.vr["n_series"], instance.vr["n_parallel"]], [96, 40])
+    instance.initialize()
+    instance.step(1.0, 10)
+    model = SPMeBattery(BatteryParameters(initial_soc=0.9, n_series=96, n_parallel=40))
+    for _ in range(10):
+        out = model.step(1.0, 1000.0, T_25C)
+    voltage = instance.get("voltage")[0]
+    assert voltage == pytest.approx(out.voltage, abs=1e-9)
+    assert 3.0 * 96 < voltage < 4.2 * 96
+
+
+def test_a_current_set_before_initialization_is_checked_when_the_pack_is_known(fmu, capfd):
+    instance = Instance(fmu)
+    instance.set(current=100.0)  # 20 C of the default single cell
+    instance.slave.enterInitializationMode()
+    with pytest.raises(FMICallException) as error:
+        instance.slave.exitInitializationMode()
+    assert error.value.status == FMI2_ERROR
+    assert "input current = 100.0 A is above its limit 50.0 A" in capfd.readouterr().out
+    instance.slave.freeInstance()
+
+
+def test_after_a_discarded_step_outputs_are_those_of_the_last_accepted_state(fmu, capfd):
+    instance = Instance(fmu).initialize(initial_soc=0.02, current=5.0)
+    instance.step(10.0, 3)
+    before = instance.get("voltage", "soc", "heat_generation", "ocv")
+    instance.set(current=45.0)  # within 10 C, but it empties the particles within the step
+    with pytest.raises(FMICallException) as error:
+        instance.step(60.0)
+    assert error.value.status == FMI2_DISCARD
+    assert instance.get("voltage", "soc", "heat_generation", "ocv") == before  # fmi2OK
+    instance.set(current=1.0)
+    instance.step(10.0)
+    assert all(math.isfinite(v) for v in instance.get("voltage", "soc", "heat_generation"))
+    instance.close()
+
+
+def test_a_restored_state_out_of_bounds_is_refused_and_changes_nothing(fmu, capfd):
+    import json
+
+    instance = Instance(fmu).initialize(current=5.0)
+    instance.step(1.0, 5)
+    saved = json.loads(bytes(instance.slave.serializeFMUstate(instance.slave.getFMUstate())))
+    after = instance.get("voltage", "soc", "temperature")
+    for name, value, message in (("temperature", 5000.0, "temperature = 5000.0 K is above its maximum"),
+                                 ("n_parallel", 0, "n_parallel = 0 is below its minimum 1")):
+        bad = json.loads(json.dumps(saved))
+        bad["values"][name] = value
+        with pytest.raises(FMICallException) as error:
+            instance.slave.setFMUstate(instance.slave.deSerializeFMUstate(json.dumps(bad).encode()))
+        assert error.value.status == FMI2_ERROR
+        assert message in capfd.readouterr().out
+        assert instance.get("voltage", "soc", "temperature") == after
+    instance.close()

@@ -7,7 +7,7 @@ import pytest
 from fmpy.ssp.ssd import read_ssd, validate_tree
 from lxml import etree
 
-from btwin.master.ssp import SspError, read_ssp, write_ssp
+from btwin.master.ssp import PARAMETER_SET, SspError, read_ssp, write_ssp
 from btwin.master.structure import Connection, Endpoint, PowerSignal
 
 from .conftest import two_masses
@@ -58,6 +58,13 @@ def test_ssd_file_refers_to_fmus_relatively_and_validates(fmus, tmp_path):
     back = read_ssp(path)
     assert [c.source for c in back.components] == [fmus["Mass"].resolve(), fmus["SpringMass"].resolve()]
     assert back.connections == system.connections
+
+
+def test_every_component_binds_its_values_in_the_one_named_parameter_set(fmus, tmp_path):
+    # a tool that applies one set by name (Ecos) must find every component's values under that name
+    root = etree.parse(str(write_ssp(_with_extras(fmus), tmp_path / "sys.ssd"))).getroot()
+    sets = {c.get("name"): [s.get("name") for s in c.iter("{*}ParameterSet")] for c in root.iter("{*}Component")}
+    assert sets == {"mass": [PARAMETER_SET], "spring": [PARAMETER_SET]}
 
 
 def test_reversed_connection_is_turned_by_connector_kinds(fmus, tmp_path):
