@@ -216,18 +216,21 @@ def _plot_comparison(curves: dict, drives: dict, path: Path) -> None:
 
     fig, (rate, drive) = plt.subplots(1, 2, figsize=(13, 4.5))
     styles = {0.5: ":", 1.0: "--", 2.0: "-"}
+    _, reference_voltage = drives[REFERENCE]
     for colour, (name, by_rate) in zip(("tab:blue", "tab:red", "0.5"), curves.items()):
         for c_rate, (charge, voltage) in by_rate.items():
             rate.plot(charge, voltage, styles[c_rate], color=colour,
                       label=f"{name.replace('_', ' ')} {c_rate:g}C")
-        time, pack_voltage = drives[name]
-        drive.plot(time / 60.0, pack_voltage, color=colour, linewidth=0.8, label=name.replace("_", " "))
+        if name != REFERENCE:
+            time, pack_voltage = drives[name]
+            drive.plot(time / 60.0, pack_voltage - reference_voltage, color=colour, linewidth=0.8,
+                       label=name.replace("_", " "))
     rate.set_xlabel("discharged [A.h]")
     rate.set_ylabel("cell voltage [V]")
     rate.set_title("rate test, one cell (BatteryCell FMU in fmpy)")
     rate.legend(fontsize=7, ncol=3)
     drive.set_xlabel("time [min]")
-    drive.set_ylabel("pack voltage [V]")
+    drive.set_ylabel(f"pack voltage - {REFERENCE}'s [V]")
     drive.set_title("WLTC class 3b, 96s40p (master: BatteryCell, CellThermal, Powertrain)")
     drive.legend(fontsize=8)
     for ax in (rate, drive):
