@@ -83,3 +83,17 @@ def test_calendered_electrode_has_higher_tortuosity_and_less_capacity_at_2c(fmu_
     assert json.loads((tmp_path / "summary.json").read_text())["capacity_Ah"] == capacity
     for png in ("as_coated_stages.png", "calendered_stages.png", "comparison.png"):
         assert (tmp_path / png).stat().st_size > 0
+
+
+def test_electrode_design_writes_its_optima_and_pareto_front(tmp_path):
+    from btwin.scenarios import electrode_design
+
+    summary = electrode_design.run(tmp_path, grid=2, min_power=300.0)
+    for design in summary["optimal_designs"].values():
+        assert design["plating_margin_V"] >= 0.0 and design["pulse_power_W_per_m2"] >= 300.0
+    front = summary["pareto_front"]
+    assert front and (tmp_path / "pareto.png").stat().st_size > 0
+    low, high = "energy_0.5C_Wh_per_m2", "energy_2C_Wh_per_m2"
+    energy_end = max(front, key=lambda point: point[low])["design"]
+    power_end = max(front, key=lambda point: point[high])["design"]
+    assert power_end["porosity"] >= energy_end["porosity"]  # rate needs electrolyte room
