@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Validate FMUs with fmpy, then load, instantiate and step them.")
     parser.add_argument("fmus", nargs="+", type=Path, metavar="FMU")
     parser.add_argument("--step", type=float, default=None, help="step size to try (default: the FMU's)")
+    parser.add_argument("--strict", action="store_true",
+                        help="a Real without a unit is an error also in FMUs not ours (else a warning)")
     parser.set_defaults(func=run_validate)
 
 
@@ -40,12 +42,15 @@ def run_validate(args) -> int:
 
     failed = 0
     for path in args.fmus:
-        problems = validate(path, args.step)
+        warnings = []
+        problems = validate(path, args.step, args.strict, warnings)
         if problems:
             failed += 1
             print(f"{path}: {len(problems)} problem(s)")
             for problem in problems:
                 print(f"  - {problem}")
         else:
-            print(f"{path}: ok")
+            print(f"{path}: ok" + (f", {len(warnings)} warning(s) (--strict makes them errors)" if warnings else ""))
+        for warning in warnings:
+            print(f"  warning: {warning}")
     return 1 if failed else 0
