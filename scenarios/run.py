@@ -14,9 +14,11 @@ SCENARIOS = {
     "depot_charging": "depot_charging",
     "diagnostics": "diagnostics",
     "eis_aging": "eis_aging",
+    "electrode_design": "electrode_design",
     "ev_wltc": "ev_wltc",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
+    "microstructure_to_twin": "microstructure_to_twin",
 }
 
 
