@@ -21,8 +21,6 @@ class CellThermal(BtwinSlave):
         output("surface_temperature", "K", "Temperature of the cell can", min=0.0),
         output("heat_rejected", "W", "Heat passed to ambient by all cells, mean over the last step",
                step_mean=True),
-        output("reaction_heat", "W", "Heat of the abuse reactions in all cells at the core temperature",
-               min=0.0),
         parameter("initial_temperature", "K", 298.15, "Core and surface temperature at start", min=0.0),
         parameter("core_heat_capacity", "J/K", _DEFAULT.core_heat_capacity,
                   "C_c, heat capacity of the jelly roll of one cell", min=0.0),
@@ -59,9 +57,6 @@ class CellThermal(BtwinSlave):
         self.core_temperature = self.model.core_temperature
         self.surface_temperature = self.model.surface_temperature
         self.heat_rejected = self.model.heat_rejected
-        reactions = self.model.reactions
-        self.reaction_heat = (0.0 if reactions is None
-                              else reactions.heat_rate(self.core_temperature) * self.n_cells)
 
     def advance(self, current_time: float, step_size: float) -> None:
         self.model.step(step_size, self.heat_generation, self.ambient_temperature)
