@@ -6,10 +6,14 @@ import importlib
 CATALOGUE = {
     "BatteryCell": "btwin.fmus.battery_cell:BatteryCell",
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
+    "Diagnoser": "btwin.fmus.diagnoser:Diagnoser",
     "Charger": "btwin.fmus.charger:Charger",
+    "Cycler": "btwin.fmus.cycler:Cycler",
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
     "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
+    "Sensors": "btwin.fmus.sensors:Sensors",
+    "StateEstimator": "btwin.fmus.state_estimator:StateEstimator",
 }
 
 

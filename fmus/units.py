@@ -66,6 +66,9 @@ UNITS = {u.name: u for u in (
     _unit("A/m2", A=1, m=-2),
     _unit("Pa", kg=1, m=-1, s=-2),
     _unit("kg/m3", kg=1, m=-3),
+    _unit("A/s", A=1, s=-1),
+    _unit("V/s", kg=1, m=2, s=-4, A=-1),
+    _unit("K/s", K=1, s=-1),
 )}
 
 

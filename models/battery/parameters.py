@@ -104,6 +104,14 @@ class BatteryParameters:
     sei_relative_permittivity: float = 4.9  # 1, assumption: the film's as Li2CO3's [CRC]
     contact_resistance: float = 0.0  # Ohm per cell [PyBaMM-Chen2020-set: 0]
 
+    # --- ageing of a used cell (all 0 for a fresh cell) ---------------------------
+    # Cyclable lithium lost before t = 0 (to SEI, plating, ...), per cell: it
+    # narrows the stoichiometry window and so the capacity between the cut-offs.
+    lost_lithium_inventory: float = 0.0  # A.h per cell, assumption: 0 when fresh
+    # Fractional growth of the ohmic (electrolyte, solid) and charge-transfer
+    # resistances: both are multiplied by (1 + g), j0 divided by it.
+    resistance_growth: float = 0.0  # 1, assumption: 0 when fresh
+
     # --- state of charge, operating window, pack --------------------------------
     initial_soc: float = 1.0  # 1, PyBaMM's definition (OCV 4.2 V -> 1, 2.5 V -> 0)
     lower_voltage_cutoff: float = 2.5  # V, OCV at soc 0 [Chen2020]

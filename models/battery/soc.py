@@ -33,7 +33,8 @@ class StoichiometryWindow:
 def stoichiometry_window(p: BatteryParameters) -> StoichiometryWindow:
     q_n, q_p = p.capacity("negative"), p.capacity("positive")
     q_li = (q_n * p.negative_reference_concentration / p.negative_max_concentration
-            + q_p * p.positive_reference_concentration / p.positive_max_concentration)
+            + q_p * p.positive_reference_concentration / p.positive_max_concentration
+            - p.lost_lithium_inventory)
 
     def positive_of(x: float) -> float:
         return (q_li - x * q_n) / q_p

@@ -121,6 +121,7 @@ class SPMeBattery:
         self.positive = _Particle(p, "positive")
         self._build_electrolyte(p)
         self._area = p.electrode_area
+        self._growth = 1.0 + p.resistance_growth  # ohmic and charge-transfer resistances
         self._sei_area_to_ah = (p.sei_lithium_per_mole / p.sei_partial_molar_volume
                                 * self.negative.surface_area * FARADAY / 3600.0)
         self._coefficients: dict[tuple[float, float], _StepCoefficients] = {}
@@ -315,8 +316,8 @@ class SPMeBattery:
         film = j_n * self._sei_thickness * p.sei_resistivity  # V, film drop on the negative
         u_n = neg.ocp(c_sn / neg.c_max) + k.ocv_shift[0]
         u_p = pos.ocp(c_sp / pos.c_max) + k.ocv_shift[1]
-        ohmic_electrolyte = density * self._electrolyte_length / kappa
-        ohmic_solid = density * self._solid_resistance + i_cell * p.contact_resistance
+        ohmic_electrolyte = density * self._electrolyte_length / kappa * self._growth
+        ohmic_solid = density * self._solid_resistance * self._growth + i_cell * p.contact_resistance
         voltage = u_p - u_n + eta_p - eta_n + eta_c - film - ohmic_electrolyte - ohmic_solid
 
         n_mean = float(neg.mean_row @ self._z_n) / neg.c_max
@@ -367,7 +368,7 @@ class SPMeBattery:
             setattr(k, f"gain_{tag}", gain * particle.inflow)
             # surface value from the last shell and the imposed flux: c_R = c_N - u gap / D
             setattr(k, f"half_shell_{tag}", particle.surface_gap / d)
-            setattr(k, f"j0_{tag}", particle.rate
+            setattr(k, f"j0_{tag}", particle.rate / self._growth
                     * arrhenius(particle.rate_activation, temperature, t_ref))
         k.electrolyte_diffusivity = arrhenius(p.electrolyte_diffusivity_activation_energy,
                                               temperature, t_ref)

@@ -1,0 +1,1 @@
+"""Virtual sensing of a battery from what its management system measures."""
