@@ -12,11 +12,14 @@ from .params import ParameterError, listing, parse_assignments
 # export(path) that writes the scenario's system as SSP
 SCENARIOS = {
     "depot_charging": "depot_charging",
+    "diagnostics": "diagnostics",
     "eis_aging": "eis_aging",
+    "electrode_design": "electrode_design",
     "ev_wltc": "ev_wltc",
     "fast_charge": "fast_charge",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
+    "microstructure_to_twin": "microstructure_to_twin",
     "twin_observer": "twin_observer",
 }
 
