@@ -24,6 +24,11 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	$(BIN)/btwin scenario diagnostics --param runs=1 --param fault_free_hours=0.5 --param run_duration=1200
+	$(BIN)/btwin eis --soc 0.5 --temperature 298.15 --out results/eis/eis.csv --plot results/eis/nyquist_bode.png
+	$(BIN)/btwin scenario microstructure_to_twin --param wltc_duration=600
+	$(BIN)/btwin scenario twin_observer --param hours=0.25
+	$(BIN)/btwin scenario fast_charge --param initial_soc=0.5 --param mismatch_plants=2 --param bisection_steps=4
 	rm -rf results/fleet && $(BIN)/btwin fleet --vehicles 4 --days 2 --workers 2 --out results/fleet
 	@echo "results, energy reports and plots are in results/"
 

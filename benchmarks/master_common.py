@@ -20,6 +20,8 @@ class Outcome:
     final: float  # final value of the watched output
     residual_J: float | None = None
     master_s: float | None = None
+    max_residual_J: float | None = None  # the running residual at its largest in magnitude
+    max_residual_time_s: float | None = None
 
 
 def _delivered(t, effort_out, flow_in) -> float:
@@ -38,7 +40,8 @@ def run_ours(system: System, label: str, stop: float, h: float, watch: str, **op
     wall = time.perf_counter() - started
     bond = result.bonds[0]
     return Outcome(label, result.macro_steps, wall, bond["energy_source_J"], float(result.column(watch)[-1]),
-                   bond["residual_J"], result.master_time_s)
+                   bond["residual_J"], result.master_time_s, bond["max_abs_running_residual_J"],
+                   bond["max_running_residual_time_s"])
 
 
 def run_libcosim(system: System, label: str, stop: float, watch: str, h: float | None = None,
@@ -115,9 +118,11 @@ def _initial_value(execution, slave: int, variable, value) -> None:
 
 def print_table(reference: Outcome, rows: list[Outcome]) -> None:
     print(f"reference ({reference.label}): delivered {reference.delivered_J:.6g} J, final {reference.final:.6g}")
-    print(f"{'run':34s} {'steps':>7s} {'wall s':>8s} {'master s':>9s} {'|dE| J':>10s} {'|dfinal|':>10s} {'residual J':>11s}")
+    print(f"{'run':34s} {'steps':>7s} {'wall s':>8s} {'master s':>9s} {'|dE| J':>10s} {'|dfinal|':>10s} "
+          f"{'residual J':>11s} {'max |R| J':>10s}")
     for r in rows:
         master = f"{r.master_s:9.3f}" if r.master_s is not None else f"{'-':>9s}"
         residual = f"{r.residual_J:11.3g}" if r.residual_J is not None else f"{'-':>11s}"
+        largest = f"{r.max_residual_J:10.3g}" if r.max_residual_J is not None else f"{'-':>10s}"
         print(f"{r.label:34s} {r.steps:7d} {r.wall_s:8.3f} {master} {abs(r.delivered_J - reference.delivered_J):10.3g} "
-              f"{abs(r.final - reference.final):10.3g} {residual}")
+              f"{abs(r.final - reference.final):10.3g} {residual} {largest}")

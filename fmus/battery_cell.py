@@ -4,7 +4,8 @@ Coupling. ``current`` (pack, > 0 discharges) and ``temperature`` (of every
 cell) are held over each communication step: ``doStep(t, h)`` advances the
 model from t to t + h with the values set before the call. After the step every
 output is the value at t + h, with the held inputs. ``voltage``, ``power``,
-``heat_generation``, ``ocv`` and ``plating_overpotential`` depend directly on
+``heat_generation``, ``ocv``, ``plating_overpotential`` and the eight
+``*_overpotential`` outputs (ocv - voltage split by process) depend directly on
 the inputs (the terminal voltage moves at once with the current): set a new
 ``current`` or ``temperature`` and read them again without a step, and they
 are recomputed for the present state and the new inputs (``evaluate``).
@@ -32,7 +33,8 @@ import math
 
 from pythonfmu.default_experiment import DefaultExperiment
 
-from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery import BatteryParameters, Overpotentials, SPMeBattery
+from btwin.models.battery.short import ShortedBattery
 
 from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
@@ -77,6 +79,10 @@ _PARAMETERS = (
               "|current| <= max_c_rate x nominal capacity x n_parallel", min=0.0, max=100.0),
     *_region_parameters(),
     *_electrode_parameters(),
+    parameter("negative_particle_diffusivity", "m2/s", _DEFAULT.negative_particle_diffusivity,
+              "Solid diffusivity of the negative particles (Chen 2020 at 298.15 K)", min=0.0),
+    parameter("negative_reaction_rate_factor", "1", 1.0,
+              "Factor on the negative reaction rate constant (Chen 2020: 6.48e-7 A/m2 (m3/mol)^1.5)", min=0.0),
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
@@ -90,7 +96,12 @@ _PARAMETERS = (
     parameter("resistance_growth", "1", 0.0, "Fractional growth of the ohmic and charge-transfer "
               "resistances of an aged cell (0.3: 30 % more)", min=0.0),
 )
-_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith("_tortuosity"))
+_SHORT = (
+    parameter("internal_short_resistance", "Ohm", 0.0, "Fault: internal short across every cell "
+              "from internal_short_time on (self-discharge and V^2/R heat); 0: no short", min=0.0),
+    parameter("internal_short_time", "s", 0.0, "Fault: time the internal short appears", min=0.0),
+)
+_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith(("_tortuosity", "_factor")))
 
 _AT_END = ", at the end of the last step"
 _NOW = ", for the present state and inputs"
@@ -107,6 +118,23 @@ _OUTPUTS = (
     output("soc", "1", "State of charge, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)" + _AT_END),
     output("capacity_loss", "A.h", "Pack capacity lost to SEI growth since the start" + _AT_END, min=0.0),
 )
+
+# What the pack loses to each process, as the model splits ocv - voltage
+_LOSSES = {
+    "electrolyte_ohmic": "ionic conduction in the electrolyte of electrodes and separator",
+    "solid_ohmic": "electronic conduction in the electrodes and the contact",
+    "sei_film": "Li+ conduction through the SEI film",
+    "negative_kinetic": "the reaction (Butler-Volmer) at the negative electrode",
+    "positive_kinetic": "the reaction (Butler-Volmer) at the positive electrode",
+    "negative_diffusion": "solid diffusion in the negative particles (OCP at the surface against the mean)",
+    "positive_diffusion": "solid diffusion in the positive particles (OCP at the surface against the mean)",
+    "electrolyte_concentration": "salt concentration gradients in the electrolyte (diffusion potential)",
+}
+assert tuple(_LOSSES) == Overpotentials._fields
+_OVERPOTENTIALS = tuple(
+    output(f"{name}_overpotential", "V", f"Pack voltage lost to {meaning}, > 0 on discharge; the "
+           "eight overpotentials sum to ocv - voltage" + _NOW, depends_on=_INPUTS)
+    for name, meaning in _LOSSES.items())
 
 # Internal-state summaries cost a pass over the particle and electrolyte
 # profiles (~20 us): computed only when read, once per state.
@@ -140,6 +168,12 @@ def _summary(pick):
     return property(get, lambda self, value: None)  # the value is the model's; writes are ignored
 
 
+def _overpotential(index):
+    def get(self):
+        return 0.0 if self.model is None else self.model.overpotentials()[index]
+    return property(get, lambda self, value: None)  # from the model's last evaluation
+
+
 class BatteryCell(BtwinSlave):
     description = ("SPMe lithium-ion pack (n_series x n_parallel LG M50 21700 cells, Chen 2020): particle "
                    "and electrolyte diffusion, Butler-Volmer kinetics, SEI ageing, plating overpotential, "
@@ -152,16 +186,22 @@ class BatteryCell(BtwinSlave):
                "each step", min=_DEFAULT.minimum_temperature, max=_DEFAULT.maximum_temperature),
         *_OUTPUTS,
         *(var for var, _ in _SUMMARIES.values()),
+        *_OVERPOTENTIALS,
         *_PARAMETERS,
+        *_SHORT,
     )
     _internals = None  # the model's internals() for the present state, once read
 
     def create_model(self) -> SPMeBattery:
         self._internals = None
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
-        return SPMeBattery(BatteryParameters(
+        battery = SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
+            negative_reaction_rate=_DEFAULT.negative_reaction_rate * self.negative_reaction_rate_factor,
             initial_temperature=self.temperature))
+        if self.internal_short_resistance > 0.0:
+            return ShortedBattery(battery, self.internal_short_resistance, self.internal_short_time)
+        return battery
 
     def input_limits(self) -> dict[str, Limit]:
         largest = self.max_c_rate * _DEFAULT.nominal_capacity * self.n_parallel
@@ -192,3 +232,5 @@ class BatteryCell(BtwinSlave):
 
 for _name, (_, _pick) in _SUMMARIES.items():
     setattr(BatteryCell, _name, _summary(_pick))
+for _index, _var in enumerate(_OVERPOTENTIALS):
+    setattr(BatteryCell, _var.name, _overpotential(_index))

@@ -20,3 +20,10 @@ MAX_HEAT_PER_CELL = 100.0  # W
 # (2.0 per unit): a load point drawing more than this times the transformer
 # rating is beyond anything the feeder can carry.
 MAX_LOAD_PER_RATING = 2.0  # 1
+# Assumption: a cell's surface is read between -100 degC and 1000 degC (a type K
+# thermocouple spans far more; a cell in thermal runaway stays below ~900 degC),
+# so that a twin or a diagnoser still reads a cell that runs away.
+SURFACE_TEMPERATURE = (173.15, 1273.15)  # K
+# Assumption: no pack current of either sign beyond the highest charging
+# current of any standard (MAX_CHARGING_CURRENT).
+MAX_PACK_CURRENT = MAX_CHARGING_CURRENT  # A

@@ -6,9 +6,11 @@ import importlib
 CATALOGUE = {
     "BatteryCell": "btwin.fmus.battery_cell:BatteryCell",
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
+    "Diagnoser": "btwin.fmus.diagnoser:Diagnoser",
     "Charger": "btwin.fmus.charger:Charger",
     "Cycler": "btwin.fmus.cycler:Cycler",
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
+    "FastChargeController": "btwin.fmus.fast_charge_controller:FastChargeController",
     "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
     "Sensors": "btwin.fmus.sensors:Sensors",

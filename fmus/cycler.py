@@ -11,6 +11,7 @@ from pythonfmu.default_experiment import DefaultExperiment
 from btwin.models.cycler import Cycler as Model, CyclerParameters
 from btwin.models.powertrain import PRESETS, known_cycles
 
+from .bounds import MAX_DC_VOLTAGE
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
 
@@ -47,7 +48,8 @@ class Cycler(BtwinSlave):
                    "charge, rest, again; battery current is the mean over each step, without direct feedthrough")
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=21600.0, step_size=1.0)
     variables = (
-        input_("battery_voltage", "V", 3.7, "Pack terminal voltage, held over each step; must be > 0", min=0.0),
+        input_("battery_voltage", "V", 3.7, "Pack terminal voltage, held over each step; must be > 0",
+               min=0.0, max=MAX_DC_VOLTAGE),
         output("battery_current", "A", "Pack current, > 0 discharges, mean over the last step", step_mean=True),
         output("phase", None, "Phase of the last step: 0 rest after a drive, 1 drive, 2 charge, "
                "3 rest after a charge", type=int, min=0, max=3),

@@ -9,16 +9,17 @@ reading). The noise of sample k is fixed by ``seed`` and k alone.
 """
 from btwin.models.sensors import CHANNELS, ChannelSpec, Sensors as Model
 
+from .bounds import MAX_DC_VOLTAGE, MAX_PACK_CURRENT, SURFACE_TEMPERATURE
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
 
 # prefix and unit of each channel's parameters; noise defaults of a typical
 # BMS front end (assumption, of the order of e.g. the Analog Devices ADBMS6815
 # data sheet: 1-2 mV cell voltage error; a Hall current sensor ~ 0.1 % of a 50 A range)
-_CHANNELS = {  # input: (parameter prefix, unit, noise, start, meaning)
-    "current": ("current", "A", 0.05, 0.0, "Pack current, > 0 discharges"),
-    "voltage": ("voltage", "V", 0.005, 3.7, "Pack terminal voltage"),
-    "surface_temperature": ("temperature", "K", 0.1, 298.15, "Cell surface temperature"),
+_CHANNELS = {  # input: (parameter prefix, unit, noise, start, meaning, (min, max))
+    "current": ("current", "A", 0.05, 0.0, "Pack current, > 0 discharges", (-MAX_PACK_CURRENT, MAX_PACK_CURRENT)),
+    "voltage": ("voltage", "V", 0.005, 3.7, "Pack terminal voltage", (0.0, MAX_DC_VOLTAGE)),
+    "surface_temperature": ("temperature", "K", 0.1, 298.15, "Cell surface temperature", SURFACE_TEMPERATURE),
 }
 
 
@@ -37,10 +38,10 @@ class Sensors(BtwinSlave):
     description = ("Current, voltage and surface-temperature sensors of a battery management system: "
                    "seeded noise, offset and drift from an onset time, quantization, sample-and-hold")
     variables = (
-        *(input_(name, unit, start, f"True {text.lower()}", **({"min": 0.0} if unit == "K" else {}))
-          for name, (_, unit, _, start, text) in _CHANNELS.items()),
+        *(input_(name, unit, start, f"True {text.lower()}", min=low, max=high)
+          for name, (_, unit, _, start, text, (low, high)) in _CHANNELS.items()),
         *(output(f"measured_{name}", unit, f"{text} as measured", depends_on=(name,))
-          for name, (_, unit, _, _, text) in _CHANNELS.items()),
+          for name, (_, unit, _, _, text, _) in _CHANNELS.items()),
         *(var for prefix, unit, noise, *_ in _CHANNELS.values() for var in _channel_parameters(prefix, unit, noise)),
         parameter("seed", None, 0, "Seed of the noise: same seed, same noise", type=int, min=0),
     )

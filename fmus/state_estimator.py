@@ -21,6 +21,7 @@ from pythonfmu.enums import Fmi2Status
 from btwin.models.estimation.estimator import Estimate, EstimatorSettings, StateEstimator as Model
 from btwin.models.thermal import ThermalParameters
 
+from .bounds import AMBIENT_TEMPERATURE, MAX_DC_VOLTAGE, MAX_PACK_CURRENT, SURFACE_TEMPERATURE
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
 
@@ -89,10 +90,13 @@ class StateEstimator(BtwinSlave):
                    "from measured current, voltage and surface temperature")
     default_experiment = DefaultExperiment(start_time=0.0, stop_time=3600.0, step_size=1.0)
     variables = (
-        input_("measured_current", "A", 0.0, "Measured pack current, > 0 discharges"),
-        input_("measured_voltage", "V", 3.7, "Measured pack terminal voltage", min=0.0),
-        input_("measured_surface_temperature", "K", 298.15, "Measured cell surface temperature", min=0.0),
-        input_("ambient_temperature", "K", 298.15, "Temperature of the surrounding air or coolant", min=0.0),
+        input_("measured_current", "A", 0.0, "Measured pack current, > 0 discharges",
+               min=-MAX_PACK_CURRENT, max=MAX_PACK_CURRENT),
+        input_("measured_voltage", "V", 3.7, "Measured pack terminal voltage", min=0.0, max=MAX_DC_VOLTAGE),
+        input_("measured_surface_temperature", "K", 298.15, "Measured cell surface temperature",
+               min=SURFACE_TEMPERATURE[0], max=SURFACE_TEMPERATURE[1]),
+        input_("ambient_temperature", "K", 298.15, "Temperature of the surrounding air or coolant",
+               min=AMBIENT_TEMPERATURE[0], max=AMBIENT_TEMPERATURE[1]),
         *(output(name, unit, text + _AT_END, **({"min": 0.0} if name.endswith("_std") else {}))
           for name, unit, text in _ESTIMATES),
         output("predicted_voltage", "V", "Pack voltage expected at the present measured current before "
@@ -116,16 +120,23 @@ class StateEstimator(BtwinSlave):
 
     def read_outputs(self) -> None:
         model = self.model
-        model.seed_temperature(self.measured_surface_temperature)
-        for name, value in zip(Estimate._fields, model.estimate()):
-            setattr(self, name, value)
+        if model.time == 0.0:  # before the first step the first reading places the temperatures
+            model.seed_temperature(self.measured_surface_temperature)
+            self._write_estimates()
         self.predicted_voltage, self.predicted_surface_temperature = model.predict(self.measured_current)
         self.voltage_residual = self.measured_voltage - self.predicted_voltage
-        self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs
 
     def advance(self, current_time: float, step_size: float) -> None:
         model = self.model
         model.step(step_size, *(getattr(self, name) for name in _MEASURED))
         for event in model.filter.take_events():
             self.log(f"t={current_time:g} s: {event}", Fmi2Status.warning)
+        self._write_estimates()
         self.read_outputs()
+
+    def _write_estimates(self) -> None:
+        """The estimates change only with a step: written then, not on every input change."""
+        model = self.model
+        for name, value in zip(Estimate._fields, model.estimate()):
+            setattr(self, name, value)
+        self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs

@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from .graph import AlgebraicLoop
 from .master import ALGORITHMS, CORRECTIONS, EXTRAPOLATIONS, Master, System
-from .slave import FmuError
-from .ssp import SspError
-from .validation import SystemInvalid
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "run", help="co-simulate an SSP system (.ssp or .ssd)",
-        description="Co-simulate an SSP 1.0 system of FMI 2.0 co-simulation FMUs; writes DIR/results.csv "
+        description="Co-simulate an SSP 1.0 system of FMI 2.0 or 3.0 co-simulation FMUs; writes DIR/results.csv "
                     "(streamed) and DIR/energy.json.")
     parser.add_argument("system", type=Path, help="an .ssp archive or an .ssd file")
     parser.add_argument("--stop-time", type=float, help="end time [s] (default: the system's DefaultExperiment)")
@@ -41,31 +36,22 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        system = System.from_ssp(args.system, recognise_bonds=args.recognise_bonds)
-    except (SystemInvalid, SspError, OSError) as error:
-        print(f"btwin run: {args.system}: {error}", file=sys.stderr)
-        return 2
-    try:
+    """Errors are raised to the command line's one error path
+    (``btwin.scenarios.errors``): a bad system exits 2, a failing FMU 1."""
+    with System.from_ssp(args.system, recognise_bonds=args.recognise_bonds) as system:
         master = Master(system, algorithm=args.algorithm, extrapolation=args.extrapolation,
                         correction=args.correction, nepce_gain=args.nepce_gain, iterations=args.iterations,
                         adaptive=args.adaptive, rtol=args.rtol, atol=args.atol, min_step=args.min_step,
                         max_step=args.max_step, algebraic_loops="refuse" if args.refuse_loops else "iterate",
                         progress=False if args.no_progress else None)
         result = master.run(stop_time=args.stop_time, step=args.step, out_dir=args.out)
-    except (AlgebraicLoop, ValueError) as error:
-        print(f"btwin run: {error}", file=sys.stderr)
-        return 2
-    except FmuError as error:
-        print(f"btwin run: {error}\nbtwin run: results up to the failure are in {args.out / 'results.csv'}",
-              file=sys.stderr)
-        return 1
     for note in result.notes:
         print(f"note: {note}")
     print(f"{result.macro_steps} macro steps ({result.rejected_steps} rejected) to t = {result.stop_time:g} s "
           f"in {result.wall_time_s:.3f} s wall ({result.master_time_s:.3f} s in the master)")
     for bond in result.bonds:
         print(f"  {bond['name']} [{bond['kind']}]: source {bond['energy_source_J']:.6g} J, "
-              f"sink {bond['energy_sink_J']:.6g} J, residual {bond['residual_J']:.3g} J")
+              f"sink {bond['energy_sink_J']:.6g} J, residual {bond['residual_J']:.3g} J "
+              f"(largest running {bond['max_abs_running_residual_J']:.3g} J)")
     print(f"wrote {result.results_path} and {result.energy_path}")
     return 0

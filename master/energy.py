@@ -99,6 +99,9 @@ class Coupling:
     energy_sink_J: float = 0.0
     rms_y: float = 0.0
     rms_u: float = 0.0
+    # the running residual at its largest in magnitude over the run, and when
+    max_abs_running_residual_J: float = 0.0
+    max_running_residual_time_s: float = 0.0
 
     @property
     def residual_J(self) -> float:
@@ -106,7 +109,9 @@ class Coupling:
 
     def report(self) -> dict:
         return {"name": self.name, "kind": self.kind, "energy_source_J": self.energy_source_J,
-                "energy_sink_J": self.energy_sink_J, "residual_J": self.residual_J}
+                "energy_sink_J": self.energy_sink_J, "residual_J": self.residual_J,
+                "max_abs_running_residual_J": self.max_abs_running_residual_J,
+                "max_running_residual_time_s": self.max_running_residual_time_s}
 
 
 class Ledger:
@@ -168,12 +173,15 @@ class Ledger:
         sign = 1.0 if c.correct_sink else -1.0
         return sign * self.gain * c.residual_J * y / denominator
 
-    def book(self, y0: np.ndarray, y1: np.ndarray, u: np.ndarray, h: float) -> None:
-        """Add one accepted step to the books."""
+    def book(self, y0: np.ndarray, y1: np.ndarray, u: np.ndarray, h: float, t_end: float = 0.0) -> None:
+        """Add one accepted step, ending at ``t_end``, to the books."""
         for i, c in enumerate(self.couplings):
             source, sink = self.step_energies(c, y0, y1, u, h)
             c.energy_source_J += source
             c.energy_sink_J += sink
+            running = abs(c.energy_source_J - c.energy_sink_J)
+            if running > c.max_abs_running_residual_J:
+                c.max_abs_running_residual_J, c.max_running_residual_time_s = running, t_end
             self._applied[i] = 0.0
 
     def step_error(self, y0, y1, u, h, atol: float, rtol: float) -> float:

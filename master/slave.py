@@ -1,21 +1,22 @@
-"""One FMI 2.0 co-simulation FMU instance, loaded through fmpy's FMU2Slave,
+"""One FMI 2.0 co-simulation FMU instance, loaded through fmpy's FMU2Slave
+(an FMI 3.0 one through ``fmi3.Fmi3Slave``, which answers the same calls),
 with what the master needs: typed parameter setting, fast Real get/set on
 pre-allocated ctypes arrays, state save/restore, and FMU errors turned into
 :class:`FmuError` carrying the FMU's own log message."""
 from __future__ import annotations
 
 import ctypes
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
-from fmpy import extract
 from fmpy.fmi1 import FMICallException
-from fmpy.fmi2 import (FMU2Slave, fmi2CallbackAllocateMemoryTYPE, fmi2CallbackFreeMemoryTYPE,
-                       fmi2CallbackFunctions, fmi2CallbackLoggerTYPE, fmi2Real, fmi2ValueReference)
+from fmpy.fmi2 import (FMU2Slave, fmi2Boolean, fmi2CallbackAllocateMemoryTYPE, fmi2CallbackFreeMemoryTYPE,
+                       fmi2CallbackFunctions, fmi2CallbackLoggerTYPE, fmi2Integer, fmi2Real, fmi2ValueReference)
 
+from .fmi3 import Fmi3Slave
 from .fmu_info import FmuInfo, fmu_info
+from .unpack import remove, unpack
 
 STATUS = ("OK", "Warning", "Discard", "Error", "Fatal", "Pending")
 DISCARD = 2
@@ -92,12 +93,23 @@ class Slave:
         self.log: list[str] = []
         self.time = 0.0
         self.time_in_fmu_s = 0.0
-        self._dir = extract(str(self.info.path))
+        self._fmu = None
+        self._dir = unpack(self.info.path, "btwin-fmu-")
         _LOG_SINKS[self.name] = self.log
         self._callbacks = _callbacks()
-        self._fmu = FMU2Slave(guid=self.info.guid, unzipDirectory=self._dir,
-                              modelIdentifier=self.info.model_identifier, instanceName=name)
-        self._call("fmi2Instantiate", self._fmu.instantiate, callbacks=self._callbacks)
+        identity = dict(guid=self.info.guid, unzipDirectory=str(self._dir),
+                        modelIdentifier=self.info.model_identifier, instanceName=name)
+        try:
+            self._fmu = (Fmi3Slave(log=self.log, **identity) if self.info.fmi_version.startswith("3")
+                         else FMU2Slave(**identity))
+        except Exception as error:  # no binary for this platform, a library that does not load
+            self.close()
+            raise FmuError(name, "loading the binary", self.time, 3, [str(error)]) from None
+        try:
+            self._call("fmi2Instantiate", self._fmu.instantiate, callbacks=self._callbacks)
+        except FmuError:
+            self.close()
+            raise
         self._states: list = []
 
     def _call(self, function: str, method, *args, **kwargs):
@@ -139,6 +151,24 @@ class Slave:
         """A port that reads ``variables`` into, or writes them from, the view ``values``."""
         return RealPort(self, [self.vr(v) for v in variables], values)
 
+    def port(self, variables: list[str], values: np.ndarray) -> RealPort | Ports:
+        """Like :meth:`real_port` for variables of any numeric type (Real,
+        Integer, Enumeration, Boolean), each run of one type through its own
+        FMI call; Reals alone give a plain :class:`RealPort`."""
+        kinds = [_KIND[self.info.variables[v].type] for v in variables]
+        if all(kind == "Real" for kind in kinds):
+            return self.real_port(variables, values)
+        ports, start = [], 0
+        while start < len(variables):
+            stop = start
+            while stop < len(variables) and kinds[stop] == kinds[start]:
+                stop += 1
+            vrs, view = [self.vr(v) for v in variables[start:stop]], values[start:stop]
+            ports.append(RealPort(self, vrs, view) if kinds[start] == "Real"
+                         else DiscretePort(self, kinds[start], vrs, view))
+            start = stop
+        return Ports(ports, values)
+
     # ------------------------------------------------------------ stepping
     def do_step(self, t: float, h: float) -> None:
         started = time.perf_counter()
@@ -169,17 +199,17 @@ class Slave:
         self._call("fmi2FreeFMUstate", self._fmu.freeFMUstate, saved[0])
 
     def close(self) -> None:
-        try:
-            self._fmu.terminate()
-        except Exception:
-            pass
-        try:
-            self._fmu.freeInstance()
-        except Exception:
-            pass
+        """Terminate and free the instance, and remove its unpacked folder."""
+        if self._fmu is not None:
+            for call in (self._fmu.terminate, self._fmu.freeInstance):
+                try:
+                    call()
+                except Exception:
+                    pass
+            self._fmu = None
         if _LOG_SINKS.get(self.name) is self.log:
             del _LOG_SINKS[self.name]
-        shutil.rmtree(self._dir, ignore_errors=True)
+        remove(self._dir)
 
 
 class RealPort:
@@ -222,3 +252,62 @@ class RealPort:
                                list(self.slave.log)) from None
             finally:
                 self.slave.time_in_fmu_s += time.perf_counter() - started
+
+
+# the FMI call family of each variable type
+_KIND = {"Real": "Real", "Integer": "Integer", "Enumeration": "Integer", "Boolean": "Boolean"}
+
+
+class DiscretePort:
+    """Integer (and Enumeration) or Boolean variables of one slave through a
+    float64 view of the master's vectors: values are copied through a ctypes
+    buffer of the FMI type. Exact for integers up to 2**53 (fmi2Integer is
+    32-bit); a Boolean is written as ``value != 0``, read as 0 or 1."""
+
+    def __init__(self, slave: Slave, kind: str, vrs: list[int], values: np.ndarray):
+        fmu = slave._fmu
+        self.slave, self.kind, self.n, self.values = slave, kind, len(vrs), values
+        ctype = fmi2Boolean if kind == "Boolean" else fmi2Integer
+        self._vrs = (fmi2ValueReference * self.n)(*vrs)
+        self._buffer = (ctype * self.n)()
+        self._numbers = np.frombuffer(self._buffer, dtype=np.int32)
+        self._component = fmu.component
+        self._get = fmu.fmi2GetBoolean if kind == "Boolean" else fmu.fmi2GetInteger
+        self._set = fmu.fmi2SetBoolean if kind == "Boolean" else fmu.fmi2SetInteger
+
+    def read(self) -> None:
+        self._call("Get", self._get)
+        np.copyto(self.values, self._numbers)
+
+    def write(self) -> None:
+        if self.kind == "Boolean":
+            np.not_equal(self.values, 0.0, out=self._numbers, casting="unsafe")
+        else:
+            np.rint(self.values, out=self.values)
+            np.copyto(self._numbers, self.values, casting="unsafe")
+        self._call("Set", self._set)
+
+    def _call(self, direction: str, function) -> None:
+        started = time.perf_counter()
+        try:
+            function(self._component, self._vrs, self.n, self._buffer)
+        except FMICallException as error:
+            raise FmuError(self.slave.name, f"fmi2{direction}{self.kind}", self.slave.time, error.status,
+                           list(self.slave.log)) from None
+        finally:
+            self.slave.time_in_fmu_s += time.perf_counter() - started
+
+
+class Ports:
+    """Several ports over consecutive parts of one view, read and written together."""
+
+    def __init__(self, ports: list, values: np.ndarray):
+        self.ports, self.values = ports, values
+
+    def read(self) -> None:
+        for port in self.ports:
+            port.read()
+
+    def write(self) -> None:
+        for port in self.ports:
+            port.write()

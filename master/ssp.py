@@ -30,16 +30,16 @@ libcosim, our reader) and a tool that applies one set chosen by name (Ecos:
 from __future__ import annotations
 
 import os
-import tempfile
 import urllib.parse
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from lxml import etree
 
-from .fmu_info import fmu_info
+from .fmu_info import BASE_UNITS, UnitDefinition, fmu_info
 from .structure import (Component, Connection, Endpoint, PowerBond, PowerSignal,
                         SystemStructure)
+from .unpack import UnpackError, remove, unpack
 
 SSD = "http://ssp-standard.org/SSP1/SystemStructureDescription"
 SSC = "http://ssp-standard.org/SSP1/SystemStructureCommon"
@@ -73,29 +73,22 @@ def parse_xml(source) -> etree._ElementTree:
         raise SspError(f"{getattr(source, 'name', source)}: {error}") from None
 
 
-def _check_member_name(name: str, archive: Path) -> None:
-    posix = PurePosixPath(name.replace("\\", "/"))
-    if posix.is_absolute() or (len(name) > 1 and name[1] == ":") or ".." in posix.parts:
-        raise SspError(f"{archive}: refusing archive member {name!r} (absolute path or '..')")
-
-
 def extract_ssp(archive: str | Path, into: str | Path | None = None) -> Path:
-    """Unpack an ``.ssp`` archive into ``into`` (a fresh temporary directory
-    by default) after checking every member name; return that directory."""
+    """Unpack an ``.ssp`` archive into ``into`` (a fresh temporary folder of
+    :mod:`.unpack` by default) within its limits; return that folder."""
     archive = Path(archive)
     with zipfile.ZipFile(archive) as zf:
-        names = zf.namelist()
-        for name in names:
-            _check_member_name(name, archive)
-        if SSD_MEMBER not in names:
+        if SSD_MEMBER not in zf.namelist():
             raise SspError(f"{archive}: no {SSD_MEMBER} at the root of the archive")
-        target = Path(into) if into is not None else Path(tempfile.mkdtemp(prefix="btwin-ssp-"))
-        target.mkdir(parents=True, exist_ok=True)
-        zf.extractall(target)
-    return target.resolve()
+    try:
+        return unpack(archive, "btwin-ssp-", into)
+    except UnpackError as error:
+        raise SspError(str(error)) from None
 
 
-def _resolve_source(uri: str, base: Path) -> Path:
+def _resolve_source(uri: str | None, base: Path) -> Path:
+    if not uri:
+        raise SspError("a component has no source attribute")
     parsed = urllib.parse.urlparse(uri)
     if parsed.scheme == "file":
         return Path(urllib.parse.unquote(parsed.path)).resolve()
@@ -110,14 +103,27 @@ def _typed_value(element) -> float | int | bool | str:
         if typed is None:
             continue
         value = typed.get("value")
-        if type_name == "Real":
-            return float(value)
-        if type_name == "Integer":
-            return int(value)
-        if type_name == "Boolean":
-            return value.strip() in ("true", "1")
-        return value
+        try:
+            return _TYPE_READERS[type_name](value)
+        except (TypeError, ValueError):
+            raise SspError(f"parameter {element.get('name')!r}: {type_name} value {value!r} is not "
+                           f"a valid {type_name}") from None
     raise SspError(f"parameter {element.get('name')!r} has no value of a supported type")
+
+
+def _boolean(text: str) -> bool:
+    if text.strip() not in ("true", "false", "1", "0"):
+        raise ValueError(text)
+    return text.strip() in ("true", "1")
+
+
+def _string(text: str | None) -> str:
+    if text is None:
+        raise ValueError(text)
+    return text
+
+
+_TYPE_READERS = {"Real": float, "Integer": int, "Boolean": _boolean, "String": _string, "Enumeration": _string}
 
 
 def _parameter_set(root) -> dict[str, float | int | bool | str]:
@@ -144,7 +150,38 @@ def _connector_kinds(component) -> dict[str, str]:
     return {c.get("name"): c.get("kind") for c in component.findall("ssd:Connectors/ssd:Connector", NS)}
 
 
+def _unit_definitions(root) -> dict[str, UnitDefinition]:
+    """The system's ``ssd:Units``: name -> definition (SSP's BaseUnit is FMI's)."""
+    units = {}
+    for unit in root.iterfind("ssd:Units/ssc:Unit", NS):
+        base = unit.find("ssc:BaseUnit", NS)
+        if base is None:
+            units[unit.get("name")] = UnitDefinition(unit.get("name"), None)
+            continue
+        try:
+            units[unit.get("name")] = UnitDefinition(
+                unit.get("name"), tuple(int(base.get(k, 0)) for k in BASE_UNITS),
+                float(base.get("factor", 1.0)), float(base.get("offset", 0.0)))
+        except ValueError:
+            raise SspError(f"unit {unit.get('name')!r}: BaseUnit attributes must be numbers") from None
+    return units
+
+
+def _connector_units(component, name: str, units: dict[str, UnitDefinition]) -> dict[Endpoint, UnitDefinition]:
+    """Units the system gives the component's Real connectors (with an ``ssd:Units`` definition)."""
+    found = {}
+    for connector in component.findall("ssd:Connectors/ssd:Connector", NS):
+        real = connector.find("ssc:Real", NS)
+        unit = real.get("unit") if real is not None else None
+        if unit:
+            found[Endpoint(name, connector.get("name"))] = units.get(unit, UnitDefinition(unit, None))
+    return found
+
+
 def _connection(element, kinds: dict[str, dict[str, str]]) -> Connection:
+    missing = [a for a in ("startElement", "startConnector", "endElement", "endConnector") if not element.get(a)]
+    if missing:
+        raise SspError(f"connection on line {element.sourceline} has no {' and no '.join(missing)}")
     start = Endpoint(element.get("startElement"), element.get("startConnector"))
     end = Endpoint(element.get("endElement"), element.get("endConnector"))
     factor, offset = 1.0, 0.0
@@ -152,8 +189,13 @@ def _connection(element, kinds: dict[str, dict[str, str]]) -> Connection:
     if transformation is None:  # some writers put it in the ssd namespace
         transformation = element.find("ssd:LinearTransformation", NS)
     if transformation is not None:
-        factor = float(transformation.get("factor", 1.0))
-        offset = float(transformation.get("offset", 0.0))
+        try:
+            factor = float(transformation.get("factor", 1.0))
+            offset = float(transformation.get("offset", 0.0))
+        except ValueError:
+            raise SspError(f"connection {start} -> {end}: LinearTransformation factor "
+                           f"{transformation.get('factor')!r} and offset {transformation.get('offset')!r} "
+                           f"must be numbers") from None
     start_kind = kinds.get(start.component, {}).get(start.variable)
     end_kind = kinds.get(end.component, {}).get(end.variable)
     if start_kind == "input" and end_kind in ("output", "calculatedParameter"):
@@ -188,7 +230,7 @@ def _read_ssd(ssd_path: Path, base: Path) -> SystemStructure:
         raise SspError(f"{ssd_path}: no System element")
     structure = SystemStructure(name=root.get("name") or system.get("name"))
 
-    kinds = {}
+    kinds, units = {}, _unit_definitions(root)
     for element in system.find("ssd:Elements", NS) if system.find("ssd:Elements", NS) is not None else []:
         if element.tag == f"{{{SSD}}}System":
             raise SspError(f"{ssd_path}: nested system {element.get('name')!r} is not supported; flatten it")
@@ -198,6 +240,7 @@ def _read_ssd(ssd_path: Path, base: Path) -> SystemStructure:
         source = _resolve_source(element.get("source"), base)
         structure.components.append(Component(name, source, _bindings(element, base)))
         kinds[name] = _connector_kinds(element)
+        structure.connector_units.update(_connector_units(element, name, units))
 
     for name, value in _bindings(system, base).items():  # system-level: "component.parameter"
         endpoint = Endpoint.parse(name)
@@ -229,7 +272,13 @@ def read_ssp(path: str | Path, extract_to: str | Path | None = None) -> SystemSt
     path = Path(path).resolve()
     if zipfile.is_zipfile(path):
         root = extract_ssp(path, extract_to)
-        return _read_ssd(root / SSD_MEMBER, root)
+        try:
+            structure = _read_ssd(root / SSD_MEMBER, root)
+        except BaseException:
+            remove(root)
+            raise
+        structure.unpacked_to = root if extract_to is None else None
+        return structure
     return _read_ssd(path, path.parent)
 
 
@@ -272,7 +321,9 @@ _KINDS = {"input": "input", "output": "output", "parameter": "parameter",
           "calculatedParameter": "calculatedParameter"}
 
 
-def _write_connectors(element, names, info, units_used: dict) -> None:
+def _write_connectors(element, names, info, units_used: dict, system_units: dict) -> None:
+    """Each connector with its kind and, for a Real, its unit: the FMU's, or
+    the one the system gives it (``system_units``: name -> UnitDefinition)."""
     if not names:
         return
     connectors = _e(element, "ssd:Connectors")
@@ -281,9 +332,11 @@ def _write_connectors(element, names, info, units_used: dict) -> None:
         kind = _KINDS.get(variable.causality, "output" if variable.causality == "local" else "parameter")
         connector = _e(connectors, "ssd:Connector", name=name, kind=kind)
         if variable.type == "Real":
-            _e(connector, "ssc:Real", unit=variable.unit)
-            if variable.unit:
-                units_used.setdefault(variable.unit, info.units.get(variable.unit))
+            given = system_units.get(name) if not variable.unit else None
+            unit = given.name if given is not None else variable.unit
+            _e(connector, "ssc:Real", unit=unit)
+            if unit:
+                units_used.setdefault(unit, given if given is not None else info.units.get(unit))
         elif variable.type in ("Integer", "Boolean", "String"):
             _e(connector, f"ssc:{variable.type}")
 
@@ -318,7 +371,7 @@ def _write_units(root, units_used: dict) -> None:
     for name, unit in sorted(units_used.items()):
         base = {}
         if unit.exponents is not None:
-            base = {k: e for k, e in zip(("kg", "m", "s", "A", "K", "mol", "cd", "rad"), unit.exponents) if e}
+            base = {k: e for k, e in unit.exponent_map().items() if e}
         if unit.factor != 1.0:
             base["factor"] = repr(unit.factor)
         if unit.offset != 0.0:
@@ -356,7 +409,8 @@ def system_structure_xml(structure: SystemStructure, sources: dict[str, str]) ->
         info = fmu_info(component.source)
         element = _e(elements, "ssd:Component", name=component.name, source=sources[component.name],
                      type="application/x-fmu-sharedlibrary")
-        _write_connectors(element, _connector_names(structure, component, info), info, units_used)
+        system_units = {e.variable: u for e, u in structure.connector_units.items() if e.component == component.name}
+        _write_connectors(element, _connector_names(structure, component, info), info, units_used, system_units)
         _write_parameters(element, component)
     if structure.connections:
         connections = _e(system, "ssd:Connections")
@@ -387,7 +441,7 @@ def write_ssp(structure: SystemStructure, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".ssp":
         members = _fmu_member_names(structure.components)
-        sources = {c.name: members[Path(c.source).resolve()] for c in structure.components}
+        sources = {c.name: urllib.parse.quote(members[Path(c.source).resolve()]) for c in structure.components}
         xml = system_structure_xml(structure, sources)
         tmp = path.with_name(path.name + ".part")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -396,7 +450,7 @@ def write_ssp(structure: SystemStructure, path: str | Path) -> Path:
                 zf.write(source, member)
         os.replace(tmp, path)
     elif path.suffix.lower() == ".ssd":
-        sources = {c.name: Path(os.path.relpath(Path(c.source).resolve(), path.parent)).as_posix()
+        sources = {c.name: urllib.parse.quote(Path(os.path.relpath(Path(c.source).resolve(), path.parent)).as_posix())
                    for c in structure.components}
         path.write_bytes(system_structure_xml(structure, sources))
     else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fmu_info import UnitDefinition
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -87,6 +89,11 @@ class SystemStructure:
     start_time: float = 0.0
     stop_time: float | None = None
     step_size: float | None = None
+    # Units the system gives connectors whose FMU declares none (an SSP
+    # connector's unit; a sidecar annotation's unit when wired by the ontology).
+    connector_units: dict[Endpoint, UnitDefinition] = field(default_factory=dict)
+    # The temporary folder an .ssp archive was unpacked into (removed by System.close).
+    unpacked_to: Path | None = field(default=None, compare=False, repr=False)
 
     def component(self, name: str) -> Component:
         for component in self.components:

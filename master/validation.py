@@ -65,13 +65,26 @@ class _Checker:
                          f"{_suggest(endpoint.variable, info.variables)}")
         return variable
 
+    def unit(self, endpoint: Endpoint, variable):
+        """(name, definition) of the variable's unit: its FMU's, or the one
+        the system gives the connector when the FMU declares none."""
+        given = self.structure.connector_units.get(endpoint)
+        if not variable.unit and given is not None:
+            return given.name, given
+        return variable.unit or "", self.infos[endpoint.component].units.get(variable.unit or "")
+
     def same_unit(self, start: Endpoint, end: Endpoint, a, b) -> bool:
-        if (a.unit or "") == (b.unit or ""):
+        (name_a, ua), (name_b, ub) = self.unit(start, a), self.unit(end, b)
+        if name_a == name_b:
             return True
-        ua = self.infos[start.component].units.get(a.unit or "")
-        ub = self.infos[end.component].units.get(b.unit or "")
         return (ua is not None and ub is not None and ua.exponents is not None
                 and (ua.exponents, ua.factor, ua.offset) == (ub.exponents, ub.factor, ub.offset))
+
+
+# (start type, end type) a connection may join: the value is carried exactly
+_CONNECTABLE = {("Real", "Real"), ("Integer", "Integer"), ("Enumeration", "Enumeration"),
+                ("Integer", "Enumeration"), ("Enumeration", "Integer"), ("Boolean", "Boolean"),
+                ("Integer", "Real"), ("Enumeration", "Real"), ("Boolean", "Real")}
 
 
 def _check_connections(check: _Checker) -> set[Endpoint]:
@@ -85,12 +98,17 @@ def _check_connections(check: _Checker) -> set[Endpoint]:
         if end is not None and end.causality != "input":
             check.problem(f"connection {c.start} -> {c.end}: end {c.end} is a {end.causality}, not an input")
         if start is not None and end is not None:
-            if start.type != "Real" or end.type != "Real":
-                check.problem(f"connection {c.start} -> {c.end}: only Real connections are supported "
-                              f"({start.type} -> {end.type})")
-            elif c.factor == 1.0 and c.offset == 0.0 and not check.same_unit(c.start, c.end, start, end):
-                check.problem(f"connection {c.start} -> {c.end}: unit clash [{start.unit}] -> [{end.unit}] "
-                              f"without a LinearTransformation")
+            if (start.type, end.type) not in _CONNECTABLE:
+                check.problem(f"connection {c.start} -> {c.end}: a {start.type} cannot feed a {end.type} "
+                              f"(Real, Integer, Enumeration and Boolean feed their own type; Integer, "
+                              f"Enumeration and Boolean also feed a Real)")
+            elif end.type != "Real" and (c.factor, c.offset) != (1.0, 0.0):
+                check.problem(f"connection {c.start} -> {c.end}: a LinearTransformation needs a Real end, "
+                              f"not a {end.type}")
+            elif (start.type == "Real" and c.factor == 1.0 and c.offset == 0.0
+                  and not check.same_unit(c.start, c.end, start, end)):
+                check.problem(f"connection {c.start} -> {c.end}: unit clash [{check.unit(c.start, start)[0]}] "
+                              f"-> [{check.unit(c.end, end)[0]}] without a LinearTransformation")
         if c.end in fed:
             check.problem(f"input {c.end} is fed twice: by {fed[c.end]} and by {c.start}")
         else:

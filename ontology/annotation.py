@@ -56,6 +56,7 @@ class VariableMeaning:
     causality: str
     unit: Unit | None = None
     unit_note: str | None = None  # why the unit is unknown
+    unit_from_annotation: bool = False  # modelDescription.xml declares none; the Turtle gives it
     sign: ox.NamedNode | None = None
     optional: bool = False
     slot_group: object | None = None
@@ -195,6 +196,7 @@ def _interpret_variable(fmu, meaning, variable, props, semantics, schema, units)
         fmu.problems.append(f"{label}: conflicting annotations: modelDescription.xml says {xml_unit}, "
                             f"the Turtle says {unit}")
     meaning.unit = unit or xml_unit
+    meaning.unit_from_annotation = unit is not None and variable.unit is None
     meaning.unit_note = None if meaning.unit else xml_note
     if meaning.unit is not None:
         if unit is None and xml_unit.iri:
@@ -229,7 +231,8 @@ def _xml_unit(variable, description: ModelDescription, units: UnitCatalogue):
         return unit, None
     definition = description.units.get(variable.unit)
     if definition is not None and definition.exponents is not None:
-        return from_fmi_definition(variable.unit, definition.exponents, definition.factor, definition.offset), None
+        return from_fmi_definition(variable.unit, definition.exponent_map(), definition.factor,
+                                   definition.offset), None
     return None, f"unit {variable.unit!r} is neither in the QUDT subset nor defined with a BaseUnit"
 
 

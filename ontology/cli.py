@@ -38,17 +38,9 @@ def _annotations(parser) -> None:
 
 
 def run_wire(args) -> int:
-    from . import OntologyError, WiringError, wire
+    from . import wire
     from btwin.master.ssp import write_ssp
-    try:
-        wiring = wire(args.fmus, args.name or args.out.stem, annotations=args.annotations,
-                      validate=not args.no_shacl)
-    except WiringError as error:
-        print(f"btwin wire: {error}", file=sys.stderr)
-        return 1
-    except OntologyError as error:
-        print(f"btwin wire: {error}", file=sys.stderr)
-        return 2
+    wiring = wire(args.fmus, args.name or args.out.stem, annotations=args.annotations, validate=not args.no_shacl)
     wiring.structure.step_size = args.step
     wiring.structure.stop_time = args.stop_time
     path = write_ssp(wiring.structure, args.out)
@@ -58,16 +50,12 @@ def run_wire(args) -> int:
 
 
 def run_query(args) -> int:
-    from . import OntologyError, query
+    from . import query
     from .namespaces import prefixed
     text = args.sparql
     if text.startswith("@"):
         text = Path(text[1:]).read_text()
-    try:
-        columns, rows = query(args.fmus, text, annotations=args.annotations)
-    except OntologyError as error:
-        print(f"btwin query: {error}", file=sys.stderr)
-        return 2
+    columns, rows = query(args.fmus, text, annotations=args.annotations)
     print("\t".join(columns))
     for row in rows:
         print("\t".join("" if v is None else str(v) if isinstance(v, bool) else prefixed(v) for v in row))

@@ -59,6 +59,17 @@ def from_fmi_definition(name: str, exponents: dict[str, int], factor: float, off
     return Unit(None, name, factor, offset / factor, dimension_from_exponents(exponents))
 
 
+def fmi_definition(unit: Unit) -> tuple[dict[str, int], float, float]:
+    """The inverse of :func:`from_fmi_definition`: FMI BaseUnit exponents,
+    ``factor`` and ``offset`` (``SI = factor * value + offset``) of ``unit``."""
+    exponents, rest = {}, unit.dimension
+    for letter, base in _QKDV_ORDER:
+        rest = rest[len(letter):]
+        digits = len(rest) - len(rest.lstrip("-0123456789"))
+        exponents[base], rest = int(rest[:digits]), rest[digits:]
+    return exponents, float(unit.multiplier), float(unit.offset * unit.multiplier)
+
+
 def conversion(source: Unit, target: Unit) -> tuple[float, float]:
     """``(factor, offset)`` with ``target_value = factor * source_value + offset``."""
     if source.dimension != target.dimension:
@@ -117,4 +128,4 @@ def equivalent(a: Unit, b: Unit) -> bool:
 
 
 __all__ = ["Unit", "UnitCatalogue", "catalogue", "conversion", "equivalent", "from_fmi_definition",
-           "dimension_from_exponents", "n"]
+           "dimension_from_exponents", "fmi_definition", "n"]

@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from btwin.master.fmu_info import BASE_UNITS, UnitDefinition
 from btwin.master.structure import (Component, Connection, Endpoint, PowerBond, PowerSignal,
                                     SystemStructure)
 
-from .annotation import AnnotatedFmu, annotate, read_semantics, schema_axioms
+from .annotation import AnnotatedFmu, annotate, read_semantics, schema_axioms, sidecar_path
 from .errors import UnitConversionError, WiringError
 from .namespaces import btwin
 from .reasoning import materialize, types_index
 from .schema import Schema, base_schema
-from .units import UnitCatalogue, catalogue, conversion
+from .units import UnitCatalogue, catalogue, conversion, fmi_definition
 
 _OPPOSITE = btwin("opposite")
 _OUT, _IN = btwin("OutOfComponent"), btwin("IntoComponent")
@@ -55,6 +56,7 @@ class Wiring:
     shacl: list = field(default_factory=list)  # ShapeResult
     triples: set = field(default_factory=set)  # the materialized system graph
     schema: Schema | None = None
+    notes: list = field(default_factory=list)  # what the user should know: FMUs without semantics
 
     def report(self) -> str:
         s = self.structure
@@ -68,6 +70,7 @@ class Wiring:
         lines += [f"  unfed: {u}" for u in self.unfed]
         unfed = {str(u.endpoint) for u in self.unfed}
         lines += [f"  {r}" for r in self.shacl if r.focus not in unfed]
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -122,9 +125,40 @@ def wire(fmus: Sequence[str | Path], name: str = "system", *, annotations: Seque
         from .shacl import validate_system
         wiring.shacl = validate_system(wiring)
         problems += [str(r) for r in wiring.shacl if r.is_violation]
-    if problems:
-        raise WiringError(_unique(problems))
+    bare = [fmu for fmu in annotated if not fmu.sources]
+    wiring.notes = [_without_semantics(fmu) for fmu in bare]
+    wiring.structure.connector_units = _annotated_units(annotated)
+    if problems:  # one message per FMU without semantics instead of one per variable it has
+        problems = [p for p in problems if not any(p.startswith(_unfed_prefixes(fmu)) for fmu in bare)]
+        raise WiringError(wiring.notes + _unique(problems))
+    if not connections:
+        raise WiringError(wiring.notes + [f"nothing to wire: no output of the {len(annotated)} FMU(s) means what "
+                                          f"an input of another needs, so the system would have no connection"])
     return wiring
+
+
+def _without_semantics(fmu: AnnotatedFmu) -> str:
+    return (f"{fmu.component} ({fmu.path}) has no semantics: no resources/btwin.ttl inside and no sidecar "
+            f"{sidecar_path(fmu.path)} beside it; write that sidecar in Turtle (which variable means what, "
+            f"with its unit; ontology/fmus/*.ttl are examples) to wire it")
+
+
+def _unfed_prefixes(fmu: AnnotatedFmu) -> tuple[str, ...]:
+    return (f"{fmu.component}.", f"SHACL violation: {fmu.component}.")
+
+
+def _annotated_units(annotated) -> dict[Endpoint, UnitDefinition]:
+    """The units only the Turtle gives (modelDescription.xml declares none),
+    for the system's connectors, so the master converts with them too."""
+    units = {}
+    for fmu in annotated:
+        for meaning in fmu.variables.values():
+            if meaning.unit_from_annotation and meaning.causality in ("input", "output"):
+                exponents, factor, offset = fmi_definition(meaning.unit)
+                units[Endpoint(fmu.component, meaning.name)] = UnitDefinition(
+                    meaning.unit.name, tuple(exponents.get(b, 0) for b in BASE_UNITS), factor, offset)
+    return units
+
 
 
 def _unique(items):

@@ -7,6 +7,8 @@ import argparse
 import importlib
 import sys
 
+from .errors import exit_code
+
 # Each module has ``register(subparsers)`` that adds its sub-commands and sets
 # ``func`` on them; ``func(args)`` returns the process exit code.
 COMMAND_MODULES = (
@@ -15,6 +17,8 @@ COMMAND_MODULES = (
     "btwin.ontology.cli",
     "btwin.scenarios.run",
     "btwin.scenarios.fleet.cli",
+    "btwin.scenarios.eis_cli",
+    "btwin.scenarios.microstructure_cli",
 )
 
 
@@ -33,8 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; errors are reported by :mod:`.errors` (exit 2
+    for bad input, 1 for a failed run, 128 + N after signal N)."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:  # outside a master run (which stops cleanly on its own)
+        print(f"btwin {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        code = exit_code(args.command, error)
+        if code is None:
+            raise
+        return code
 
 
 if __name__ == "__main__":

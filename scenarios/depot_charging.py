@@ -16,9 +16,9 @@ The master runs it with Jacobi steps and NEPCE correction. Writes
 ``depot.ssp``, ``results.csv``, ``energy.json``, ``battery.png`` and
 ``grid.png``; returns a summary dict.
 
-The charger's ``phase`` is an Integer and ``results.csv`` holds Real outputs
-only, so the plots and the summary find the switch from CC to CV from the
-pack voltage reaching ``cv_voltage``.
+The plots and the summary find the switch from CC to CV from the pack
+voltage reaching ``cv_voltage`` (the charger's Integer ``phase`` is in
+``results.csv`` too).
 """
 from __future__ import annotations
 

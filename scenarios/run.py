@@ -12,9 +12,15 @@ from .params import ParameterError, listing, parse_assignments
 # export(path) that writes the scenario's system as SSP
 SCENARIOS = {
     "depot_charging": "depot_charging",
+    "diagnostics": "diagnostics",
+    "eis_aging": "eis_aging",
+    "electrode_design": "electrode_design",
     "ev_wltc": "ev_wltc",
+    "fast_charge": "fast_charge",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
+    "microstructure_to_twin": "microstructure_to_twin",
+    "twin_observer": "twin_observer",
 }
 
 
@@ -47,7 +53,12 @@ def run_scenario(args) -> int:
     if args.export is not None:
         return _export(args.name, module, args.export)
     print(f"{args.name}:")
-    _print_summary(module.run(args.out, **params), indent="  ")
+    try:  # a scenario may refuse a combination of values that are each fine
+        summary = module.run(args.out, **params)
+    except ParameterError as error:
+        print(f"btwin scenario {args.name}: {error}", file=sys.stderr)
+        return 2
+    _print_summary(summary, indent="  ")
     return 0
 
 

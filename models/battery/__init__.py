@@ -7,7 +7,7 @@ heat generation and pack scaling; defaults for the LG M50 cell (Chen 2020).
 """
 from .parameters import BatteryParameters
 from .soc import StoichiometryWindow, stoichiometry_window
-from .spme import BatteryOutputs, SPMeBattery
+from .spme import BatteryOutputs, Overpotentials, SPMeBattery
 
-__all__ = ["BatteryOutputs", "BatteryParameters", "SPMeBattery", "StoichiometryWindow",
+__all__ = ["BatteryOutputs", "BatteryParameters", "Overpotentials", "SPMeBattery", "StoichiometryWindow",
            "stoichiometry_window"]

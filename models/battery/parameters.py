@@ -7,6 +7,10 @@ Sources (cited beside each value):
   [PyBaMM-SEI] the example SEI values PyBaMM ships with ``Chen2020``
              (Ramadass 2004, Ploehn 2004, Single 2018, Safari 2008).
   [M50-spec] LG Chem INR21700 M50 product specification (operating window).
+  [PyBaMM-Chen2020-set] values PyBaMM 26.10's ``Chen2020`` parameter set
+             carries beyond the paper (double-layer capacity, contact resistance).
+  [CRC] CRC Handbook of Chemistry and Physics, 97th ed., "Permittivity
+             (dielectric constant) of inorganic solids": Li2CO3 4.9.
 SI units throughout; names say the unit where it is not the SI base unit.
 """
 from __future__ import annotations
@@ -91,12 +95,19 @@ class BatteryParameters:
     sei_resistivity: float = 2.0e5  # Ohm m [PyBaMM-SEI]
     sei_activation_energy: float = 0.0  # J/mol [PyBaMM-SEI]
 
+    # --- interface capacitances and contact ------------------------------------
+    # The double layer and the SEI film's capacitance enter only the impedance
+    # model (impedance.py); the time-domain SPMe neglects them (time constants
+    # below 0.1 s). The contact resistance is in both.
+    negative_double_layer_capacity: float = 0.2  # F/m2 [PyBaMM-Chen2020-set; not measured by Chen]
+    positive_double_layer_capacity: float = 0.2  # F/m2 [PyBaMM-Chen2020-set; not measured by Chen]
+    sei_relative_permittivity: float = 4.9  # 1, assumption: the film's as Li2CO3's [CRC]
+    contact_resistance: float = 0.0  # Ohm per cell [PyBaMM-Chen2020-set: 0]
+
     # --- ageing of a used cell (all 0 for a fresh cell) ---------------------------
     # Cyclable lithium lost before t = 0 (to SEI, plating, ...), per cell: it
     # narrows the stoichiometry window and so the capacity between the cut-offs.
     lost_lithium_inventory: float = 0.0  # A.h per cell, assumption: 0 when fresh
-    # Resistance of tabs, welds and current collectors outside the SPMe, per cell.
-    contact_resistance: float = 0.0  # Ohm per cell, assumption: 0 when fresh
     # Fractional growth of the ohmic (electrolyte, solid) and charge-transfer
     # resistances: both are multiplied by (1 + g), j0 divided by it.
     resistance_growth: float = 0.0  # 1, assumption: 0 when fresh

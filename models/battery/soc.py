@@ -6,7 +6,7 @@ concentrations fix. This is how PyBaMM's ``initial_soc`` is defined
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scipy.optimize import brentq
 
@@ -54,3 +54,34 @@ def stoichiometry_window(p: BatteryParameters) -> StoichiometryWindow:
         window.append(brentq(lambda x: ocv(x) - voltage, x_low, x_high, xtol=1e-15, rtol=1e-15))
     x_100, x_0 = window
     return StoichiometryWindow(x_0=x_0, x_100=x_100, y_0=positive_of(x_0), y_100=positive_of(x_100))
+
+
+def lost_lithium_for_fade(p: BatteryParameters, capacity_fade: float) -> float:
+    """Cyclable lithium [A.h per cell] whose loss shrinks the capacity between
+    the cut-offs by ``capacity_fade`` (a fraction of the fresh cell's)."""
+    if not 0.0 <= capacity_fade < 1.0:
+        raise ValueError(f"capacity_fade must lie in [0, 1), got {capacity_fade!r}")
+    fresh = cell_capacity(replace(p, lost_lithium_inventory=0.0))
+    if capacity_fade == 0.0:
+        return 0.0
+
+    def shortfall(lost: float) -> float:
+        return cell_capacity(replace(p, lost_lithium_inventory=lost)) - (1.0 - capacity_fade) * fresh
+
+    high = fresh
+    while True:
+        try:
+            if shortfall(high) < 0.0:
+                break
+        except ValueError:
+            pass
+        high *= 0.9
+        if high < 1e-6:
+            raise ValueError(f"no lithium loss gives a capacity fade of {capacity_fade!r} for this cell")
+    return brentq(shortfall, 0.0, high, xtol=1e-12)
+
+
+def cell_capacity(p: BatteryParameters) -> float:
+    """Capacity [A.h] of one cell between the cut-off voltages."""
+    w = stoichiometry_window(p)
+    return p.capacity("negative") * (w.x_100 - w.x_0)

@@ -55,6 +55,21 @@ class BatteryOutputs(NamedTuple):
     capacity_loss: float  # A.h, pack capacity lost to SEI
 
 
+class Overpotentials(NamedTuple):
+    """What the pack loses to each process [V, > 0 a loss on discharge, < 0 on
+    charge]; they sum to ocv - voltage. Diffusion terms are the OCP at the
+    particle surface against the OCP of the mean stoichiometry."""
+
+    electrolyte_ohmic: float  # electrolyte conduction (porous electrodes and separator)
+    solid_ohmic: float  # electronic conduction in the electrodes and the contact
+    sei_film: float  # Li+ conduction through the SEI film
+    negative_kinetic: float  # Butler-Volmer overpotential of the negative electrode
+    positive_kinetic: float  # Butler-Volmer overpotential of the positive electrode
+    negative_diffusion: float  # solid diffusion in the negative particles
+    positive_diffusion: float  # solid diffusion in the positive particles
+    electrolyte_concentration: float  # salt concentration gradients (diffusion potential)
+
+
 class _Particle:
     """One electrode's representative particle and its constants."""
 
@@ -301,13 +316,15 @@ class SPMeBattery:
         film = j_n * self._sei_thickness * p.sei_resistivity  # V, film drop on the negative
         u_n = neg.ocp(c_sn / neg.c_max) + k.ocv_shift[0]
         u_p = pos.ocp(c_sp / pos.c_max) + k.ocv_shift[1]
-        voltage = (u_p - u_n + eta_p - eta_n + eta_c - film - i_cell * p.contact_resistance
-                   - density * (self._electrolyte_length / kappa + self._solid_resistance)
-                   * self._growth)
+        ohmic_electrolyte = density * self._electrolyte_length / kappa * self._growth
+        ohmic_solid = density * self._solid_resistance * self._growth + i_cell * p.contact_resistance
+        voltage = u_p - u_n + eta_p - eta_n + eta_c - film - ohmic_electrolyte - ohmic_solid
 
         n_mean = float(neg.mean_row @ self._z_n) / neg.c_max
         p_mean = float(pos.mean_row @ self._z_p) / pos.c_max
-        ocv = (pos.ocp(p_mean) + k.ocv_shift[1]) - (neg.ocp(n_mean) + k.ocv_shift[0])
+        u_n_mean = neg.ocp(n_mean) + k.ocv_shift[0]
+        u_p_mean = pos.ocp(p_mean) + k.ocv_shift[1]
+        ocv = u_p_mean - u_n_mean
         heat = i_cell * (ocv - voltage) - i_cell * temperature * k.entropic
 
         c_interface = (self._interface_weights[0] * c_e[self._n_n - 1]
@@ -316,10 +333,18 @@ class SPMeBattery:
         plating = (delta_phi_n + density * neg.thickness
                    * (1.0 / (3.0 * kappa * self._efficiency[0]) - self._negative_solid_term)
                    + self._chi * rt_f * (log_n - math.log(c_interface)))
+        self._losses = (ohmic_electrolyte, ohmic_solid, film, eta_n, -eta_p,
+                        u_n - u_n_mean, u_p_mean - u_p, -eta_c)
         loss = (self._sei_thickness - self._sei_thickness_0) * self._sei_area_to_ah
         cells = p.n_series * p.n_parallel
         return BatteryOutputs(voltage * p.n_series, self.window.soc(n_mean), heat * cells,
                               ocv * p.n_series, plating, loss * p.n_parallel)
+
+    def overpotentials(self) -> Overpotentials:
+        """The pack's overpotentials by process at the last ``step`` or
+        ``evaluate`` (its state and inputs); they sum to ocv - voltage."""
+        n_series = self.parameters.n_series
+        return Overpotentials(*(float(n_series * loss) for loss in self._losses))
 
     # --- cached coefficients ----------------------------------------------------------
     def _coefficients_for(self, dt: float, temperature: float) -> _StepCoefficients:

@@ -7,12 +7,14 @@ estimate,
 
     predict:  x <- f(x, u),          P <- F P F^T + Q_d
     update:   s = H P H^T + r,  K = P H^T / s,
-              x <- x + K nu,   P <- (I - K H) P (I - K H)^T + K r K^T  (Joseph)
+              x <- x + K nu,   P <- P - (P H^T)(P H^T)^T / s
 
 for each scalar measurement with innovation nu = y - h(x, u). Scalar,
 sequential updates need no matrix inverse (the voltage and the temperature
-noises are independent); the Joseph form keeps P symmetric and positive
-semi-definite in floating point.
+noises are independent), and the covariance update is an outer product of one
+vector with itself, symmetric to the last bit; the variances are checked
+(finite, none negative) after every step and P repaired if round-off ever
+breaks them.
 
 Why an EKF and not a sigma-point filter: over one step the model is nearly
 linear (the particle diffusion, the most nonlinear part in time, runs outside
@@ -24,32 +26,38 @@ loop is the hot path of every twin.
 Safeguards:
 * gating: a measurement whose normalised innovation squared nu^2 / s exceeds
   ``gate`` (default 25, a 5-sigma outlier; chi-square with 1 degree of
-  freedom passes it with probability 6e-7) is skipped and counted;
-* repair: if P has a non-positive diagonal or is not symmetric positive
-  definite (Cholesky fails), it is replaced by its symmetric part with
-  eigenvalues floored at ``floor``, and the repair is counted.
+  freedom passes it with probability 6e-7) is skipped and counted; after
+  ``max_rejections`` in a row it is a change, not a glitch, and is taken with
+  its measurement variance raised until it is a 1-sigma innovation (the
+  filter never goes blind to a plant that has moved);
+* repair: if P has a negative or non-finite variance, it is replaced by its
+  symmetric part with eigenvalues floored at ``floor``, and the repair is
+  counted (``repair`` may also be called on any other suspicion).
 Limits: a linearisation, so the covariance is only as honest as the model
 error allowed for in Q_d and r (see ``estimator``).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 DEFAULT_GATE = 25.0
+DEFAULT_MAX_REJECTIONS = 10
 
 
 class KalmanFilter:
     """State ``x`` and covariance ``P``; the model supplies f, F, h and H."""
 
     def __init__(self, x: np.ndarray, covariance: np.ndarray, gate: float = DEFAULT_GATE,
-                 floor: float = 1e-18):
+                 floor: float = 1e-18, max_rejections: int = DEFAULT_MAX_REJECTIONS):
         self.x = np.array(x, dtype=float)
         self.P = np.array(covariance, dtype=float)
-        self.gate, self.floor = gate, floor
+        self.gate, self.floor, self.max_rejections = gate, floor, max_rejections
+        self.rejected_in_a_row: dict[str, int] = {}  # consecutive rejections per measurement
         self.outliers = 0
         self.repairs = 0
         self.events: list[str] = []  # what was skipped or repaired since last taken, newest last
-        self._identity = np.eye(self.x.size)
 
     def predict(self, x_new: np.ndarray, f: np.ndarray, process_noise: np.ndarray) -> None:
         self.x = x_new
@@ -63,21 +71,66 @@ class KalmanFilter:
         ph = self.P @ h
         s = float(h @ ph) + noise
         if not s > 0.0 or innovation * innovation > self.gate * s:
-            self.outliers += 1
-            self._log(f"{what} innovation {innovation:.4g} outside {self.gate:g} x its variance {s:.3g}: skipped")
-            return False
-        k = ph / s
-        self.x += k * innovation
-        a = self._identity - np.outer(k, h)
-        p = a @ self.P @ a.T
-        p += noise * np.outer(k, k)
-        self.P = p
+            rejected = self.rejected_in_a_row.get(what, 0)
+            if rejected < self.max_rejections or not s > 0.0:
+                self.rejected_in_a_row[what] = rejected + 1
+                self.outliers += 1
+                self._log(f"{what} innovation {innovation:.4g} outside {self.gate:g} x its variance "
+                          f"{s:.3g}: skipped")
+                return False
+            # persistent: the plant has changed, not the sensor glitched; take it with
+            # the noise that makes it a 1-sigma innovation, so the estimate moves
+            # without trusting it more than it deserves
+            noise = innovation * innovation - (s - noise)
+            s = innovation * innovation
+            self._log(f"{what}: {rejected} innovations in a row outside the gate: taken with variance {s:.3g}")
+        self.rejected_in_a_row[what] = 0
+        self.x += ph * (innovation / s)
+        self.P -= np.outer(ph, ph * (1.0 / s))  # K S K^T with K = P H^T / s: symmetric as written
         self._check(what)
         return True
 
+    def update_iterated(self, measure, measurement: float, noise: float, what: str,
+                        relinearize_above: float = 9.0, iterations: int = 5, bound=None) -> float:
+        """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``.
+        An innovation within ``relinearize_above`` times its predicted variance
+        takes the plain update; a larger one (the linearisation point was
+        off) takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
+        (1993) 294), relinearising h at each new estimate, each iterate kept
+        in the model's domain by ``bound(x)`` (in place). Returns the
+        innovation of the prior."""
+        value, h = measure(self.x)
+        innovation = measurement - value
+        ph = self.P @ h
+        s = float(h @ ph) + noise
+        if not s > 0.0 or innovation * innovation <= relinearize_above * s:
+            self.update(innovation, h, noise, what)
+            return innovation
+        if innovation * innovation > self.gate * s:
+            self.update(innovation, h, noise, what)  # counted and skipped there
+            return innovation
+        prior, x = self.x.copy(), self.x.copy()
+        for _ in range(iterations):
+            x_next = prior + ph * ((measurement - value - float(h @ (prior - x))) / s)
+            if bound is not None:
+                bound(x_next)
+            done = np.allclose(x_next, x, rtol=1e-9, atol=1e-12)
+            x = x_next
+            value, h = measure(x)
+            ph = self.P @ h
+            s = float(h @ ph) + noise
+            if done:
+                break
+        self.x = prior + ph * ((measurement - value - float(h @ (prior - x))) / s)
+        self.P -= np.outer(ph, ph * (1.0 / s))
+        self._check(what)
+        return innovation
+
     def _check(self, what: str) -> None:
-        diagonal = np.diag(self.P)
-        if np.all(diagonal > 0.0) and np.all(np.isfinite(diagonal)):
+        """A cheap necessary condition per step: a finite diagonal, none negative
+        (0 is a state known exactly, as a frozen parameter)."""
+        diagonal = self.P.diagonal()
+        if diagonal.min() >= 0.0 and diagonal.max() < math.inf:  # False for NaN too
             return
         self.repair(f"covariance lost positive definiteness after {what}")
 

@@ -49,12 +49,13 @@ from dataclasses import replace
 import numpy as np
 
 from ..battery import BatteryParameters, SPMeBattery, stoichiometry_window
+from ..battery.soc import cell_capacity
 from ..battery.chen2020 import FARADAY, GAS_CONSTANT
 from ..thermal import CellThermal, ThermalParameters
 
 SOC, CORE, SURFACE, CAPACITY, THETA = range(5)
 N_STATES = 5
-_D_STO = 1e-6  # stoichiometry step of the central difference of the OCPs
+_D_STO = 1e-7  # stoichiometry step of the forward difference of the OCPs
 _LOST_LITHIUM_GRID = np.linspace(0.0, 2.5, 51)  # A.h per cell, for the window table
 _STO_FLOOR = 1e-6
 
@@ -70,6 +71,8 @@ class TwinModel:
     def __init__(self, cell: BatteryParameters | None = None, thermal: ThermalParameters | None = None):
         p = cell if cell is not None else BatteryParameters()
         self.cell = p = replace(p, n_series=1, n_parallel=1, lost_lithium_inventory=0.0)
+        # the SPMe's own discretisation and constants (modes, sources, resistances per
+        # area), read once from a nominal instance, so that plant and twin share them
         spme = SPMeBattery(p)
         self._thermal = CellThermal(thermal if thermal is not None else ThermalParameters(), 298.15)
         self._ocp_n, self._ocp_p = p.negative_ocp, p.positive_ocp
@@ -97,24 +100,31 @@ class TwinModel:
 
     # ------------------------------------------------------------ construction
     def _particles(self, spme: SPMeBattery) -> None:
-        """Per particle: mode rates [1/s], stoichiometry per mode coordinate at the
-        surface, input per cell ampere, and the surface-gap term [1/A]."""
-        self._particle = []
+        """Mode rates [1/s] and inputs per cell ampere of both particles; their
+        surface stoichiometry per mode coordinate; the surface-gap terms [1/A]."""
+        self._rates, self._inflow, self._surface_rows, self._gaps = [], [], [], []
         for particle, sign in ((spme.negative, 1.0), (spme.positive, -1.0)):
             d = particle.diffusivity  # Chen2020: no Arrhenius factor (activation energy 0)
             flux_per_amp = sign / (FARADAY * particle.surface_area)
-            rates = d * particle.diffusion.rates[1:]
-            surface = particle.outer_row[1:] / particle.c_max
-            inflow = particle.inflow[1:] * flux_per_amp
-            gap = -particle.surface_gap / d * flux_per_amp / particle.c_max
-            self._particle.append((rates, surface, inflow, gap))
+            self._rates.append(d * particle.diffusion.rates[1:])
+            self._inflow.append(particle.inflow[1:] * flux_per_amp)
+            self._surface_rows.append(particle.outer_row[1:] / particle.c_max)
+            self._gaps.append(-particle.surface_gap / d * flux_per_amp / particle.c_max)
 
     def _electrolyte(self, spme: SPMeBattery, p: BatteryParameters) -> None:
+        """Electrolyte modes at the initial concentration's diffusivity, then one
+        readout matrix: rows (x_s deviation, y_s deviation, c_n - c0, c_p - c0)."""
         e = spme.electrolyte
         d = float(p.electrolyte_diffusivity(p.electrolyte_concentration, p.reference_temperature))
-        self._e_rates = d * e.rates[1:]
-        self._e_inflow = spme._source_modes[1:] / p.electrode_area  # per cell ampere
-        self._e_means = np.vstack([spme._mean_n @ e.modes[:, 1:], spme._mean_p @ e.modes[:, 1:]])
+        self._rates.append(d * e.rates[1:])
+        self._inflow.append(spme._source_modes[1:] / p.electrode_area)  # per cell ampere
+        sizes = [r.size for r in self._rates]
+        readout = np.zeros((4, sum(sizes)))
+        readout[0, :sizes[0]] = self._surface_rows[0]
+        readout[1, sizes[0]:sizes[0] + sizes[1]] = self._surface_rows[1]
+        readout[2:, sizes[0] + sizes[1]:] = np.vstack([spme._mean_n @ e.modes[:, 1:], spme._mean_p @ e.modes[:, 1:]])
+        self._readout = readout
+        self._rates, self._inflow = np.concatenate(self._rates), np.concatenate(self._inflow)
         self._chi = spme._chi
         self._c0 = p.electrolyte_concentration
 
@@ -125,45 +135,43 @@ class TwinModel:
                 w = stoichiometry_window(replace(p, lost_lithium_inventory=float(lost)))
             except ValueError:
                 continue
-            rows.append((p.capacity("negative") * (w.x_100 - w.x_0), w.x_0, w.x_100, w.y_0, w.y_100))
+            rows.append((p.capacity("negative") * (w.x_100 - w.x_0), w.x_0, w.x_100, w.y_0, w.y_100))  # A.h
         table = np.array(sorted(rows))
         self._q_grid = table[:, 0].tolist()
         self._windows = table[:, 1:].tolist()
         self._window_slopes = (np.diff(table[:, 1:], axis=0) / np.diff(table[:, :1], axis=0)).tolist()
         # above the nominal capacity (more lithium than the fresh cell) the window
-        # is extrapolated linearly, up to 10 %
-        self.capacity_range = (self._q_grid[0], 1.1 * self._q_grid[-1])
+        # is extrapolated linearly, up to 2 %: an ageing cell does not gain capacity
+        self.capacity_range = (self._q_grid[0], 1.02 * self._q_grid[-1])
 
     def _capacity_of(self, lost_lithium: float) -> float:
-        w = stoichiometry_window(replace(self.cell, lost_lithium_inventory=lost_lithium))
-        return self.cell.capacity("negative") * (w.x_100 - w.x_0)
+        return cell_capacity(replace(self.cell, lost_lithium_inventory=lost_lithium))
 
     # ------------------------------------------------------------ diffusion
     def reset_diffusion(self) -> None:
         """Both particles and the electrolyte at rest."""
-        self.diffusion = [np.zeros(r.size) for r, *_ in self._particle] + [np.zeros(self._e_rates.size)]
-        self._current = 0.0
+        self.diffusion = np.zeros(self._rates.size)
 
     def advance_diffusion(self, current: float, dt: float) -> None:
         """Step the current-driven modes exactly over dt with the cell current held."""
-        entry = self._propagator(dt)
-        for z, (decay, gain) in zip(self.diffusion, entry[0]):
-            z *= decay
-            z += gain * current
+        decay, gain = self._propagator(dt)[0]
+        self.diffusion = self.diffusion * decay + gain * current
 
     def _propagator(self, dt: float):
         entry = self._propagators.get(dt)
         if entry is None:
-            modes = []
-            for rates, inflow in [(r, i) for r, _, i, _ in self._particle] + [(self._e_rates, self._e_inflow)]:
-                decay = np.exp(-rates * dt)
-                modes.append((decay, (1.0 - decay) / rates * inflow))
+            decay = np.exp(-self._rates * dt)
             m = self._thermal._propagator(dt)
-            entry = (modes, m[:2, :2].copy(), m[:2, 2].copy(), m[:2, 3].copy())
+            entry = ((decay, (1.0 - decay) / self._rates * self._inflow),
+                     m[:2, :2].copy(), m[:2, 2].copy(), m[:2, 3].copy())
             if len(self._propagators) > 64:
                 self._propagators.clear()
             self._propagators[dt] = entry
         return entry
+
+    def heat_input(self, dt: float) -> np.ndarray:
+        """Change of (T_c, T_s) [K] over dt per watt of heat held over it."""
+        return self._propagator(dt)[2]
 
     # ------------------------------------------------------------ pieces
     def mean_stoichiometries(self, soc: float, capacity: float):
@@ -181,11 +189,6 @@ class TwinModel:
         x, y, *_ = self.mean_stoichiometries(soc, capacity)
         return self._ocp_p(y) - self._ocp_n(x)
 
-    def _surface(self, current: float) -> tuple[float, float]:
-        (_, s_n, _, gap_n), (_, s_p, _, gap_p) = self._particle
-        z_n, z_p, _ = self.diffusion
-        return float(s_n @ z_n) + gap_n * current, float(s_p @ z_p) + gap_p * current
-
     def _ohmic(self, temperature: float) -> float:
         return self._ohmic_fixed + self._electrolyte_length / float(self._conductivity(self._kappa_ce, temperature))
 
@@ -197,7 +200,8 @@ class TwinModel:
         _, phi, gamma_q, gamma_amb = self._propagator(dt)
         soc, q = x[SOC], x[CAPACITY]
         xm, ym, dx_ds, dy_ds, _, _ = self.mean_stoichiometries(soc, q)
-        heat = current * (self._ocp_p(ym) - self._ocp_n(xm) - measured_voltage)
+        u_n, u_p = self._ocp_n(xm), self._ocp_p(ym)
+        heat = current * (u_p - u_n - measured_voltage)
         x_new = x.copy()
         x_new[SOC] = soc - current * dt / (3600.0 * q)
         x_new[CORE:SURFACE + 1] = phi @ x[CORE:SURFACE + 1] + gamma_q * heat + gamma_amb * ambient
@@ -205,7 +209,7 @@ class TwinModel:
         f[SOC, SOC] = f[CAPACITY, CAPACITY] = f[THETA, THETA] = 1.0
         f[SOC, CAPACITY] = current * dt / (3600.0 * q * q)
         f[CORE:SURFACE + 1, CORE:SURFACE + 1] = phi
-        docv = self._slope(self._ocp_p, ym) * dy_ds - self._slope(self._ocp_n, xm) * dx_ds
+        docv = ((self._ocp_p(ym + _D_STO) - u_p) * dy_ds - (self._ocp_n(xm + _D_STO) - u_n) * dx_ds) / _D_STO
         f[CORE:SURFACE + 1, SOC] = gamma_q * (current * docv)
         return x_new
 
@@ -214,9 +218,9 @@ class TwinModel:
         ``h``, writes its gradient in x there."""
         soc, temperature, q, theta = x[SOC], x[CORE], x[CAPACITY], x[THETA]
         xm, ym, dx_ds, dy_ds, dx_dq, dy_dq = self.mean_stoichiometries(soc, q)
-        dev_n, dev_p = self._surface(current)
-        xs = min(max(xm + dev_n, _STO_FLOOR), 1.0 - _STO_FLOOR)
-        ys = min(max(ym + dev_p, _STO_FLOOR), 1.0 - _STO_FLOOR)
+        dev_n, dev_p, dc_n, dc_p = (self._readout @ self.diffusion).tolist()
+        xs = min(max(xm + dev_n + self._gaps[0] * current, _STO_FLOOR), 1.0 - _STO_FLOOR)
+        ys = min(max(ym + dev_p + self._gaps[1] * current, _STO_FLOOR), 1.0 - _STO_FLOOR)
         rt_f = GAS_CONSTANT * temperature / FARADAY
         ohmic = self._ohmic(temperature)
         etas, deta_dtheta, deta_dt = [0.0, 0.0], 0.0, 0.0
@@ -230,11 +234,12 @@ class TwinModel:
             sign = 1.0 if side else -1.0
             deta_dtheta += sign * 2.0 * rt_f * (a / theta) / root
             deta_dt += sign * (eta / temperature - 2.0 * rt_f * a * activation / (GAS_CONSTANT * temperature**2) / root)
-        c_n, c_p = self._c0 + self._e_means @ self.diffusion[2]
-        eta_c = self._chi * rt_f * math.log(max(c_p, 1.0) / max(c_n, 1.0))
-        v = self._ocp_p(ys) - self._ocp_n(xs) + etas[1] - etas[0] + eta_c - theta * ohmic * current
+        eta_c = self._chi * rt_f * math.log(max(self._c0 + dc_p, 1.0) / max(self._c0 + dc_n, 1.0))
+        u_n, u_p = self._ocp_n(xs), self._ocp_p(ys)
+        v = u_p - u_n + etas[1] - etas[0] + eta_c - theta * ohmic * current
         if h is not None:
-            dun, dup = self._slope(self._ocp_n, xs), self._slope(self._ocp_p, ys)
+            dun = (self._ocp_n(xs + _D_STO) - u_n) / _D_STO
+            dup = (self._ocp_p(ys + _D_STO) - u_p) / _D_STO
             h[SOC] = dup * dy_ds - dun * dx_ds
             h[CORE] = deta_dt + eta_c / temperature
             h[SURFACE] = 0.0
@@ -254,7 +259,3 @@ class TwinModel:
                 * math.sqrt(sto * (1.0 - sto))
             total += rt_f * abs(density) / j0
         return theta * total
-
-    @staticmethod
-    def _slope(ocp, sto: float) -> float:
-        return (ocp(sto + _D_STO) - ocp(sto - _D_STO)) / (2.0 * _D_STO)

@@ -8,7 +8,7 @@ from fmpy import read_model_description, simulate_fmu
 from fmpy.fmi1 import FMICallException
 from fmpy.validation import validate_fmu
 
-from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery import BatteryParameters, Overpotentials, SPMeBattery
 from btwin.models.thermal import CellThermal, ThermalParameters
 from tests.fmus.fmi_helpers import Instance, references, run_c_host, unpack
 
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 FMI2_DISCARD, FMI2_ERROR = 2, 3
 CONTRACT = ("voltage", "soc", "heat_generation", "ocv", "plating_overpotential", "capacity_loss")
-FEEDTHROUGH = {"voltage", "power", "heat_generation", "ocv", "plating_overpotential"}
+OVERPOTENTIALS = tuple(f"{process}_overpotential" for process in Overpotentials._fields)
+FEEDTHROUGH = {"voltage", "power", "heat_generation", "ocv", "plating_overpotential", *OVERPOTENTIALS}
 T_25C = 298.15
 # a cell that differs from the defaults in every kind of descriptor, tortuosity given for the separator
 MICROSTRUCTURE = dict(negative_electrode_porosity=0.3, separator_porosity=0.5, positive_electrode_porosity=0.3,
@@ -65,6 +66,24 @@ def test_fmpy_simulation_equals_the_model_at_constant_current(fmu):
         np.testing.assert_allclose(result[name], [row[name] for row in rows], rtol=0, atol=1e-9, err_msg=name)
 
 
+def test_overpotential_outputs_are_the_models_split_in_fmpy(fmu):
+    """Each step's overpotentials as fmpy reads them are the model's, and the
+    eight outputs add up to the FMU's own ocv - voltage."""
+    result = simulate_fmu(str(fmu), stop_time=120.0, output_interval=1.0, output=OVERPOTENTIALS + CONTRACT,
+                          start_values={"current": 5.0, "initial_soc": 0.8, "n_series": 2})
+    model = SPMeBattery(BatteryParameters(initial_soc=0.8, n_series=2))
+    model.evaluate(5.0, T_25C)
+    rows = [model.overpotentials()]
+    for _ in range(120):
+        model.step(1.0, 5.0, T_25C)
+        rows.append(model.overpotentials())
+    for index, name in enumerate(OVERPOTENTIALS):
+        np.testing.assert_allclose(result[name], [row[index] for row in rows], rtol=0, atol=1e-9, err_msg=name)
+    total = sum(result[name] for name in OVERPOTENTIALS)
+    np.testing.assert_allclose(total, result["ocv"] - result["voltage"], rtol=0, atol=1e-4)
+    assert np.all(result["negative_kinetic_overpotential"] > 0.0)  # discharge: every loss > 0
+
+
 def test_fmpy_simulation_equals_the_model_for_a_changing_current_and_microstructure(fmu):
     times = np.arange(0.0, 401.0)
     currents = 4.0 * np.sin(2 * np.pi * times / 150.0) + 1.0  # charges and discharges
@@ -94,6 +113,7 @@ def test_direct_feedthrough_voltage_follows_current_and_temperature_without_a_st
     for current, temperature in ((20.0, T_25C), (-8.0, T_25C), (-8.0, 273.15)):
         instance.set(current=current, temperature=temperature)
         expected = expected_outputs(model.evaluate(current, temperature), current)
+        expected.update(zip(OVERPOTENTIALS, model.overpotentials()))
         names = sorted(FEEDTHROUGH)
         assert instance.get(*names) == pytest.approx([expected[n] for n in names], abs=1e-12)
     assert instance.get("soc") == soc  # a state moves only with a step

@@ -95,3 +95,17 @@ def test_step_mean_outputs_are_declared_for_any_importer_and_read_by_the_master(
     assert fmu_info(fmu_dir / "Charger.fmu").step_means >= {"battery_current", "grid_power"}
     assert fmu_info(fmu_dir / "FactoryLoads.fmu").step_means == {"machine_power"}
     assert fmu_info(fmu_dir / "BatteryCell.fmu").step_means == frozenset()  # values at the step's end
+
+
+def test_validate_warns_of_missing_units_only_in_fmus_not_ours(tmp_path, capsys):
+    """FMI does not require units: a foreign FMU (here one compiled from C whose
+    Reals, the time-like counter included, declare none) passes with warnings;
+    --strict makes them errors. Ours keep requiring them (test above)."""
+    from tests.master.cfmu import CModel, build_fmu
+    foreign = build_fmu(CModel("Clock", parameters={"rate": (1.0, None)}, states={"time_s": (0.0, None)},
+                               outputs={"elapsed": ("time_s", None)}, derivatives={"time_s": "rate"}), tmp_path)
+    assert main(["validate", str(foreign)]) == 0
+    out = capsys.readouterr().out
+    assert "ok, 3 warning(s)" in out and "warning: variable elapsed: Real without a unit" in out
+    assert main(["validate", "--strict", str(foreign)]) == 1
+    assert "3 problem(s)" in capsys.readouterr().out

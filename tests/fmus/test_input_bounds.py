@@ -19,6 +19,10 @@ DECLARED = [
     ("Powertrain", "battery_voltage", ("0.0", "1500.0")),
     ("Charger", "battery_voltage", ("0.0", "1500.0")),
     ("Charger", "current_setpoint", ("-3000.0", "3000.0")),
+    ("Cycler", "battery_voltage", ("0.0", "1500.0")),
+    ("Sensors", "surface_temperature", ("173.15", "1273.15")),
+    ("StateEstimator", "measured_current", ("-3000.0", "3000.0")),
+    ("StateEstimator", "ambient_temperature", ("213.15", "373.15")),
 ]
 
 

@@ -5,7 +5,10 @@ A model is a set of Real variables (parameters, inputs, outputs, states)
 with C expressions: ``derivatives`` for each state, ``outputs`` for each
 output, written in the variable names. ``doStep`` integrates with classic
 RK4 over ``substeps`` internal steps per communication interval with the
-inputs held. Two parameters every FMU has: ``fail_time`` (``doStep`` returns
+inputs held. ``discrete`` adds Integer and Boolean variables (their own
+value references from 0; outputs are C expressions of the time ``t``, the
+Reals and the other discrete variables, updated after each step). Two
+parameters every FMU has: ``fail_time`` (``doStep`` returns
 fmi2Error and logs a message once the step would pass it) and ``max_step``
 (a longer step returns fmi2Discard, state unchanged).
 """
@@ -33,8 +36,9 @@ C_TEMPLATE = r"""
 #define SUBSTEPS %(substeps)d
 #define FAIL_VR %(fail_vr)d
 #define MAXSTEP_VR %(maxstep_vr)d
+#define NI %(ni)d
 
-typedef struct { double t; double R[NR]; } Snapshot;
+typedef struct { double t; double R[NR]; int I[NI > 0 ? NI : 1]; } Snapshot;
 typedef struct {
     Snapshot s;
     const fmi2CallbackFunctions *cb;
@@ -51,6 +55,12 @@ static void outputs(double *R) {
 static void derivatives(double *R, double *dx) {
     outputs(R);
 %(derivatives)s
+}
+
+static void discrete(Snapshot *s) {
+    double *R = s->R; int *I = s->I; double t = s->t;
+    (void)R; (void)I; (void)t;
+%(discrete)s
 }
 %(undefs)s
 
@@ -83,6 +93,7 @@ fmi2Component fmi2Instantiate(fmi2String name, fmi2Type type, fmi2String guid, f
     strncpy(m->name, name, sizeof(m->name) - 1);
 %(starts)s
     outputs(m->s.R);
+    discrete(&m->s);
     return m;
 }
 void fmi2FreeInstance(fmi2Component c) { free(c); }
@@ -90,7 +101,7 @@ fmi2Status fmi2SetupExperiment(fmi2Component c, fmi2Boolean tol, fmi2Real t, fmi
     ((Model*)c)->s.t = start; return fmi2OK;
 }
 fmi2Status fmi2EnterInitializationMode(fmi2Component c) { return fmi2OK; }
-fmi2Status fmi2ExitInitializationMode(fmi2Component c) { outputs(((Model*)c)->s.R); return fmi2OK; }
+fmi2Status fmi2ExitInitializationMode(fmi2Component c) { outputs(((Model*)c)->s.R); discrete(&((Model*)c)->s); return fmi2OK; }
 fmi2Status fmi2Terminate(fmi2Component c) { return fmi2OK; }
 fmi2Status fmi2Reset(fmi2Component c) { return fmi2OK; }
 
@@ -105,10 +116,21 @@ fmi2Status fmi2SetReal(fmi2Component c, const fmi2ValueReference vr[], size_t n,
     for (i = 0; i < n; i++) { if (vr[i] >= NR) return fmi2Error; m->s.R[vr[i]] = v[i]; }
     return fmi2OK;
 }
-fmi2Status fmi2GetInteger(fmi2Component c, const fmi2ValueReference vr[], size_t n, fmi2Integer v[]) { return n ? fmi2Error : fmi2OK; }
-fmi2Status fmi2SetInteger(fmi2Component c, const fmi2ValueReference vr[], size_t n, const fmi2Integer v[]) { return n ? fmi2Error : fmi2OK; }
-fmi2Status fmi2GetBoolean(fmi2Component c, const fmi2ValueReference vr[], size_t n, fmi2Boolean v[]) { return n ? fmi2Error : fmi2OK; }
-fmi2Status fmi2SetBoolean(fmi2Component c, const fmi2ValueReference vr[], size_t n, const fmi2Boolean v[]) { return n ? fmi2Error : fmi2OK; }
+static fmi2Status get_discrete(fmi2Component c, const fmi2ValueReference vr[], size_t n, int v[]) {
+    Model *m = (Model*)c; size_t i;
+    discrete(&m->s);
+    for (i = 0; i < n; i++) { if (vr[i] >= NI) return fmi2Error; v[i] = m->s.I[vr[i]]; }
+    return fmi2OK;
+}
+static fmi2Status set_discrete(fmi2Component c, const fmi2ValueReference vr[], size_t n, const int v[]) {
+    Model *m = (Model*)c; size_t i;
+    for (i = 0; i < n; i++) { if (vr[i] >= NI) return fmi2Error; m->s.I[vr[i]] = v[i]; }
+    return fmi2OK;
+}
+fmi2Status fmi2GetInteger(fmi2Component c, const fmi2ValueReference vr[], size_t n, fmi2Integer v[]) { return get_discrete(c, vr, n, v); }
+fmi2Status fmi2SetInteger(fmi2Component c, const fmi2ValueReference vr[], size_t n, const fmi2Integer v[]) { return set_discrete(c, vr, n, v); }
+fmi2Status fmi2GetBoolean(fmi2Component c, const fmi2ValueReference vr[], size_t n, fmi2Boolean v[]) { return get_discrete(c, vr, n, v); }
+fmi2Status fmi2SetBoolean(fmi2Component c, const fmi2ValueReference vr[], size_t n, const fmi2Boolean v[]) { return set_discrete(c, vr, n, v); }
 fmi2Status fmi2GetString(fmi2Component c, const fmi2ValueReference vr[], size_t n, fmi2String v[]) { return n ? fmi2Error : fmi2OK; }
 fmi2Status fmi2SetString(fmi2Component c, const fmi2ValueReference vr[], size_t n, const fmi2String v[]) { return n ? fmi2Error : fmi2OK; }
 
@@ -145,6 +167,7 @@ fmi2Status fmi2DoStep(fmi2Component c, fmi2Real t, fmi2Real h, fmi2Boolean noSet
     if (h > m->s.R[MAXSTEP_VR] * (1 + 1e-12)) return fmi2Discard;
     for (i = 0; i < SUBSTEPS; i++) rk4(m->s.R, h / SUBSTEPS);
     m->s.t = t + h;
+    discrete(&m->s);
     return fmi2OK;
 }
 """
@@ -166,6 +189,8 @@ class CModel:
     feedthrough: dict[str, list[str]] = field(default_factory=dict)
     substeps: int = 10
     units: dict[str, dict[str, int]] = field(default_factory=dict)  # unit -> base exponents
+    # name -> (type "Integer" | "Boolean", causality, start, C expression for an output)
+    discrete: dict[str, tuple[str, str, int, str]] = field(default_factory=dict)
 
     def variables(self) -> list[tuple[str, str, float, str]]:
         """(name, causality, start, unit) in value-reference order."""
@@ -180,17 +205,28 @@ class CModel:
 def _c_source(model: CModel) -> str:
     rows = model.variables()
     index = {name: vr for vr, (name, *_rest) in enumerate(rows)}
-    macros = "\n".join(f"#define {name} (R[{vr}])" for name, vr in index.items())
-    undefs = "\n".join(f"#undef {name}" for name in index)
+    macros = "\n".join([f"#define {name} (R[{vr}])" for name, vr in index.items()]
+                       + [f"#define {name} (I[{vr}])" for vr, name in enumerate(model.discrete)])
+    undefs = "\n".join(f"#undef {name}" for name in [*index, *model.discrete])
     starts = "\n".join(f"    m->s.R[{vr}] = {start!r};" for vr, (_, _, start, _) in enumerate(rows))
+    starts += "\n" + "\n".join(f"    m->s.I[{vr}] = {int(start)};"
+                                for vr, (_, _, start, _) in enumerate(model.discrete.values()))
+    discrete = "\n".join(f"    {name} = (int)({expr});" for name, (_, causality, _, expr) in model.discrete.items()
+                         if causality == "output")
     outputs = "\n".join(f"    {name} = {expr};" for name, (expr, _) in model.outputs.items())
     derivatives = "\n".join(f"    dx[{i}] = {model.derivatives[name]};" for i, name in enumerate(model.states))
     state_vrs = ", ".join(str(index[name]) for name in model.states) or "0"
     source = C_TEMPLATE % dict(nr=len(rows), nx=len(model.states), macros=macros, state_vrs=state_vrs,
                                outputs=outputs, derivatives=derivatives, starts=starts, undefs=undefs,
                                substeps=model.substeps, fail_vr=index["fail_time"],
+                               ni=len(model.discrete), discrete=discrete,
                                maxstep_vr=index["max_step"])
     return source
+
+
+def _unit(unit: str | None) -> str:
+    """The unit attribute (none for a variable declared without a unit, as FMI allows)."""
+    return f' unit="{unit}"' if unit else ""
 
 
 def _model_description(model: CModel) -> str:
@@ -203,28 +239,40 @@ def _model_description(model: CModel) -> str:
     for vr, (name, causality, start, unit) in enumerate(rows):
         if causality == "output":
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="output" '
-                             f'variability="continuous" initial="calculated"><Real unit="{unit}"/></ScalarVariable>')
+                             f'variability="continuous" initial="calculated"><Real{_unit(unit)}/></ScalarVariable>')
             output_indices.append((vr + 1, name))
         elif causality == "parameter":
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="parameter" '
-                             f'variability="fixed" initial="exact"><Real unit="{unit}" start="{start!r}"/></ScalarVariable>')
+                             f'variability="fixed" initial="exact"><Real{_unit(unit)} start="{start!r}"/></ScalarVariable>')
         elif causality == "input":
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="input" '
-                             f'variability="continuous"><Real unit="{unit}" start="{start!r}"/></ScalarVariable>')
+                             f'variability="continuous"><Real{_unit(unit)} start="{start!r}"/></ScalarVariable>')
         else:
             variables.append(f'<ScalarVariable name="{name}" valueReference="{vr}" causality="local" '
-                             f'variability="continuous" initial="exact"><Real unit="{unit}" start="{start!r}"/></ScalarVariable>')
+                             f'variability="continuous" initial="exact"><Real{_unit(unit)} start="{start!r}"/></ScalarVariable>')
+    for i, (name, (type_name, causality, start, _)) in enumerate(model.discrete.items()):
+        value = str(int(start)) if type_name == "Integer" else ("true" if start else "false")
+        start_attribute = "" if causality == "output" else f' start="{value}"'
+        variability = "fixed" if causality == "parameter" else "discrete"
+        variables.append(f'<ScalarVariable name="{name}" valueReference="{i}" causality="{causality}" '
+                         f'variability="{variability}"><{type_name}{start_attribute}/></ScalarVariable>')
+        if causality == "output":
+            output_indices.append((len(variables), name))
     input_index = {name: vr + 1 for vr, (name, c, *_r) in enumerate(rows) if c == "input"}
+    input_index.update({name: len(rows) + i + 1 for i, (name, (_, c, *_r)) in enumerate(model.discrete.items())
+                        if c == "input"})
     unknowns = []
     for index, name in output_indices:
         deps = " ".join(str(input_index[d]) for d in model.feedthrough.get(name, []))
         unknowns.append(f'<Unknown index="{index}" dependencies="{deps}"/>')
+    initial = "".join(f'<Unknown index="{index}"/>' for index, _ in output_indices)
+    initial = f"<InitialUnknowns>{initial}</InitialUnknowns>" if initial else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <fmiModelDescription fmiVersion="2.0" modelName="{model.name}" guid="{{{model.name}-0001}}" generationTool="btwin tests" numberOfEventIndicators="0">
   <CoSimulation modelIdentifier="{model.name}" canHandleVariableCommunicationStepSize="true" canGetAndSetFMUstate="true" canSerializeFMUstate="true"/>
   <UnitDefinitions>{unit_xml}</UnitDefinitions>
   <ModelVariables>{''.join(variables)}</ModelVariables>
-  <ModelStructure><Outputs>{''.join(unknowns)}</Outputs></ModelStructure>
+  <ModelStructure><Outputs>{''.join(unknowns)}</Outputs>{initial}</ModelStructure>
 </fmiModelDescription>
 """
 

@@ -43,7 +43,7 @@ RC_LOAD = CModel(
 @pytest.fixture(scope="session")
 def fmus(tmp_path_factory):
     out = tmp_path_factory.mktemp("cfmus")
-    return {model.name: build_fmu(model, out) for model in (MASS, SPRING_MASS, RC_SOURCE, RC_LOAD, GAIN)}
+    return {model.name: build_fmu(model, out) for model in (MASS, SPRING_MASS, RC_SOURCE, RC_LOAD, GAIN, STAIR, TALLY)}
 
 
 def two_masses(fmus) -> SystemStructure:
@@ -86,3 +86,28 @@ def loop_pair(fmus) -> SystemStructure:
         connections=[Connection(Endpoint("first", "y"), Endpoint("second", "u")),
                      Connection(Endpoint("second", "y"), Endpoint("first", "u"))],
         stop_time=0.1, step_size=0.05)
+
+
+# Foreign-style discrete FMUs: a Stair counter (as the Modelica Reference-FMUs'
+# Stair: an Integer that counts whole seconds) and a Tally that takes an
+# Integer, a Boolean and a Real and echoes them through direct feedthrough.
+STAIR = CModel("Stair", discrete={"counter": ("Integer", "output", 0, "t + 1e-9"),
+                                  "odd": ("Boolean", "output", 0, "counter % 2")})
+
+TALLY = CModel(
+    "Tally", inputs={"x": (0.0, "1")}, outputs={"y": ("2 * x", "1")},
+    discrete={"n": ("Integer", "input", 0, ""), "flag": ("Boolean", "input", 0, ""),
+              "scale": ("Integer", "parameter", 10, ""),
+              "n_seen": ("Integer", "output", 0, "n * scale"), "flag_seen": ("Boolean", "output", 0, "flag")},
+    feedthrough={"y": ["x"], "n_seen": ["n"], "flag_seen": ["flag"]}, units={"1": {}})
+
+
+def stair_tally(fmus) -> SystemStructure:
+    """The counter feeds the tally's Integer, Boolean and (Integer to) Real inputs."""
+    return SystemStructure(
+        name="stair_tally",
+        components=[Component("stair", fmus["Stair"]), Component("tally", fmus["Tally"], {"scale": 3})],
+        connections=[Connection(Endpoint("stair", "counter"), Endpoint("tally", "n")),
+                     Connection(Endpoint("stair", "odd"), Endpoint("tally", "flag")),
+                     Connection(Endpoint("stair", "counter"), Endpoint("tally", "x"))],
+        stop_time=5.0, step_size=0.5)

@@ -83,7 +83,7 @@ def test_a_step_mean_sink_has_its_source_corrected(fmus):
     def corrected_side(structure):
         run = _Run(Master(System(structure), correction="nepce"), 0.0, 0.1, 0.01, None)
         run._load()
-        coupling = run.ledger.couplings[0]
+        coupling = run.stepper.ledger.couplings[0]
         for slave in run.slaves.values():
             slave.close()
         return coupling.correct_sink, coupling.snk_mean

@@ -99,11 +99,13 @@ def test_btwin_run_writes_results_and_the_energy_report(fmus, tmp_path, capsys):
                  "--out", str(tmp_path / "out"), "--no-progress"])
     assert code == 0
     header = (tmp_path / "out" / "results.csv").read_text().splitlines()[0]
-    assert header == "time,source.voltage,load.current"
+    assert header == "time,source.voltage,load.current,source.current,load.voltage"  # outputs, then inputs
     report = json.loads((tmp_path / "out" / "energy.json").read_text())
-    assert set(report) == {"macro_steps", "wall_time_s", "fmu_time_s", "bonds"}
+    assert set(report) == {"macro_steps", "wall_time_s", "fmu_time_s", "bonds", "status", "stopped_at_s"}
+    assert report["status"] == "completed" and report["stopped_at_s"] == 1.0
     assert report["macro_steps"] == 20 and set(report["fmu_time_s"]) == {"source", "load"}
-    assert report["bonds"][0].keys() == {"name", "kind", "energy_source_J", "energy_sink_J", "residual_J"}
+    assert report["bonds"][0].keys() == {"name", "kind", "energy_source_J", "energy_sink_J", "residual_J",
+                                         "max_abs_running_residual_J", "max_running_residual_time_s"}
     assert report["bonds"][0]["kind"] == "power_bond"
     assert "residual" in capsys.readouterr().out
 

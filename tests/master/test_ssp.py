@@ -118,3 +118,19 @@ def test_entities_are_not_expanded(tmp_path):
         assert "TOPSECRET" not in str(error)
     else:
         assert "TOPSECRET" not in (structure.name or "")
+
+
+@pytest.mark.parametrize("suffix", [".ssp", ".ssd"])
+def test_an_fmu_file_name_with_percent_signs_is_found_again(fmus, tmp_path, suffix):
+    import shutil
+    from btwin.master import Master, System
+    from .conftest import rc_pair
+    structure = rc_pair(fmus)
+    odd = tmp_path / "load 100%25 v2%.fmu"  # "%25" would otherwise decode to "%"
+    shutil.copy(fmus["RCLoad"], odd)
+    structure.component("load").source = odd
+    path = write_ssp(structure, tmp_path / f"rc{suffix}")
+    with System.from_ssp(path) as system:
+        source = system.structure.component("load").source
+        assert source.name == odd.name
+        assert Master(system).run(stop_time=0.1, step=0.05).macro_steps == 2

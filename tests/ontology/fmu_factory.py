@@ -26,7 +26,11 @@ CATALOGUE = {
                     ("soc", "output", "1"), ("heat_generation", "output", "W"), ("ocv", "output", "V"),
                     ("plating_overpotential", "output", "V"), ("capacity_loss", "output", "A.h"),
                     ("initial_soc", "parameter", "1"), ("n_series", "parameter", "1"),
-                    ("n_parallel", "parameter", "1")],
+                    ("n_parallel", "parameter", "1")]
+                   + [(f"{process}_overpotential", "output", "V") for process in (
+                       "electrolyte_ohmic", "solid_ohmic", "sei_film", "negative_kinetic",
+                       "positive_kinetic", "negative_diffusion", "positive_diffusion",
+                       "electrolyte_concentration")],
     "CellThermal": [("heat_generation", "input", "W"), ("ambient_temperature", "input", "K"),
                     ("core_temperature", "output", "K"), ("surface_temperature", "output", "K"),
                     ("heat_rejected", "output", "W"), ("n_cells", "parameter", "1")],

@@ -43,3 +43,24 @@ def test_real_depot_wires_and_charges_the_pack(fmu_dir, tmp_path):
     assert abs(bond["residual_J"]) < 1e-2 * -bond["energy_sink_J"]
     soc = result.column("BatteryCell.soc")
     assert soc[-1] > soc[0]
+
+
+def test_twin_wires_by_meaning_readings_to_the_estimator_and_truth_to_the_sensors(fmu_dir):
+    """Readings and estimates are their own properties: the sensors take the
+    plant's true values, the estimator only readings, and nothing true
+    reaches the estimator nor any reading the plant."""
+    from btwin.ontology import wire
+
+    names = ("Cycler", "BatteryCell", "CellThermal", "Sensors", "StateEstimator")
+    wiring = wire([fmu_dir / f"{name}.fmu" for name in names], "twin")
+    feeds = {(str(c.start), str(c.end)) for c in wiring.structure.connections}
+    assert {("Cycler.battery_current", "Sensors.current"), ("BatteryCell.voltage", "Sensors.voltage"),
+            ("CellThermal.surface_temperature", "Sensors.surface_temperature"),
+            ("Sensors.measured_current", "StateEstimator.measured_current"),
+            ("Sensors.measured_voltage", "StateEstimator.measured_voltage"),
+            ("Sensors.measured_surface_temperature", "StateEstimator.measured_surface_temperature"),
+            ("BatteryCell.voltage", "Cycler.battery_voltage"), ("Cycler.battery_current", "BatteryCell.current")} <= feeds
+    assert not any(start.startswith(("BatteryCell", "CellThermal", "Cycler")) and end.startswith("StateEstimator")
+                   for start, end in feeds)
+    assert not any(start.startswith(("Sensors", "StateEstimator")) and end.startswith(("BatteryCell", "Cycler"))
+                   for start, end in feeds)

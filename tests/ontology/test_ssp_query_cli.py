@@ -48,6 +48,6 @@ def test_cli_wire_and_query(depot, tmp_path, capsys):
 
 def test_cli_wire_reports_problems_with_exit_code(tmp_path, capsys):
     battery = catalogue_fmu(tmp_path, "BatteryCell")
-    assert main(["wire", str(battery), "--out", str(tmp_path / "x.ssp")]) == 1
+    assert main(["wire", str(battery), "--out", str(tmp_path / "x.ssp")]) == 2
     assert "BatteryCell.current" in capsys.readouterr().err
     assert not (tmp_path / "x.ssp").exists()
