@@ -16,7 +16,8 @@ Spreads (one standard deviation, relative):
   * thermal contact: the cell-to-coolant resistance scatters 10 % (assumption).
 Usage: a cycle (WLTC, UDDS, HWFET), a daily distance (lognormal, median
 40 km: the order of European daily car use, assumption), an ambient
-temperature (uniform 5-35 degC, a spread of climates, assumption), fast or
+temperature (uniform 10-25 degC: the range the edge twin was validated over
+by ``twin_observer``, assumption), fast or
 slow charging (30 % fast, assumption) to a target SOC (0.8-1.0).
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ CONTACT_RESISTANCE_SPREAD = 0.2  # relative, assumption
 THERMAL_SPREAD = 0.1  # relative, assumption
 MEDIAN_DAILY_KM = 40.0  # assumption
 DAILY_KM_LOG_SPREAD = 0.5  # lognormal sigma, assumption
-AMBIENT_RANGE_K = (278.15, 308.15)  # 5-35 degC, assumption
+AMBIENT_RANGE_K = (283.15, 298.15)  # 10-25 degC, the edge twin's validated range, assumption
 FAST_CHARGING_SHARE = 0.3  # assumption
 TARGET_SOC_RANGE = (0.8, 1.0)
 
