@@ -50,7 +50,7 @@ from .cloud import Quantity
 
 VEHICLE_SERIES, VEHICLE_PARALLEL = 96, 40  # the ev_wltc pack (Chevrolet Bolt EV layout, LG M50 cells)
 VEHICLE = "bolt_ev"
-STEP_S = 2.0
+STEP_S = 5.0
 REST_S = 300.0  # after the drive and after the charge (assumption: long enough for the twin to see the rest)
 CV_ALLOWANCE_S = 1800.0  # time given to the constant-voltage end of a charge
 SLOW_CHARGE_W, FAST_CHARGE_W = 11.0e3, 50.0e3  # AC wallbox (3-phase 16 A) and a 50 kW DC charger
