@@ -29,7 +29,6 @@ demo: fmus
 	$(BIN)/btwin scenario microstructure_to_twin --param wltc_duration=600
 	$(BIN)/btwin scenario twin_observer --param hours=0.25
 	$(BIN)/btwin scenario fast_charge --param initial_soc=0.5 --param mismatch_plants=2 --param bisection_steps=4
-	rm -rf results/fleet && $(BIN)/btwin fleet --vehicles 4 --days 2 --workers 2 --out results/fleet
 	@echo "results, energy reports and plots are in results/"
 
 # Ecos (ecospy, a test dependency) links Debian's libtbb12; installed when missing.
