@@ -161,9 +161,7 @@ class TwinModel:
         entry = self._propagators.get(dt)
         if entry is None:
             decay = np.exp(-self._rates * dt)
-            m = self._thermal._propagator(dt)
-            entry = ((decay, (1.0 - decay) / self._rates * self._inflow),
-                     m[:2, :2].copy(), m[:2, 2].copy(), m[:2, 3].copy())
+            entry = ((decay, (1.0 - decay) / self._rates * self._inflow), *self._thermal_step(dt))
             if len(self._propagators) > 64:
                 self._propagators.clear()
             self._propagators[dt] = entry
@@ -172,6 +170,23 @@ class TwinModel:
     def heat_input(self, dt: float) -> np.ndarray:
         """Change of (T_c, T_s) [K] over dt per watt of heat held over it."""
         return self._propagator(dt)[2]
+
+    def _thermal_step(self, dt: float):
+        """Phi, Gamma_heat and Gamma_ambient of the thermal model's step over dt,
+        (T_c, T_s) <- Phi (T_c, T_s) + Gamma_heat Q + Gamma_ambient T_amb, read
+        from its public ``step`` (affine in state and inputs, so five steps
+        from a reference point give it exactly)."""
+        reference = 298.15
+
+        def after(core=reference, surface=reference, heat=0.0, ambient=reference):
+            self._thermal.set_state({"core_temperature": core, "surface_temperature": surface,
+                                     "heat_rejected": 0.0})
+            self._thermal.step(dt, heat * self._thermal.parameters.n_cells, ambient)
+            return np.array([self._thermal.core_temperature, self._thermal.surface_temperature])
+
+        base = after()
+        phi = np.column_stack([after(core=reference + 1.0) - base, after(surface=reference + 1.0) - base])
+        return phi, after(heat=1.0) - base, after(ambient=reference + 1.0) - base
 
     # ------------------------------------------------------------ pieces
     def mean_stoichiometries(self, soc: float, capacity: float):
