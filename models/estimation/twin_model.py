@@ -74,17 +74,17 @@ class TwinModel:
         # the SPMe's own discretisation and constants (modes, sources, resistances per
         # area), read once from a nominal instance, so that plant and twin share them
         spme = SPMeBattery(p)
-        d = spme.discretisation()
+        constants = spme.discretisation()
         self._thermal = CellThermal(thermal if thermal is not None else ThermalParameters(), 298.15)
         self._ocp_n, self._ocp_p = p.negative_ocp, p.positive_ocp
         self._particles(spme)
-        self._electrolyte(spme, d, p)
+        self._electrolyte(spme, constants, p)
         self._window_table(p)
         area = p.electrode_area
-        reaction = d["reaction_per_density"]
+        reaction = constants["reaction_per_density"]
         film = p.sei_initial_thickness * p.sei_resistivity * reaction[0]
-        self._ohmic_fixed = (d["solid_resistance"] + film) / area  # Ohm
-        self._electrolyte_length = d["electrolyte_length"] / area  # 1/m; over kappa gives Ohm
+        self._ohmic_fixed = (constants["solid_resistance"] + film) / area  # Ohm
+        self._electrolyte_length = constants["electrolyte_length"] / area  # 1/m; over kappa gives Ohm
         self._kappa_ce = p.electrolyte_concentration
         self._conductivity = p.electrolyte_conductivity
         # Butler-Volmer per electrode: reaction density per cell ampere [A/m2 / A],
