@@ -25,6 +25,7 @@ demo: fmus
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
 	$(BIN)/btwin eis --soc 0.5 --temperature 298.15 --out results/eis/eis.csv --plot results/eis/nyquist_bode.png
+	$(BIN)/btwin scenario microstructure_to_twin --param wltc_duration=600
 	$(BIN)/btwin scenario twin_observer --param hours=0.25
 	@echo "results, energy reports and plots are in results/"
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "btwin.ontology.cli",
     "btwin.scenarios.run",
     "btwin.scenarios.eis_cli",
+    "btwin.scenarios.microstructure_cli",
 )
 
 

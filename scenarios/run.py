@@ -13,9 +13,11 @@ from .params import ParameterError, listing, parse_assignments
 SCENARIOS = {
     "depot_charging": "depot_charging",
     "eis_aging": "eis_aging",
+    "electrode_design": "electrode_design",
     "ev_wltc": "ev_wltc",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
+    "microstructure_to_twin": "microstructure_to_twin",
     "twin_observer": "twin_observer",
 }
 
