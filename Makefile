@@ -24,6 +24,7 @@ demo: fmus
 	$(BIN)/btwin scenario depot_charging
 	$(BIN)/btwin scenario fmpy_battery_pulse
 	$(BIN)/btwin scenario fmpy_thermal_pulse
+	$(BIN)/btwin scenario diagnostics --param runs=1 --param fault_free_hours=0.5 --param run_duration=1200
 	$(BIN)/btwin eis --soc 0.5 --temperature 298.15 --out results/eis/eis.csv --plot results/eis/nyquist_bode.png
 	$(BIN)/btwin scenario microstructure_to_twin --param wltc_duration=600
 	$(BIN)/btwin scenario twin_observer --param hours=0.25

@@ -34,6 +34,7 @@ import math
 from pythonfmu.default_experiment import DefaultExperiment
 
 from btwin.models.battery import BatteryParameters, Overpotentials, SPMeBattery
+from btwin.models.battery.short import ShortedBattery
 
 from .declarations import Limit, input_, output, parameter
 from .slave import BtwinSlave
@@ -90,6 +91,11 @@ _PARAMETERS = (
               "electrochemistry, per cell", min=0.0),
     parameter("resistance_growth", "1", 0.0, "Fractional growth of the ohmic and charge-transfer "
               "resistances of an aged cell (0.3: 30 % more)", min=0.0),
+)
+_SHORT = (
+    parameter("internal_short_resistance", "Ohm", 0.0, "Fault: internal short across every cell "
+              "from internal_short_time on (self-discharge and V^2/R heat); 0: no short", min=0.0),
+    parameter("internal_short_time", "s", 0.0, "Fault: time the internal short appears", min=0.0),
 )
 _MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith("_tortuosity"))
 
@@ -178,15 +184,19 @@ class BatteryCell(BtwinSlave):
         *(var for var, _ in _SUMMARIES.values()),
         *_OVERPOTENTIALS,
         *_PARAMETERS,
+        *_SHORT,
     )
     _internals = None  # the model's internals() for the present state, once read
 
     def create_model(self) -> SPMeBattery:
         self._internals = None
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
-        return SPMeBattery(BatteryParameters(
+        battery = SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
             initial_temperature=self.temperature))
+        if self.internal_short_resistance > 0.0:
+            return ShortedBattery(battery, self.internal_short_resistance, self.internal_short_time)
+        return battery
 
     def input_limits(self) -> dict[str, Limit]:
         largest = self.max_c_rate * _DEFAULT.nominal_capacity * self.n_parallel

@@ -1,7 +1,10 @@
 """``btwin build``: turns each slave of the catalogue into an FMU that loads in
 any FMI 2.0 host.
 
-1. write an entry module with a name unique to the FMU and its source;
+1. write an entry module with a name unique to the FMU and its source, which
+   checks the Python it runs in against the versions recorded at build and
+   imports the slave from a snapshot of btwin's code inside the FMU
+   (``freeze``);
 2. let pythonfmu package it;
 3. complete ``modelDescription.xml`` (units, bounds, model structure, flags);
 4. put the native launcher in place of pythonfmu's linux64 binary, keep
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from pythonfmu.builder import FmuBuilder
 
-from . import launcher, model_description
+from . import freeze, launcher, model_description
 from .catalogue import CATALOGUE, slave_class
 
 DEFAULT_OUT = Path("build/fmus")
@@ -35,8 +38,18 @@ ENTRY_TEMPLATE = '''"""Entry module of the {name} FMU, written by `btwin build`.
 
 pythonfmu's native loader takes the class whose ancestry reaches `Fmi2Slave`
 most deeply among the classes this file defines, so the btwin slave is
-subclassed here under the FMU's name.
+subclassed here under the FMU's name. The slave comes from the snapshot of
+btwin's code inside this FMU ({package}), which refuses to load on another
+Python or other package versions than it was built with ({requirements}).
 """
+import os as _os
+import sys as _sys
+
+# pythonfmu re-runs this file at every instantiation: a snapshot imported before
+# from a folder that is gone (an earlier instance, unpacked elsewhere) is imported
+# afresh from this FMU's own folder, so that its data files are found
+[_sys.modules.pop(_m) for _m in list(_sys.modules) if _m.split(".")[0] == "{package}"
+ and not _os.path.exists(getattr(_sys.modules[_m], "__file__", None) or "")]
 from {module} import {cls} as _Slave
 
 # pythonfmu 0.7.0 drops one reference to this module's namespace every time it
@@ -87,30 +100,42 @@ def _build_one(name: str, cls, out_dir: Path, scratch: Path, native: Path, confi
     module_name = _entry_module_name(name, cls)
     entry_dir = scratch / module_name
     entry_dir.mkdir()
-    project = entry_dir / "project"  # a slave module from outside btwin, copied into the FMU
+    project = entry_dir / "project"  # copied into the FMU's resources
     project.mkdir()
-    source_module = cls.__module__
-    if not source_module.startswith("btwin."):
+    package = freeze.freeze(project, name)
+    (project / freeze.REQUIREMENTS_NAME).write_text(freeze.requirements_text())  # beside the snapshot
+    source_module = freeze.rewrite(cls.__module__, package)
+    if not cls.__module__.startswith("btwin."):  # a slave module from outside btwin
         source_module = f"{module_name}_slave"
-        (project / f"{source_module}.py").write_text(inspect.getsource(inspect.getmodule(cls)))
+        (project / f"{source_module}.py").write_text(
+            freeze.rewrite(inspect.getsource(inspect.getmodule(cls)), package))
     entry = entry_dir / f"{module_name}.py"
-    entry.write_text(ENTRY_TEMPLATE.format(name=name, module=source_module, cls=cls.__name__))
+    entry.write_text(ENTRY_TEMPLATE.format(name=name, module=source_module, cls=cls.__name__, package=package,
+                                           requirements=freeze.REQUIREMENTS_NAME))
     sys.path.insert(0, str(project))  # pythonfmu imports the entry, which imports the copy
     try:
         raw = Path(FmuBuilder.build_FMU(entry, dest=entry_dir / f"{name}.fmu",
                                         project_files=list(project.iterdir())))
     finally:
         sys.path.remove(str(project))
+        _forget_modules(module_name, package)  # the FMU imports them from its own folder when it runs
     target = out_dir / f"{name}.fmu"
     _finish(raw, target, name, cls, native, config)
     return target
 
 
+def _forget_modules(*names: str) -> None:
+    """Drop modules pythonfmu imported from the build's scratch folder (about
+    to be deleted) so that an FMU instantiated in this process imports its own."""
+    for loaded in [m for m in sys.modules if any(m == n or m.startswith(n + ".") for n in names)]:
+        del sys.modules[loaded]
+
+
 def _entry_module_name(name: str, cls) -> str:
-    """``btwin_<name>_<hash of the slave's source>``: two FMUs, or two builds
-    of one FMU, never share a module name inside one process."""
+    """``btwin_<name>_<hash of the slave's source and btwin's code>``: two
+    FMUs, or two builds of one FMU, never share a module name inside one process."""
     source = inspect.getsource(inspect.getmodule(cls))
-    digest = hashlib.sha256(f"{name}\n{source}".encode()).hexdigest()[:10]
+    digest = hashlib.sha256(f"{name}\n{source}\n{freeze.package_name(name)}".encode()).hexdigest()[:10]
     return f"btwin_{name.lower()}_{digest}"
 
 

@@ -6,6 +6,7 @@ import importlib
 CATALOGUE = {
     "BatteryCell": "btwin.fmus.battery_cell:BatteryCell",
     "CellThermal": "btwin.fmus.cell_thermal:CellThermal",
+    "Diagnoser": "btwin.fmus.diagnoser:Diagnoser",
     "Charger": "btwin.fmus.charger:Charger",
     "Cycler": "btwin.fmus.cycler:Cycler",
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",

@@ -1,4 +1,5 @@
 """CellThermal: core and surface temperature of cylindrical cells."""
+from btwin.models.abuse import AbuseReactions
 from btwin.models.thermal import CellThermal as Model, ThermalParameters
 
 from .bounds import AMBIENT_TEMPERATURE, MAX_HEAT_PER_CELL
@@ -30,6 +31,9 @@ class CellThermal(BtwinSlave):
         parameter("surface_to_ambient_resistance", "K/W", _DEFAULT.surface_to_ambient_resistance,
                   "R_u, convection resistance from can to ambient", min=0.0),
         parameter("n_cells", "1", _DEFAULT.n_cells, "Number of identical cells sharing the heat", min=1.0),
+        parameter("abuse_reactions", None, False, "Exothermic SEI, anode, cathode and electrolyte "
+                  "decompositions (Kim et al. 2007) heat the core; they run away above ~100 degC",
+                  type=bool),
         parameter("max_heat_per_cell", "W", MAX_HEAT_PER_CELL,
                   "Largest |heat_generation| accepted per cell", min=0.0),
     )
@@ -42,7 +46,8 @@ class CellThermal(BtwinSlave):
             surface_to_ambient_resistance=self.surface_to_ambient_resistance,
             n_cells=self.n_cells,
         )
-        return Model(parameters, self.initial_temperature)
+        reactions = AbuseReactions() if self.abuse_reactions else None
+        return Model(parameters, self.initial_temperature, reactions)
 
     def input_limits(self) -> dict[str, Limit]:
         basis = f"max_heat_per_cell {self.max_heat_per_cell:g} W x {self.n_cells:g} cells"

@@ -26,7 +26,8 @@
  * so the launcher keeps it on and filters for the host instead: warnings and
  * errors always reach the host, other messages as loggingOn and
  * fmi2SetDebugLogging ask. If Python cannot be set up, fmi2Instantiate logs what it
- * looked for and returns NULL.
+ * looked for and returns NULL; so it does, naming both versions, when the host
+ * process already runs a Python of another version than the FMU's.
  *
  * Compiled by `btwin build` against the Python headers of the interpreter
  * recorded in the configuration; it links no Python symbol itself.
@@ -161,6 +162,20 @@ static int host_wants(const Instance *instance, fmi2Status status, const char *c
     return 0;
 }
 
+/* The message as the format itself, '%' doubled: a host that formats it and
+ * one that prints it as it is (no varargs) both show the text. */
+static void log_text(const fmi2CallbackFunctions *host, fmi2String name, fmi2Status status,
+                     fmi2String category, const char *text) {
+    char escaped[16384];
+    size_t n = 0;
+    for (const char *c = text; *c && n + 2 < sizeof escaped; c++) {
+        if (*c == '%') escaped[n++] = '%';
+        escaped[n++] = *c;
+    }
+    escaped[n] = '\0';
+    host->logger(host->componentEnvironment, name, status, category ? category : "", escaped);
+}
+
 static void relay_log(fmi2ComponentEnvironment env, fmi2String name, fmi2Status status,
                       fmi2String category, fmi2String message, ...) {
     Instance *instance = (Instance *)env;
@@ -171,8 +186,7 @@ static void relay_log(fmi2ComponentEnvironment env, fmi2String name, fmi2Status 
     va_end(args);
     if (status > instance->worst) instance->worst = status;
     if (instance->host.logger && host_wants(instance, status, category))
-        instance->host.logger(instance->host.componentEnvironment, name, status,
-                              category ? category : "", "%s", text);
+        log_text(&instance->host, name, status, category, text);
 }
 
 static fmi2Status settle(Instance *instance, fmi2Status status) {
@@ -314,7 +328,30 @@ static void release_pythonfmu_guard(void) {
     finalize_pythonfmu = NULL;
 }
 
+/* A process holds one Python. A host that already runs another version of
+ * it (a Python 3.12 fmpy, say) exports its Py_GetVersion: loading ours beside
+ * it would abort the host (two runtimes, one GIL state), so the FMU refuses
+ * and names both versions. The same version is reused as it is. */
+static int foreign_python(char *error, size_t size) {
+    const char *(*host_version)(void);
+    *(void **)&host_version = dlsym(RTLD_DEFAULT, "Py_GetVersion");
+    if (!host_version) return 0;
+    const char *version = host_version();
+    int major = 0, minor = 0;
+    if (!version || sscanf(version, "%d.%d", &major, &minor) != 2) return 0;
+    if (major == PY_MAJOR_VERSION && minor == PY_MINOR_VERSION) return 0;
+    const char *end = strchr(version, ' ');
+    snprintf(error, size,
+             "this FMU runs on Python %d.%d, but the host process already runs Python %.*s; one process "
+             "can hold only one Python, so the FMU refuses to start: use a host on Python %d.%d, or the "
+             "native FMU of this model (btwin build --native), which needs no Python",
+             PY_MAJOR_VERSION, PY_MINOR_VERSION, end ? (int)(end - version) : (int)strlen(version), version,
+             PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    return 1;
+}
+
 static int load(char *error, size_t size) {
+    if (foreign_python(error, size)) return 0;
     char binary_dir[PATH_MAX];
     if (!own_directory(binary_dir, sizeof binary_dir)) {
         snprintf(error, size, "could not find the folder of the FMU binary");
@@ -407,9 +444,7 @@ EXPORT fmi2Component fmi2Instantiate(fmi2String name, fmi2Type type, fmi2String 
                                      fmi2Boolean visible, fmi2Boolean logging_on) {
     if (!functions) return NULL;
     if (!ensure_loaded()) {
-        if (functions->logger)
-            functions->logger(functions->componentEnvironment, name, fmi2Error, "logStatusError",
-                              "%s", load_error);
+        if (functions->logger) log_text(functions, name, fmi2Error, "logStatusError", load_error);
         return NULL;
     }
     Instance *instance = calloc(1, sizeof *instance);

@@ -54,13 +54,17 @@ def complete(xml: bytes, declarations: tuple[Var, ...], description: str) -> byt
 
 def _complete_variable(sv: etree._Element, var: Var) -> None:
     sv.set("description", var.description)
-    typed = sv[0]
+    set_unit_and_bounds(sv[0], var)
+
+
+def set_unit_and_bounds(element: etree._Element, var: Var) -> None:
+    """The unit (Real) and the declared min/max (Real, Integer) as attributes."""
     if var.type is float:
-        typed.set("unit", var.unit)
+        element.set("unit", var.unit)
     for bound in ("min", "max"):
         value = getattr(var, bound)
         if value is not None and var.type in (float, int):
-            typed.set(bound, repr(var.type(value)))
+            element.set(bound, repr(var.type(value)))
 
 
 def _unit_definitions(declarations: tuple[Var, ...]) -> etree._Element:

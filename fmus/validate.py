@@ -2,7 +2,8 @@
 
 Runs fmpy's validation of ``modelDescription.xml``, checks that every Real
 variable declares a unit, then loads the FMU, instantiates it, initializes it
-with its start values and takes one step, reading every output.
+with its start values and takes one step, reading every output. FMI 2.0 and
+3.0 Co-Simulation FMUs alike.
 
 Units: FMI 2.0 does not require them, so for an FMU that is not ours (its
 ``author`` is not ``btwin``) a Real without a unit is a warning, and an
@@ -38,8 +39,9 @@ def validate(path: str | Path, step: float | None = None, strict: bool = False,
     if problems:
         return problems
     description = read_model_description(str(path))
-    no_unit = [f"variable {v.name}: Real without a unit" for v in description.modelVariables
-               if v.type == "Real" and not v.unit and not (v.declaredType and v.declaredType.unit)]
+    no_unit = [f"variable {v.name}: {v.type} without a unit" for v in description.modelVariables
+               if v.type in ("Real", "Float64", "Float32") and not v.unit
+               and not (v.declaredType and v.declaredType.unit)]
     if strict or description.author == OUR_AUTHOR:
         problems += no_unit
     elif warnings is not None:
@@ -72,23 +74,26 @@ class _StageFailed(Exception):
 
 
 def _step_once(description, unzipped: str, step: float) -> list[str]:
-    from fmpy.fmi2 import FMU2Slave
-
-    outputs = [v for v in description.modelVariables if v.causality == "output" and v.type == "Real"]
+    outputs = [v for v in description.modelVariables
+               if v.causality == "output" and v.type in ("Real", "Float64")]
+    fmi3 = description.fmiVersion.startswith("3")
     stage, fmu = "loading", None
     try:
-        fmu = FMU2Slave(guid=description.guid, unzipDirectory=unzipped,
-                        modelIdentifier=description.coSimulation.modelIdentifier, instanceName="validate")
-        stage = "fmi2Instantiate"
+        fmu = _slave(description, unzipped, fmi3)
+        stage = "fmi3InstantiateCoSimulation" if fmi3 else "fmi2Instantiate"
         fmu.instantiate(loggingOn=False)
-        fmu.setupExperiment(startTime=0.0)
         stage = "initialization"
-        fmu.enterInitializationMode()
+        if fmi3:
+            fmu.enterInitializationMode(startTime=0.0)
+        else:
+            fmu.setupExperiment(startTime=0.0)
+            fmu.enterInitializationMode()
         fmu.exitInitializationMode()
-        stage = f"fmi2DoStep({step:g} s)"
+        stage = f"doStep({step:g} s)"
         fmu.doStep(currentCommunicationPoint=0.0, communicationStepSize=step)
-        stage = "fmi2GetReal"
-        values = fmu.getReal([v.valueReference for v in outputs]) if outputs else []
+        stage = "reading the outputs"
+        references = [v.valueReference for v in outputs]
+        values = (fmu.getFloat64(references) if fmi3 else fmu.getReal(references)) if outputs else []
         fmu.terminate()
     except Exception as error:  # any failure of the FMU is the report, not a crash
         raise _StageFailed(f"{stage} failed: {error}") from None
@@ -99,3 +104,12 @@ def _step_once(description, unzipped: str, step: float) -> list[str]:
             except Exception:
                 pass
     return [f"output {v.name} = {x!r} after one step" for v, x in zip(outputs, values) if not math.isfinite(x)]
+
+
+def _slave(description, unzipped: str, fmi3: bool):
+    from fmpy.fmi2 import FMU2Slave
+    from fmpy.fmi3 import FMU3Slave
+
+    kind = FMU3Slave if fmi3 else FMU2Slave
+    return kind(guid=description.guid, unzipDirectory=unzipped,
+                modelIdentifier=description.coSimulation.modelIdentifier, instanceName="validate")

@@ -10,7 +10,7 @@ from .master import ALGORITHMS, CORRECTIONS, EXTRAPOLATIONS, Master, System
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "run", help="co-simulate an SSP system (.ssp or .ssd)",
-        description="Co-simulate an SSP 1.0 system of FMI 2.0 co-simulation FMUs; writes DIR/results.csv "
+        description="Co-simulate an SSP 1.0 system of FMI 2.0 or 3.0 co-simulation FMUs; writes DIR/results.csv "
                     "(streamed) and DIR/energy.json.")
     parser.add_argument("system", type=Path, help="an .ssp archive or an .ssd file")
     parser.add_argument("--stop-time", type=float, help="end time [s] (default: the system's DefaultExperiment)")

@@ -1,6 +1,7 @@
 """What an FMU's ``modelDescription.xml`` says, read once (through fmpy,
 cached per file) for the master and for the ontology: :func:`describe` any
-FMU; :func:`fmu_info` one the master can run (FMI 2.0 co-simulation).
+FMU; :func:`fmu_info` one the master can run (FMI 2.0 or 3.0 co-simulation;
+FMI 3.0's Float64 and Int32 read as Real and Integer).
 
 It lives here because the master may import nothing of ours but FMI
 (DESIGN.md), while the ontology, which "reads modelDescription.xml", already
@@ -21,7 +22,7 @@ from lxml import etree
 class Variable:
     name: str
     value_reference: int
-    type: str  # 'Real', 'Integer', 'Boolean', 'String', 'Enumeration'
+    type: str  # 'Real', 'Integer', 'Boolean', 'String', 'Enumeration' (FMI 3.0's Float64 is 'Real', Int32 'Integer')
     causality: str
     variability: str
     unit: str | None
@@ -113,7 +114,8 @@ STEP_MEAN_NAMESPACE = "urn:btwin:fmu:1"
 
 
 def _step_means(path: Path, names) -> frozenset[str]:
-    """Outputs the FMU's vendor annotation declares as means over the last step."""
+    """Outputs the FMU's vendor annotation declares as means over the last step
+    (FMI 3.0: ``Annotations/Annotation[@type="org.btwin"]``)."""
     if path.is_dir():
         xml = (path / "modelDescription.xml").read_bytes()
     else:
@@ -121,9 +123,14 @@ def _step_means(path: Path, names) -> frozenset[str]:
             xml = archive.read("modelDescription.xml")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     root = etree.fromstring(xml, parser)
-    declared = root.xpath("VendorAnnotations/Tool[@name=$tool]/b:Outputs/b:StepMean/@output",
+    declared = root.xpath("VendorAnnotations/Tool[@name=$tool]/b:Outputs/b:StepMean/@output"
+                          " | Annotations/Annotation[@type=$tool]/b:Outputs/b:StepMean/@output",
                           tool=STEP_MEAN_TOOL, namespaces={"b": STEP_MEAN_NAMESPACE})
     return frozenset(name for name in declared if name in names)
+
+
+# FMI 3.0 types the master handles, by their FMI 2.0 names
+_FMI2_TYPE = {"Float64": "Real", "Int32": "Integer"}
 
 
 class FmuUnreadable(ValueError):
@@ -148,7 +155,7 @@ def _read(path: Path, mtime: float) -> FmuInfo:
     description = _description(path)
     cs = description.coSimulation
     variables = {
-        v.name: Variable(v.name, v.valueReference, v.type, v.causality or "local",
+        v.name: Variable(v.name, v.valueReference, _FMI2_TYPE.get(v.type, v.type), v.causality or "local",
                          v.variability or "continuous", _unit_of(v), v.start)
         for v in description.modelVariables
     }
@@ -169,10 +176,11 @@ def describe(path: str | Path) -> FmuInfo:
 
 
 def fmu_info(path: str | Path) -> FmuInfo:
-    """The interface of an FMU the master can run: FMI 2.0 co-simulation."""
+    """The interface of an FMU the master can run: FMI 2.0 or 3.0 co-simulation."""
     info = describe(path)
-    if not info.fmi_version.startswith("2."):
-        raise ValueError(f"{info.path}: FMI {info.fmi_version}; the master runs FMI 2.0 co-simulation FMUs")
+    if not info.fmi_version.startswith(("2.", "3.")):
+        raise ValueError(f"{info.path}: FMI {info.fmi_version}; the master runs FMI 2.0 and 3.0 "
+                         "co-simulation FMUs")
     if info.model_identifier is None:
         raise ValueError(f"{info.path}: no CoSimulation interface; the master runs co-simulation FMUs only")
     return info

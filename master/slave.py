@@ -1,4 +1,5 @@
-"""One FMI 2.0 co-simulation FMU instance, loaded through fmpy's FMU2Slave,
+"""One FMI 2.0 co-simulation FMU instance, loaded through fmpy's FMU2Slave
+(an FMI 3.0 one through ``fmi3.Fmi3Slave``, which answers the same calls),
 with what the master needs: typed parameter setting, fast Real get/set on
 pre-allocated ctypes arrays, state save/restore, and FMU errors turned into
 :class:`FmuError` carrying the FMU's own log message."""
@@ -13,6 +14,7 @@ from fmpy.fmi1 import FMICallException
 from fmpy.fmi2 import (FMU2Slave, fmi2Boolean, fmi2CallbackAllocateMemoryTYPE, fmi2CallbackFreeMemoryTYPE,
                        fmi2CallbackFunctions, fmi2CallbackLoggerTYPE, fmi2Integer, fmi2Real, fmi2ValueReference)
 
+from .fmi3 import Fmi3Slave
 from .fmu_info import FmuInfo, fmu_info
 from .unpack import remove, unpack
 
@@ -95,9 +97,11 @@ class Slave:
         self._dir = unpack(self.info.path, "btwin-fmu-")
         _LOG_SINKS[self.name] = self.log
         self._callbacks = _callbacks()
+        identity = dict(guid=self.info.guid, unzipDirectory=str(self._dir),
+                        modelIdentifier=self.info.model_identifier, instanceName=name)
         try:
-            self._fmu = FMU2Slave(guid=self.info.guid, unzipDirectory=str(self._dir),
-                                  modelIdentifier=self.info.model_identifier, instanceName=name)
+            self._fmu = (Fmi3Slave(log=self.log, **identity) if self.info.fmi_version.startswith("3")
+                         else FMU2Slave(**identity))
         except Exception as error:  # no binary for this platform, a library that does not load
             self.close()
             raise FmuError(name, "loading the binary", self.time, 3, [str(error)]) from None

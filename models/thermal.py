@@ -11,6 +11,11 @@ step size is as accurate as any other.
 Several cells can share the heat: ``Q`` is the heat of the whole group, each of
 the ``n_cells`` identical cells receives ``Q / n_cells`` and the group rejects
 ``n_cells`` times what one cell rejects.
+
+Abuse reactions (``models/abuse.py``, off unless given) add their heat to the
+core. The step is then cut into halves until the reactions raise the core by
+at most ``MAX_REACTION_RISE`` per sub-step; the heat of each sub-step is what
+its conversions released, so energy stays conserved while the cell runs away.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from . import checks
+from .abuse import AbuseReactions
 
 # Default constants for a 21700 cell (LG M50), derived from published data:
 #  - geometry: the 21700 format, radius 10.5 mm, height 70 mm;
@@ -40,6 +46,7 @@ CAN_HEAT_CAPACITY = 4.4  # J/K
 CORE_TO_SURFACE_RESISTANCE = 0.91  # K/W
 # Convection to ambient: R_u = 1 / (h A) = 1 / (10 W/m2/K * 5.31e-3 m2).
 SURFACE_TO_AMBIENT_RESISTANCE = 18.8  # K/W
+MAX_REACTION_RISE = 0.5  # K of core temperature per sub-step from abuse reactions (numerics)
 
 
 @dataclass(frozen=True)
@@ -58,9 +65,11 @@ class ThermalParameters:
 class CellThermal:
     """Core and surface temperature of a group of identical cells."""
 
-    def __init__(self, parameters: ThermalParameters, initial_temperature: float):
+    def __init__(self, parameters: ThermalParameters, initial_temperature: float,
+                 reactions: AbuseReactions | None = None):
         _check_temperature("initial_temperature", initial_temperature)
         self.parameters = parameters
+        self.reactions = reactions
         p = parameters
         # x' = A x + B u with x = (T_c, T_s) and u = (Q per cell, T_amb)
         self._a = np.array([
@@ -87,14 +96,35 @@ class CellThermal:
         checks.finite("heat_generation", heat_generation)
         _check_temperature("ambient_temperature", ambient_temperature)
         p = self.parameters
+        if self.reactions is None:
+            excess = self._linear_step(dt, heat_generation / p.n_cells, ambient_temperature)
+        else:
+            excess = self._reacting_step(dt, heat_generation / p.n_cells, ambient_temperature)
+        self.heat_rejected = p.n_cells * excess / (p.surface_to_ambient_resistance * dt)
+
+    def _linear_step(self, dt: float, heat_per_cell: float, ambient_temperature: float) -> float:
+        """Exact step with the heat held; returns the integral of T_s - T_amb [K s]."""
         x = self._augmented
         x[0], x[1] = self.core_temperature, self.surface_temperature
-        x[2], x[3] = heat_generation / p.n_cells, ambient_temperature
+        x[2], x[3] = heat_per_cell, ambient_temperature
         x[4] = 0.0
         x = self._propagator(dt) @ x
         self.core_temperature, self.surface_temperature = float(x[0]), float(x[1])
-        # x[4] is the integral of (T_s - T_amb) over the step
-        self.heat_rejected = p.n_cells * float(x[4]) / (p.surface_to_ambient_resistance * dt)
+        return float(x[4])
+
+    def _reacting_step(self, dt: float, heat_per_cell: float, ambient_temperature: float) -> float:
+        """Sub-steps dt / 2**n short enough for the reactions' heat; see the module docstring."""
+        limit = MAX_REACTION_RISE * self.parameters.core_heat_capacity
+        elapsed = excess = 0.0
+        while elapsed < dt:
+            h = dt - elapsed
+            rate = self.reactions.heat_rate(self.core_temperature)
+            while rate * h > limit and h > dt * 2.0**-40:
+                h *= 0.5
+            released = self.reactions.advance(h, self.core_temperature)
+            excess += self._linear_step(h, heat_per_cell + released / h, ambient_temperature)
+            elapsed += h
+        return excess
 
     def steady_state(self, heat_generation: float, ambient_temperature: float) -> tuple[float, float]:
         """Core and surface temperature that constant inputs settle to."""
@@ -107,17 +137,20 @@ class CellThermal:
         """The two time constants [s] of the free response, slow first."""
         return tuple(sorted((-1.0 / np.linalg.eigvals(self._a).real).tolist(), reverse=True))
 
-    def get_state(self) -> dict[str, float]:
+    def get_state(self) -> dict:
         return {
             "core_temperature": self.core_temperature,
             "surface_temperature": self.surface_temperature,
             "heat_rejected": self.heat_rejected,
+            "reactions": None if self.reactions is None else self.reactions.get_state(),
         }
 
-    def set_state(self, state: dict[str, float]) -> None:
+    def set_state(self, state: dict) -> None:
         self.core_temperature = float(state["core_temperature"])
         self.surface_temperature = float(state["surface_temperature"])
         self.heat_rejected = float(state["heat_rejected"])
+        if self.reactions is not None and state.get("reactions") is not None:
+            self.reactions.set_state(state["reactions"])
 
     def _propagator(self, dt: float) -> np.ndarray:
         """exp(M dt) of the system augmented with its held inputs and with the

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 FMU_DIR = Path("build/fmus")
+NATIVE_DIR = Path("build/native")
 RESULTS_DIR = Path("results")
 
 
@@ -14,6 +15,15 @@ def fmu_path(name: str, fmu_dir: Path = FMU_DIR) -> Path:
     if not path.is_file():
         from btwin.fmus.build import build
         build([name], fmu_dir)
+    return path
+
+
+def native_fmu_path(name: str, fmi_version: int, native_dir: Path = NATIVE_DIR) -> Path:
+    """``native_dir/fmiV/NAME.fmu`` (a native FMU), built first if it is not there yet."""
+    path = Path(native_dir) / f"fmi{fmi_version}" / f"{name}.fmu"
+    if not path.is_file():
+        from btwin.fmus.native.build import build_native
+        build_native([name], native_dir, (fmi_version,))
     return path
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from btwin.master import (Component, Connection, Endpoint, Master, PowerBond, PowerSignal, System,
                           SystemStructure, write_ssp)
 
-from .common import FMU_DIR, fmu_path, output_dir, write_summary
+from .common import FMU_DIR, fmu_path, native_fmu_path, output_dir, write_summary
 from .params import Param, resolve
 
 N_SERIES = 96
@@ -55,10 +55,18 @@ def pack_energy_kwh() -> float:
     return N_SERIES * N_PARALLEL * CELL_NOMINAL_V * CELL_NOMINAL_AH / 1000.0
 
 
-def structure(fmu_dir: Path | None = None) -> SystemStructure:
-    """The car as a system; FMUs missing from ``fmu_dir`` (default ``FMU_DIR``) are built first."""
+PACKS = ("python", "native-fmi2", "native-fmi3")  # which FMUs model the pack
+
+
+def structure(fmu_dir: Path | None = None, pack: str = "python") -> SystemStructure:
+    """The car as a system; FMUs missing from ``fmu_dir`` (default ``FMU_DIR``) are built first.
+    ``pack``: BatteryCell and CellThermal as Python FMUs, or as native FMUs
+    (no Python inside) of FMI 2.0 or 3.0 from ``build/native``."""
     fmu_dir = FMU_DIR if fmu_dir is None else Path(fmu_dir)
     fmus = {name: fmu_path(name, fmu_dir) for name in ("BatteryCell", "CellThermal", "Powertrain")}
+    if pack != "python":
+        version = int(pack[-1])
+        fmus.update({name: native_fmu_path(name, version) for name in ("BatteryCell", "CellThermal")})
     e = Endpoint
     return SystemStructure(
         name="ev_wltc",
@@ -91,6 +99,8 @@ PARAMS = {
     "stop_time": Param(CYCLE_S, "simulated time from the start of the cycle", unit="s",
                        minimum=0.0, exclusive_minimum=True),
     "step": Param(STEP_S, "macro step", unit="s", minimum=0.0, exclusive_minimum=True),
+    "pack": Param("python", "FMUs of the battery and its thermal model: Python FMUs, or native FMUs "
+                  "(compiled C, no Python inside) of FMI 2.0 or 3.0", choices=PACKS),
 }
 
 
@@ -101,12 +111,13 @@ def run(out_dir: str | Path | None = None, *, fmu_dir: Path | None = None, **par
     (default ``results/ev_wltc``) and return the summary."""
     p = resolve(PARAMS, params)
     out = output_dir(out_dir, "ev_wltc")
-    ssp = write_ssp(structure(fmu_dir), out / "ev_wltc.ssp")
+    ssp = write_ssp(structure(fmu_dir, p["pack"]), out / "ev_wltc.ssp")
     with tempfile.TemporaryDirectory() as unpacked:
         system = System.from_ssp(ssp, extract_to=unpacked)
         result = Master(system, algorithm=ALGORITHM, correction=CORRECTION).run(
             stop_time=p["stop_time"], step=p["step"], out_dir=out)
     summary = summarise(result)
+    summary["pack_fmus"] = p["pack"]
     write_summary(out, summary)
     plot(result, out)
     return summary

@@ -12,6 +12,7 @@ from .params import ParameterError, listing, parse_assignments
 # export(path) that writes the scenario's system as SSP
 SCENARIOS = {
     "depot_charging": "depot_charging",
+    "diagnostics": "diagnostics",
     "eis_aging": "eis_aging",
     "electrode_design": "electrode_design",
     "ev_wltc": "ev_wltc",

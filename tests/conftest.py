@@ -32,3 +32,13 @@ def c_host(tmp_path_factory) -> Path:
     binary = tmp_path_factory.mktemp("c_host") / "c_host"
     subprocess.run([compiler, "-O2", "-o", str(binary), str(HERE / "fmus" / "c_host.c"), "-ldl"], check=True)
     return binary
+
+
+@pytest.fixture(scope="session")
+def native_dir(tmp_path_factory) -> Path:
+    """The native FMUs, FMI 2.0 and 3.0 (DIR/fmi2, DIR/fmi3), freshly built."""
+    from btwin.fmus.native.build import build_native
+
+    out = tmp_path_factory.mktemp("native")
+    build_native(None, out)
+    return out

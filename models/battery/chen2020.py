@@ -9,6 +9,8 @@ Electrochim. Acta 53 (2008) 6356-6365, as in the same parameter set.
 
 Every function takes and returns plain floats (``math``, not numpy): the model
 calls them a few times per step and a numpy scalar call costs ten times more.
+The same functions accept CasADi expressions (``maths_for`` picks the library),
+so the CasADi form of the model (``casadi_form``) uses these very formulas.
 The electrolyte functions also accept numpy arrays.
 """
 from __future__ import annotations
@@ -21,25 +23,35 @@ from scipy.constants import physical_constants
 FARADAY = physical_constants["Faraday constant"][0]  # C/mol, CODATA 2018 (exact)
 
 
+def maths_for(value):
+    """``math`` for a number, ``casadi`` for a symbolic expression: one formula, two uses."""
+    if isinstance(value, (float, int)):
+        return math
+    import casadi
+    return casadi
+
+
 def graphite_ocp(sto: float) -> float:
     """Graphite-SiOx open-circuit potential [V vs Li/Li+] (Chen et al. 2020 fit)."""
+    m = maths_for(sto)
     return (
-        1.9793 * math.exp(-39.3631 * sto)
+        1.9793 * m.exp(-39.3631 * sto)
         + 0.2482
-        - 0.0909 * math.tanh(29.8538 * (sto - 0.1234))
-        - 0.04478 * math.tanh(14.9159 * (sto - 0.2769))
-        - 0.0205 * math.tanh(30.4444 * (sto - 0.6103))
+        - 0.0909 * m.tanh(29.8538 * (sto - 0.1234))
+        - 0.04478 * m.tanh(14.9159 * (sto - 0.2769))
+        - 0.0205 * m.tanh(30.4444 * (sto - 0.6103))
     )
 
 
 def nmc811_ocp(sto: float) -> float:
     """NMC811 open-circuit potential [V vs Li/Li+] (Chen et al. 2020 fit)."""
+    m = maths_for(sto)
     return (
         -0.8090 * sto
         + 4.4875
-        - 0.0428 * math.tanh(18.5138 * (sto - 0.5542))
-        - 17.7326 * math.tanh(15.7890 * (sto - 0.3117))
-        + 17.5842 * math.tanh(15.9308 * (sto - 0.3120))
+        - 0.0428 * m.tanh(18.5138 * (sto - 0.5542))
+        - 17.7326 * m.tanh(15.7890 * (sto - 0.3117))
+        + 17.5842 * m.tanh(15.9308 * (sto - 0.3120))
     )
 
 

@@ -15,12 +15,11 @@ mass to round-off.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from scipy.linalg import eigh
 
-from .chen2020 import GAS_CONSTANT
+from .chen2020 import GAS_CONSTANT, maths_for
 
 
 class ModalDiffusion:
@@ -94,4 +93,5 @@ def layers(thicknesses, cells, porosities, efficiencies):
 
 def arrhenius(activation_energy: float, temperature: float, reference: float) -> float:
     """exp(Ea/R (1/T_ref - 1/T)), the Arrhenius factor relative to ``reference``."""
-    return math.exp(activation_energy / GAS_CONSTANT * (1.0 / reference - 1.0 / temperature))
+    exp = maths_for(temperature).exp
+    return exp(activation_energy / GAS_CONSTANT * (1.0 / reference - 1.0 / temperature))

@@ -103,6 +103,7 @@ class BatteryParameters:
     positive_double_layer_capacity: float = 0.2  # F/m2 [PyBaMM-Chen2020-set; not measured by Chen]
     sei_relative_permittivity: float = 4.9  # 1, assumption: the film's as Li2CO3's [CRC]
     contact_resistance: float = 0.0  # Ohm per cell [PyBaMM-Chen2020-set: 0]
+
     # --- ageing of a used cell (all 0 for a fresh cell) ---------------------------
     # Cyclable lithium lost before t = 0 (to SEI, plating, ...), per cell: it
     # narrows the stoichiometry window and so the capacity between the cut-offs.

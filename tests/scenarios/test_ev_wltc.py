@@ -125,3 +125,14 @@ def test_export_writes_a_self_contained_ssp_and_does_not_run(fmus, tmp_path, mon
 def test_export_of_a_scenario_without_a_system_is_refused(capsys):
     assert main(["scenario", "fmpy_thermal_pulse", "--export", "x.ssp"]) == 2
     assert "fmpy_thermal_pulse has no SSP export" in capsys.readouterr().err
+
+
+def test_the_native_pack_drives_the_car_as_the_python_fmus(drive, fmus, native_dir, tmp_path, monkeypatch):
+    """--param pack=native-fmi3: BatteryCell and CellThermal as native FMI 3.0
+    FMUs (no Python inside) beside the Python Powertrain; the same car."""
+    monkeypatch.setattr(ev_wltc, "native_fmu_path", lambda name, version: native_dir / f"fmi{version}" / f"{name}.fmu")
+    summary = ev_wltc.run(tmp_path, stop_time=STOP_S, fmu_dir=fmus, pack="native-fmi3")
+    python = drive[0]
+    assert summary["pack_fmus"] == "native-fmi3"
+    for key in ("final_soc", "delivered_kWh", "distance_km", "peak_core_temperature_C"):
+        assert summary[key] == pytest.approx(python[key], rel=1e-9, abs=1e-9), key

@@ -1,0 +1,1 @@
+"""Native FMUs: compiled C from the models' CasADi forms, no Python inside."""

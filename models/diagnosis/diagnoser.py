@@ -1,0 +1,295 @@
+"""The streaming diagnoser: residuals in, alarms and a fault code out.
+
+Per sample (period dt):
+  1. residuals r_V = V_measured - V_predicted, r_T = T_measured - T_predicted;
+  2. warm-up: while the twin's uncertainty (soc_std) is above ``max_soc_std``
+     or fewer than ``warmup_time`` seconds of converged samples were seen, the
+     residuals are only collected (fault code WARMING_UP); then an AR(2)
+     whitener is fitted to each (``whitening``; the warm-up is assumed
+     fault-free);
+  3. a two-sided CUSUM per whitened residual (``cusum``), its reference half
+     the change to detect (``voltage_change``, ``temperature_change``) and its
+     threshold from ``false_alarm_rate`` shared by the two detectors;
+  4. after an alarm the fault is isolated by its signature (``isolation``,
+     with the twin's resistance estimate when it gives one)
+     over the samples since the estimated change time, re-decided every
+     sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
+     another detector alarms;
+  5. plating: the twin's plating overpotential below ``-plating_margin`` for
+     ``plating_time`` seconds of a charge; a low voltage residual alarm
+     during it is put down to the plating, not to the voltage sensor;
+  6. runaway: the surface temperature, above ambient and extrapolated
+     ``runaway_horizon`` seconds along its slope of the last minute, passes
+     ``runaway_temperature`` while the temperature residual has alarmed high.
+
+Alarms latch: a fault stays named until the diagnoser is reset. Limits: the
+false-alarm rate holds for residuals as stationary as the warm-up's; faults
+present during warm-up are learnt as normal.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from .. import checks
+from .cusum import Cusum, threshold_for
+from .isolation import FaultCode, Thresholds, evidence, isolate
+from .whitening import Whitener
+
+WHITENING_ORDER = 2
+HISTORY = 1800  # samples kept for isolation
+SLOPE_WINDOW = 60.0  # s of surface temperature for the runaway slope
+ISOLATION_PERIOD = 10.0  # s between isolation decisions (each fits up to HISTORY samples)
+
+
+@dataclass(frozen=True)
+class DiagnoserSettings:
+    false_alarm_rate: float = 0.05  # 1/h, both residual detectors together
+    voltage_change: float = 0.01  # V, residual step to detect
+    temperature_change: float = 1.0  # K, residual step to detect
+    voltage_resolution: float = 4e-3  # V, floor of the residual std: the StateEstimator's model error
+    temperature_resolution: float = 0.05  # K, likewise
+    warmup_time: float = 300.0  # s of converged residuals learnt before detecting
+    max_soc_std: float = 0.05  # 1, the twin counts as converged below this
+    resistance_change: float = 0.008  # Ohm, smallest resistance growth named (about 20 % of an LG M50's)
+    short_heating_rate: float = 0.005  # K/s, r_T slope only a short's heat explains
+    plating_margin: float = 0.0  # V
+    plating_time: float = 10.0  # s
+    runaway_temperature: float = 353.15  # K, surface
+    runaway_horizon: float = 300.0  # s
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "plating_margin":
+                checks.non_negative(field.name, value)
+            else:
+                checks.positive(field.name, value)
+
+
+@dataclass
+class Diagnosis:
+    fault_code: FaultCode = FaultCode.WARMING_UP
+    voltage_statistic: float = 0.0  # CUSUM statistic / threshold (1: alarm)
+    temperature_statistic: float = 0.0
+    voltage_residual: float = 0.0  # V
+    temperature_residual: float = 0.0  # K
+    plating: bool = False
+    runaway: bool = False
+    detection_time: float = math.nan  # s, first residual alarm
+
+
+class Diagnoser:
+    """Streaming residual diagnosis; see the module docstring."""
+
+    def __init__(self, settings: DiagnoserSettings | None = None):
+        self.settings = settings or DiagnoserSettings()
+        self.reset()
+
+    def reset(self) -> None:
+        self.time = 0.0
+        self.diagnosis = Diagnosis()
+        self._warmup: list[tuple[float, float]] = []
+        self._converged_time = 0.0
+        self._whiteners: tuple[Whitener, Whitener] | None = None
+        self._detectors: tuple[Cusum, Cusum] | None = None
+        self._period = math.nan
+        self._alarms = [0, 0]
+        self._alarm_times = [math.inf, math.inf]
+        self._resistance = self._resistance_baseline = 0.0
+        self._onset = math.nan
+        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s)
+        self._plating_time = 0.0
+        self._ambient = 0.0
+        self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
+
+    def step(self, dt: float, current: float, voltage: float, surface_temperature: float,
+             predicted_voltage: float, predicted_surface_temperature: float,
+             soc_std: float = 0.0, plating_overpotential: float = math.inf,
+             ambient_temperature: float = 0.0, estimated_resistance: float = 0.0) -> Diagnosis:
+        """One sample at the end of a step of ``dt`` seconds; returns the diagnosis."""
+        checks.step_size(dt)
+        self._ambient = checks.non_negative("ambient_temperature", ambient_temperature)
+        self._resistance = checks.non_negative("estimated_resistance", estimated_resistance)
+        r_v = checks.finite("voltage", voltage) - checks.finite("predicted_voltage", predicted_voltage)
+        r_t = (checks.finite("surface_temperature", surface_temperature)
+               - checks.finite("predicted_surface_temperature", predicted_surface_temperature))
+        checks.finite("current", current)
+        self.time += dt
+        d = self.diagnosis
+        d.voltage_residual, d.temperature_residual = r_v, r_t
+        self._history.append((self.time, current, r_v, r_t, surface_temperature))
+        self._check_plating(dt, current, plating_overpotential)
+        if self._detectors is None:
+            self._learn(dt, r_v, r_t, soc_std)
+        else:
+            self._detect(dt, r_v, r_t)
+        d.fault_code = self._fault_code()
+        return d
+
+    # --- warm-up ------------------------------------------------------------
+    def _learn(self, dt, r_v, r_t, soc_std) -> None:
+        if soc_std > self.settings.max_soc_std:
+            self._warmup.clear()
+            self._converged_time = 0.0
+            return
+        self._warmup.append((r_v, r_t))
+        self._converged_time += dt
+        if self._converged_time >= self.settings.warmup_time and len(self._warmup) >= 30:
+            s = self.settings
+            samples = np.array(self._warmup)
+            self._whiteners = (Whitener.fitted(samples[:, 0], WHITENING_ORDER, s.voltage_resolution),
+                               Whitener.fitted(samples[:, 1], WHITENING_ORDER, s.temperature_resolution))
+            self._set_detectors(dt)
+            self._warmup.clear()
+            self._resistance_baseline = self._resistance
+
+    def _set_detectors(self, dt: float) -> None:
+        s = self.settings
+        rate = s.false_alarm_rate / 3600.0 / 2.0  # per detector, 1/s
+        detectors = []
+        for whitener, change in zip(self._whiteners, (s.voltage_change, s.temperature_change)):
+            reference = max(0.5 * change * whitener.step_gain, 0.25)
+            detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
+        self._detectors = tuple(detectors)
+        self._period = dt
+
+    # --- detection and isolation ---------------------------------------------
+    def _detect(self, dt, r_v, r_t) -> None:
+        if abs(dt - self._period) > 1e-9 * self._period:  # thresholds follow the sample period
+            old = [c.get_state() for c in self._detectors]
+            self._set_detectors(dt)
+            for c, state in zip(self._detectors, old):
+                c.set_state(state)
+        d = self.diagnosis
+        for k, (whitener, detector, r) in enumerate(zip(self._whiteners, self._detectors, (r_v, r_t))):
+            sign = detector.push(whitener.push(r))
+            if sign and not self._alarms[k]:
+                self._alarms[k] = sign
+                self._alarm_times[k] = self.time
+                onset = self.time - detector.samples_since_zero * dt
+                self._onset = onset if math.isnan(self._onset) else min(self._onset, onset)
+                if math.isnan(d.detection_time):
+                    d.detection_time = self.time
+        d.voltage_statistic = self._detectors[0].statistic
+        d.temperature_statistic = self._detectors[1].statistic
+        if self._alarms[1] > 0 and not d.runaway:
+            d.runaway = self._projected_runaway()
+
+    def _projected_runaway(self) -> bool:
+        recent = [(t, temp) for t, _, _, _, temp in self._history if t >= self.time - SLOPE_WINDOW]
+        if len(recent) < 3:
+            return False
+        t, temperature = np.array(recent).T
+        slope = np.polyfit(t - t[-1], temperature, 1)[0]
+        s = self.settings
+        self_heating = temperature[-1] > self._ambient  # heat comes from the cell, not the room
+        return (self_heating and slope > 0.0
+                and temperature[-1] + slope * s.runaway_horizon >= s.runaway_temperature)
+
+    def _check_plating(self, dt, current, overpotential) -> None:
+        s = self.settings
+        if current < 0.0 and overpotential < -s.plating_margin:
+            self._plating_time += dt
+        if self._plating_time >= s.plating_time:
+            self.diagnosis.plating = True
+
+    def _fault_code(self) -> FaultCode:
+        d = self.diagnosis
+        if d.runaway:
+            return FaultCode.THERMAL_RUNAWAY
+        if self._detectors is None:
+            return FaultCode.PLATING if d.plating else FaultCode.WARMING_UP
+        if any(self._alarms):
+            due = self.time >= self._isolated_at + ISOLATION_PERIOD or self._isolated is FaultCode.ANOMALY
+            if due or self._alarms != self._isolated_alarms:
+                self._isolated = self._isolate()
+                self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
+            plating_explains = d.plating and self._alarms[0] <= 0 and self._isolated in (
+                FaultCode.VOLTAGE_SENSOR, FaultCode.ANOMALY)  # a low voltage while plating: plating
+            if self._isolated is not FaultCode.ANOMALY and not plating_explains:
+                return self._isolated
+        return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)
+                                                     else FaultCode.NONE)
+
+    def _isolate(self) -> FaultCode:
+        rows = [row for row in self._history if row[0] >= self._onset]
+        if len(rows) < 4:
+            return FaultCode.ANOMALY
+        t, current, r_v, r_t, _ = np.array(rows).T
+        s = self.settings
+        e = evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False,
+                     self._alarm_times[1] < self._alarm_times[0])
+        if self._resistance_baseline > 0.0:
+            e = replace(e, resistance_rise=self._resistance - self._resistance_baseline)
+        return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate))
+
+    # --- state ------------------------------------------------------------------
+    def get_state(self) -> dict:
+        """Everything that evolves, as plain numbers and arrays (copies)."""
+        d = self.diagnosis
+        return {
+            "time": self.time, "converged_time": self._converged_time, "period": _known(self._period),
+            "alarms": list(self._alarms), "alarm_times": [_known(t) for t in self._alarm_times],
+            "onset": _known(self._onset),
+            "resistance": self._resistance, "resistance_baseline": self._resistance_baseline,
+            "plating_time": self._plating_time,
+            "isolated": int(self._isolated), "isolated_at": _known(self._isolated_at),
+            "isolated_alarms": list(self._isolated_alarms),
+            "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code),
+                          "detection_time": _known(d.detection_time)},
+            "warmup": np.array(self._warmup, dtype=float).reshape(-1, 2),
+            "history": np.array(self._history, dtype=float).reshape(-1, 5),
+            "whiteners": None if self._whiteners is None else [
+                {"coefficients": w.coefficients.copy(), "std": w.std, "mean": w.mean, **w.get_state()}
+                for w in self._whiteners],
+            "detectors": None if self._detectors is None else [
+                {"reference": c.reference, "threshold": c.threshold, **c.get_state()}
+                for c in self._detectors],
+        }
+
+    def set_state(self, state: dict) -> None:
+        self.time, self._converged_time = float(state["time"]), float(state["converged_time"])
+        self._period, self._onset = _unknown(state["period"], math.nan), _unknown(state["onset"], math.nan)
+        self._alarms = [int(a) for a in state["alarms"]]
+        self._alarm_times = [_unknown(t, math.inf) for t in state["alarm_times"]]
+        self._resistance = float(state["resistance"])
+        self._resistance_baseline = float(state["resistance_baseline"])
+        self._plating_time = float(state["plating_time"])
+        self._isolated = FaultCode(state["isolated"])
+        self._isolated_at = _unknown(state["isolated_at"], -math.inf)
+        self._isolated_alarms = [int(a) for a in state["isolated_alarms"]]
+        d = state["diagnosis"]
+        self.diagnosis = Diagnosis(**{**d, "fault_code": FaultCode(d["fault_code"]),
+                                      "detection_time": _unknown(d["detection_time"], math.nan)})
+        self._warmup = [tuple(row) for row in np.asarray(state["warmup"])]
+        self._history = deque((tuple(row) for row in np.asarray(state["history"])), maxlen=HISTORY)
+        self._whiteners = self._detectors = None
+        if state["whiteners"] is not None:
+            self._whiteners = tuple(self._whitener(w) for w in state["whiteners"])
+        if state["detectors"] is not None:
+            self._detectors = tuple(self._detector(c) for c in state["detectors"])
+
+    @staticmethod
+    def _whitener(state: dict) -> Whitener:
+        whitener = Whitener(state["coefficients"], state["std"], state["mean"])
+        whitener.set_state(state)
+        return whitener
+
+    @staticmethod
+    def _detector(state: dict) -> Cusum:
+        detector = Cusum(state["reference"], state["threshold"])
+        detector.set_state(state)
+        return detector
+
+
+def _known(value: float) -> float | None:
+    """A number for a saved state: None stands for "not yet" (nan, +-inf)."""
+    return float(value) if math.isfinite(value) else None
+
+
+def _unknown(value, default: float) -> float:
+    return default if value is None else float(value)

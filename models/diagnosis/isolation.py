@@ -1,0 +1,124 @@
+"""Fault isolation by signature: which fault explains the residual pattern.
+
+Residuals are measurement minus twin prediction: r_V (voltage), r_T (surface
+temperature). Each fault leaves its own pattern (signs for a discharging cell):
+
+| fault              | r_V                         | r_T                          |
+|--------------------|-----------------------------|------------------------------|
+| voltage offset     | step                        | none                         |
+| current offset     | step, then a ramp of the same sign (the twin's SOC drifts) | small |
+| temperature offset | none                        | step                         |
+| internal short     | negative (self-discharge)   | positive, rising fast (V^2/R_s heat) |
+| resistance growth  | -dR x I: follows the current (sign of -I at a constant current) | positive, slow (dR I^2) |
+| thermal runaway    | any                         | positive, projected past the runaway temperature |
+
+The features are least-squares fits over the samples since the estimated
+change time: r_V = a + b I + c t (t-statistics of b and c), the slope of r_T
+and the mean current; and, from a twin that estimates the resistance (a
+joint EKF absorbs a resistance growth into its estimate, so the residual
+alone shows only a transient), the rise of that estimate since the warm-up. The rules are applied in the order of ``isolate``; a
+fault is named only with its evidence, else the anomaly stays unnamed. At a
+constant current a resistance growth differs from a voltage offset only by its
+heat: it is named once the temperature residual rises too.
+Limits: the t-statistics assume white residual noise (5 sigma is used for
+safety); a resistance change is only seen while the current varies; a short
+and a runaway are told apart by the projected temperature, not by physics.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+
+class FaultCode(IntEnum):
+    """The Diagnoser's ``fault_code``."""
+
+    NONE = 0
+    WARMING_UP = 1  # the twin has not converged or the residual statistics are being learnt
+    ANOMALY = 2  # a residual changed; not yet isolated
+    VOLTAGE_SENSOR = 3
+    CURRENT_SENSOR = 4
+    TEMPERATURE_SENSOR = 5
+    INTERNAL_SHORT = 6
+    RESISTANCE_GROWTH = 7
+    PLATING = 8
+    THERMAL_RUNAWAY = 9
+
+
+SIGNIFICANT = 5.0  # |t| of a fitted coefficient that counts as evidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the residuals since the change show."""
+
+    voltage_alarm: int  # sign of the voltage CUSUM alarm, 0 if none
+    temperature_alarm: int  # sign of the temperature CUSUM alarm, 0 if none
+    resistance_change: float  # -b of r_V = a + b I + c t [Ohm]
+    resistance_t: float  # its t-statistic
+    voltage_trend: float  # c [V/s]
+    voltage_trend_t: float
+    voltage_mean: float  # mean r_V since the change [V]
+    current_mean: float  # mean current since the change [A], > 0 discharging
+    temperature_rate: float  # slope of r_T [K/s]
+    runaway: bool  # surface temperature projected past the runaway temperature
+    temperature_first: bool = False  # the temperature residual alarmed before the voltage one
+    resistance_rise: float = 0.0  # the twin's resistance estimate above its warm-up value [Ohm]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    resistance_change: float  # smallest resistance growth named [Ohm]
+    short_heating_rate: float  # r_T slope that only a short's heat explains [K/s]
+
+
+def fit(columns: list[np.ndarray], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares coefficients of y on the columns and their t-statistics."""
+    design = np.column_stack(columns)
+    coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+    dof = max(y.size - design.shape[1], 1)
+    sigma2 = float(np.sum((y - design @ coefficients) ** 2)) / dof
+    covariance = sigma2 * np.linalg.pinv(design.T @ design)
+    std = np.sqrt(np.maximum(np.diag(covariance), 1e-300))
+    return coefficients, coefficients / std
+
+
+def evidence(time, current, voltage_residual, temperature_residual, voltage_alarm: int,
+             temperature_alarm: int, runaway: bool, temperature_first: bool = False) -> Evidence:
+    """Features of the samples since the change (arrays of equal length >= 4)."""
+    t = np.asarray(time, dtype=float) - time[0]
+    ones = np.ones_like(t)
+    i = np.asarray(current, dtype=float)
+    varying = np.ptp(i) > 1e-6
+    columns = [ones, i - i.mean(), t - t.mean()] if varying else [ones, t - t.mean()]
+    (coefficients, t_stats) = fit(columns, np.asarray(voltage_residual, dtype=float))
+    b, b_t = (coefficients[1], t_stats[1]) if varying else (0.0, 0.0)
+    (_, slope), _ = fit([ones, t - t.mean()], np.asarray(temperature_residual, dtype=float))
+    return Evidence(voltage_alarm, temperature_alarm, -float(b), -float(b_t),
+                    float(coefficients[-1]), float(t_stats[-1]), float(np.mean(voltage_residual)),
+                    float(i.mean()), float(slope), runaway, temperature_first)
+
+
+def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
+    """The fault that explains the evidence (rules in the module docstring)."""
+    if e.runaway:
+        return FaultCode.THERMAL_RUNAWAY
+    if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
+            and e.voltage_mean < 0.0):
+        return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
+    if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
+            e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change)):
+        return FaultCode.RESISTANCE_GROWTH
+    if e.temperature_alarm and (not e.voltage_alarm or e.temperature_first):
+        return FaultCode.TEMPERATURE_SENSOR  # a twin that reads the temperature may then err in voltage
+    if e.voltage_alarm:
+        same_sign = np.sign(e.voltage_trend) == e.voltage_alarm
+        if same_sign and abs(e.voltage_trend_t) > SIGNIFICANT:
+            return FaultCode.CURRENT_SENSOR
+        drop_follows_current = e.voltage_alarm == -np.sign(e.current_mean) and abs(e.current_mean) > 0.0
+        if e.temperature_alarm > 0 and drop_follows_current:
+            return FaultCode.RESISTANCE_GROWTH
+        return FaultCode.VOLTAGE_SENSOR
+    return FaultCode.ANOMALY

@@ -1,0 +1,169 @@
+"""Change detection and whitening on synthetic residuals with known statistics,
+and isolation on residual patterns built from each fault's physics."""
+import math
+
+import numpy as np
+import pytest
+
+from btwin.models.diagnosis import (Cusum, Diagnoser, DiagnoserSettings, FaultCode, Whitener,
+                                    average_run_length, fit_autoregression, threshold_for)
+from btwin.models.diagnosis.isolation import Thresholds, evidence, isolate
+
+
+def run_lengths(samples, detector):
+    """Samples between alarms, restarting after each."""
+    lengths, start = [], 0
+    for n, x in enumerate(samples):
+        if detector.push(x):
+            lengths.append(n + 1 - start)
+            start = n + 1
+            detector.reset()
+    return np.array(lengths)
+
+
+@pytest.mark.parametrize("reference", [0.5, 2.5])
+def test_threshold_from_the_false_alarm_rate_holds_on_white_noise(reference):
+    """The Markov-chain ARL against Monte Carlo: 300k N(0,1) samples, target one
+    false alarm per 400 samples; ~750 alarms, so 4 % standard error. At k = 2.5
+    Siegmund's closed form would give 1.5 times the rate."""
+    h = threshold_for(1.0 / 400.0, 1.0, reference)
+    alarms = run_lengths(np.random.default_rng(1).standard_normal(300_000), Cusum(reference, h))
+    assert alarms.mean() == pytest.approx(400.0, rel=0.15)
+
+
+def test_mean_detection_delay_follows_the_markov_chain():
+    reference, shift = 0.5, 1.0
+    h = threshold_for(1.0 / 3600.0, 1.0, reference)
+    rng = np.random.default_rng(2)
+    delays = []
+    for _ in range(1500):
+        detector, n = Cusum(reference, h), 0
+        while not detector.push(shift + rng.standard_normal()):
+            n += 1
+        delays.append(n + 1)
+    assert np.mean(delays) == pytest.approx(average_run_length(h, reference, shift), rel=0.1)
+
+
+def ar1(phi, n, seed):
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal(n) * 0.002
+    x = np.empty(n)
+    x[0] = e[0]
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + e[i]
+    return x
+
+
+def test_whitening_recovers_the_ar_coefficient_and_makes_the_residual_white():
+    x = ar1(0.9, 20_000, 3)
+    coefficients, std = fit_autoregression(x, 2)
+    assert coefficients[0] == pytest.approx(0.9, abs=0.02)
+    assert coefficients[1] == pytest.approx(0.0, abs=0.02)
+    assert std == pytest.approx(0.002, rel=0.02)
+    whitener = Whitener.fitted(x[:5000], 2)
+    w = np.array([whitener.push(v) for v in x[5000:]])
+    assert abs(np.corrcoef(w[1:], w[:-1])[0, 1]) < 0.03
+    assert w.std() == pytest.approx(1.0, rel=0.03)
+
+
+def test_without_whitening_correlated_residuals_break_the_false_alarm_rate():
+    x = ar1(0.9, 60_000, 4)
+    h = threshold_for(1.0 / 2000.0, 1.0, 0.5)
+    raw = run_lengths(x / x.std(), Cusum(0.5, h))
+    whitener = Whitener.fitted(ar1(0.9, 5000, 5), 2)
+    white = run_lengths([whitener.push(v) for v in x], Cusum(0.5, h))
+    assert raw.size > 10 * max(white.size, 1)  # far more alarms than the 30 the rate allows
+    assert white.size <= 60
+
+
+LIMITS = Thresholds(resistance_change=0.005, short_heating_rate=0.005)
+T = np.arange(0.0, 300.0)
+RNG = np.random.default_rng(6)
+DRIVE = 3.0 + 2.0 * np.sin(T / 7.0)  # A, a varying discharge current
+
+
+def noisy(x, std):
+    return x + RNG.normal(0.0, std, x.size)
+
+
+@pytest.mark.parametrize("r_v, r_t, alarms, expected", [
+    (noisy(0.012 + 0 * T, 2e-3), noisy(0 * T, 0.1), (1, 0), FaultCode.VOLTAGE_SENSOR),
+    (noisy(0.03 * 0.4 + 0.7 * 0.4 / 18000 * T * 20, 2e-3), noisy(0 * T, 0.1), (1, 0),
+     FaultCode.CURRENT_SENSOR),  # R dI then the twin's SOC drifting (OCV slope x dI / Q)
+    (noisy(0 * T, 2e-3), noisy(1.5 + 0 * T, 0.1), (0, 1), FaultCode.TEMPERATURE_SENSOR),
+    (noisy(-0.01 - 2e-5 * T, 2e-3), noisy(0.02 * T, 0.1), (-1, 1), FaultCode.INTERNAL_SHORT),
+    (noisy(-0.02 * DRIVE, 2e-3), noisy(0.001 * T, 0.1), (-1, 1), FaultCode.RESISTANCE_GROWTH),
+])
+def test_each_fault_signature_is_named(r_v, r_t, alarms, expected):
+    found = isolate(evidence(T, DRIVE, r_v, r_t, *alarms, runaway=False), LIMITS)
+    assert found is expected
+
+
+def test_a_projected_runaway_outranks_every_other_signature():
+    e = evidence(T, DRIVE, noisy(-0.01 + 0 * T, 2e-3), noisy(0.1 * T, 0.1), -1, 1, runaway=True)
+    assert isolate(e, LIMITS) is FaultCode.THERMAL_RUNAWAY
+
+
+def feed(diagnoser, seconds, r_v=0.0, r_t=0.0, soc_std=0.0, current=2.0, plating=math.inf, seed=7):
+    rng = np.random.default_rng(seed)
+    for _ in range(seconds):
+        d = diagnoser.step(1.0, current, 3.7 + r_v + rng.normal(0, 2e-3), 300.0 + r_t + rng.normal(0, 0.1),
+                           3.7, 300.0, soc_std, plating)
+    return d
+
+
+def test_diagnoser_waits_for_the_twin_to_converge():
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0))
+    assert feed(diagnoser, 200, r_v=0.05, soc_std=0.2).fault_code is FaultCode.WARMING_UP
+    assert feed(diagnoser, 59).fault_code is FaultCode.WARMING_UP
+    assert feed(diagnoser, 100).fault_code is FaultCode.NONE
+
+
+def test_diagnoser_detects_and_names_a_voltage_offset():
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=120.0))
+    feed(diagnoser, 600)
+    assert diagnoser.diagnosis.fault_code is FaultCode.NONE
+    d = feed(diagnoser, 120, r_v=0.01)
+    assert d.fault_code is FaultCode.VOLTAGE_SENSOR
+    assert 720.0 - 120.0 < d.detection_time < 720.0 - 120.0 + 10.0
+
+
+def test_plating_needs_a_sustained_negative_overpotential_while_charging():
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0, plating_time=10.0))
+    feed(diagnoser, 100, current=-5.0, plating=0.01)
+    feed(diagnoser, 100, current=5.0, plating=-0.01)  # discharging: not plating
+    assert not diagnoser.diagnosis.plating
+    assert feed(diagnoser, 10, current=-5.0, plating=-0.002).fault_code is FaultCode.PLATING
+
+
+def test_non_finite_input_is_refused_by_name():
+    with pytest.raises(ValueError, match="predicted_voltage"):
+        Diagnoser().step(1.0, 1.0, 3.7, 300.0, math.nan, 300.0)
+
+
+def test_state_round_trip_replays_exactly():
+    from btwin.fmus import state_codec
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0))
+    feed(diagnoser, 100)
+    feed(diagnoser, 5, r_v=0.02)
+    saved = state_codec.from_bytes(state_codec.to_bytes(diagnoser.get_state()))
+    first = feed(diagnoser, 60, r_v=0.02, seed=9).__dict__.copy()
+    diagnoser.set_state(saved)
+    assert feed(diagnoser, 60, r_v=0.02, seed=9).__dict__ == first
+
+
+def test_at_a_constant_charge_current_resistance_growth_is_told_from_an_offset_by_its_heat():
+    charge = -5.0 + 0 * T
+    r_v = noisy(0.015 + 0 * T, 2e-3)  # -dR I with dR = 3 mOhm
+    heated = isolate(evidence(T, charge, r_v, noisy(0.004 * T, 0.1), 1, 1, runaway=False), LIMITS)
+    cool = isolate(evidence(T, charge, r_v, noisy(0 * T, 0.1), 1, 0, runaway=False), LIMITS)
+    assert (heated, cool) == (FaultCode.RESISTANCE_GROWTH, FaultCode.VOLTAGE_SENSOR)
+
+
+def test_a_low_voltage_while_plating_is_put_down_to_plating():
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0, plating_time=5.0))
+    feed(diagnoser, 100, current=-5.0, plating=0.01)
+    assert feed(diagnoser, 30, r_v=-0.015, current=-5.0, plating=-0.01).fault_code is FaultCode.PLATING
+    other = Diagnoser(DiagnoserSettings(warmup_time=60.0))
+    feed(other, 100, current=-5.0, plating=0.01)
+    assert feed(other, 30, r_v=-0.015, current=-5.0, plating=0.01).fault_code is FaultCode.VOLTAGE_SENSOR
