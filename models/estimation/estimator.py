@@ -182,9 +182,9 @@ class StateEstimator:
 
     # ----------------------------------------------------------------- the step
     def step(self, dt: float, measured_current: float, measured_voltage: float,
-             measured_surface_temperature: float, ambient_temperature: float) -> None:
+             measured_surface_temperature: float, ambient_temperature: float) -> Estimate:
         """Update with the measurements at the present time, then carry the
-        estimate dt [s] ahead with the current held (read it with ``estimate()``)."""
+        estimate dt [s] ahead with the current held; returns ``estimate()``."""
         checks.step_size(dt)
         for name, value in (("measured_current", measured_current), ("measured_voltage", measured_voltage)):
             checks.finite(name, value)
@@ -213,6 +213,7 @@ class StateEstimator:
         model.advance_diffusion(current, dt)
         self._bound()
         self.time += dt
+        return self.estimate()
 
     def _measure_voltage(self, x: np.ndarray, measured_current: float):
         """Cell voltage in state x for this pack current reading, and its gradient."""
