@@ -79,6 +79,10 @@ _PARAMETERS = (
               "|current| <= max_c_rate x nominal capacity x n_parallel", min=0.0, max=100.0),
     *_region_parameters(),
     *_electrode_parameters(),
+    parameter("negative_particle_diffusivity", "m2/s", _DEFAULT.negative_particle_diffusivity,
+              "Solid diffusivity of the negative particles (Chen 2020 at 298.15 K)", min=0.0),
+    parameter("negative_reaction_rate_factor", "1", 1.0,
+              "Factor on the negative reaction rate constant (Chen 2020: 6.48e-7 A/m2 (m3/mol)^1.5)", min=0.0),
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
@@ -97,7 +101,7 @@ _SHORT = (
               "from internal_short_time on (self-discharge and V^2/R heat); 0: no short", min=0.0),
     parameter("internal_short_time", "s", 0.0, "Fault: time the internal short appears", min=0.0),
 )
-_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith("_tortuosity"))
+_MODEL_FIELDS = tuple(var.name for var in _PARAMETERS if not var.name.endswith(("_tortuosity", "_factor")))
 
 _AT_END = ", at the end of the last step"
 _NOW = ", for the present state and inputs"
@@ -193,6 +197,7 @@ class BatteryCell(BtwinSlave):
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
         battery = SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
+            negative_reaction_rate=_DEFAULT.negative_reaction_rate * self.negative_reaction_rate_factor,
             initial_temperature=self.temperature))
         if self.internal_short_resistance > 0.0:
             return ShortedBattery(battery, self.internal_short_resistance, self.internal_short_time)

@@ -10,6 +10,7 @@ CATALOGUE = {
     "Charger": "btwin.fmus.charger:Charger",
     "Cycler": "btwin.fmus.cycler:Cycler",
     "FactoryLoads": "btwin.fmus.factory_loads:FactoryLoads",
+    "FastChargeController": "btwin.fmus.fast_charge_controller:FastChargeController",
     "GridFeeder": "btwin.fmus.grid_feeder:GridFeeder",
     "Powertrain": "btwin.fmus.powertrain:Powertrain",
     "Sensors": "btwin.fmus.sensors:Sensors",

@@ -16,6 +16,7 @@ SCENARIOS = {
     "eis_aging": "eis_aging",
     "electrode_design": "electrode_design",
     "ev_wltc": "ev_wltc",
+    "fast_charge": "fast_charge",
     "fmpy_battery_pulse": "fmpy_battery_pulse",
     "fmpy_thermal_pulse": "fmpy_thermal_pulse",
     "microstructure_to_twin": "microstructure_to_twin",
