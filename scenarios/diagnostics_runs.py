@@ -157,9 +157,15 @@ class EstimatorTwin:
     cell model run open loop on the measured current (the EKF does not give one)."""
 
     def __init__(self, profile: Profile, soc_error: float):
+        # For residuals a diagnoser reads, the twin must not learn a sensor fault away:
+        # no voltage-bias state and no SOC random walk (both absorb a voltage offset
+        # within seconds), and a constant model-error allowance instead of one growing
+        # with the current (issue 11's defaults are tuned for estimation, not detection).
         settings = EstimatorSettings(initial_soc=min(max(profile.initial_soc + soc_error, 0.0), 1.0),
                                      initial_soc_std=0.1, voltage_noise=NOISE["voltage"],
-                                     current_noise=NOISE["current"], temperature_noise=NOISE["temperature"])
+                                     current_noise=NOISE["current"], temperature_noise=NOISE["temperature"],
+                                     voltage_model_error=0.004, resistance_model_error=0.0, soc_drift=0.0,
+                                     voltage_bias_std=1e-6)
         self.estimator = StateEstimator(settings)
         self.plating = Twin(profile)
 

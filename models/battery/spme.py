@@ -425,6 +425,20 @@ class SPMeBattery:
         self._temperature = float(state["temperature"])
         self.outputs = self.evaluate(self._current, self._temperature)
 
+    # --- constants for reduced models of this cell (the twin's) ----------------------------
+    def discretisation(self) -> dict:
+        """The constants a reduced model needs to share this model's equations:
+        per-area resistances [Ohm m2], reaction current density per current
+        density [1] of each electrode, the electrolyte source per current density
+        in modal coordinates, the electrode-averaging rows and the factor chi of
+        the concentration overpotential (chi R T / F * ln(c_p / c_n))."""
+        return {"solid_resistance": self._solid_resistance,
+                "electrolyte_length": self._electrolyte_length,  # over kappa: Ohm m2
+                "reaction_per_density": self._reaction_per_density,
+                "electrolyte_source_modes": self._source_modes,
+                "negative_mean_row": self._mean_n, "positive_mean_row": self._mean_p,
+                "chi": self._chi}
+
     # --- internal quantities for users and tests ------------------------------------------
     def internals(self) -> dict:
         """Per-cell internal quantities of the present state (not for the hot loop)."""

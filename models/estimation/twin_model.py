@@ -74,24 +74,26 @@ class TwinModel:
         # the SPMe's own discretisation and constants (modes, sources, resistances per
         # area), read once from a nominal instance, so that plant and twin share them
         spme = SPMeBattery(p)
+        constants = spme.discretisation()
         self._thermal = CellThermal(thermal if thermal is not None else ThermalParameters(), 298.15)
         self._ocp_n, self._ocp_p = p.negative_ocp, p.positive_ocp
         self._particles(spme)
-        self._electrolyte(spme, p)
+        self._electrolyte(spme, constants, p)
         self._window_table(p)
         area = p.electrode_area
-        film = p.sei_initial_thickness * p.sei_resistivity * spme._reaction_per_density[0]
-        self._ohmic_fixed = (spme._solid_resistance + film) / area  # Ohm
-        self._electrolyte_length = spme._electrolyte_length / area  # 1/m; over kappa gives Ohm
+        reaction = constants["reaction_per_density"]
+        film = p.sei_initial_thickness * p.sei_resistivity * reaction[0]
+        self._ohmic_fixed = (constants["solid_resistance"] + film) / area  # Ohm
+        self._electrolyte_length = constants["electrolyte_length"] / area  # 1/m; over kappa gives Ohm
         self._kappa_ce = p.electrolyte_concentration
         self._conductivity = p.electrolyte_conductivity
         # Butler-Volmer per electrode: reaction density per cell ampere [A/m2 / A],
         # j0 prefactor at T_ref [A/m2], activation energy [J/mol], c_max
         root_ce = math.sqrt(p.electrolyte_concentration)
         self._kinetics = (
-            (spme._reaction_per_density[0] / area, p.negative_reaction_rate * root_ce
+            (reaction[0] / area, p.negative_reaction_rate * root_ce
              * p.negative_max_concentration, p.negative_reaction_activation_energy),
-            (-spme._reaction_per_density[1] / area, p.positive_reaction_rate * root_ce
+            (-reaction[1] / area, p.positive_reaction_rate * root_ce
              * p.positive_max_concentration, p.positive_reaction_activation_energy))
         self._t_ref = p.reference_temperature
         self._propagators: dict[float, tuple] = {}
@@ -111,21 +113,22 @@ class TwinModel:
             self._surface_rows.append(particle.outer_row[1:] / particle.c_max)
             self._gaps.append(-particle.surface_gap / d * flux_per_amp / particle.c_max)
 
-    def _electrolyte(self, spme: SPMeBattery, p: BatteryParameters) -> None:
+    def _electrolyte(self, spme: SPMeBattery, constants: dict, p: BatteryParameters) -> None:
         """Electrolyte modes at the initial concentration's diffusivity, then one
         readout matrix: rows (x_s deviation, y_s deviation, c_n - c0, c_p - c0)."""
         e = spme.electrolyte
         d = float(p.electrolyte_diffusivity(p.electrolyte_concentration, p.reference_temperature))
         self._rates.append(d * e.rates[1:])
-        self._inflow.append(spme._source_modes[1:] / p.electrode_area)  # per cell ampere
+        self._inflow.append(constants["electrolyte_source_modes"][1:] / p.electrode_area)  # per cell ampere
         sizes = [r.size for r in self._rates]
         readout = np.zeros((4, sum(sizes)))
         readout[0, :sizes[0]] = self._surface_rows[0]
         readout[1, sizes[0]:sizes[0] + sizes[1]] = self._surface_rows[1]
-        readout[2:, sizes[0] + sizes[1]:] = np.vstack([spme._mean_n @ e.modes[:, 1:], spme._mean_p @ e.modes[:, 1:]])
+        readout[2:, sizes[0] + sizes[1]:] = np.vstack([constants["negative_mean_row"] @ e.modes[:, 1:],
+                                                       constants["positive_mean_row"] @ e.modes[:, 1:]])
         self._readout = readout
         self._rates, self._inflow = np.concatenate(self._rates), np.concatenate(self._inflow)
-        self._chi = spme._chi
+        self._chi = constants["chi"]
         self._c0 = p.electrolyte_concentration
 
     def _window_table(self, p: BatteryParameters) -> None:
@@ -161,9 +164,7 @@ class TwinModel:
         entry = self._propagators.get(dt)
         if entry is None:
             decay = np.exp(-self._rates * dt)
-            m = self._thermal._propagator(dt)
-            entry = ((decay, (1.0 - decay) / self._rates * self._inflow),
-                     m[:2, :2].copy(), m[:2, 2].copy(), m[:2, 3].copy())
+            entry = ((decay, (1.0 - decay) / self._rates * self._inflow), *self._thermal_step(dt))
             if len(self._propagators) > 64:
                 self._propagators.clear()
             self._propagators[dt] = entry
@@ -172,6 +173,23 @@ class TwinModel:
     def heat_input(self, dt: float) -> np.ndarray:
         """Change of (T_c, T_s) [K] over dt per watt of heat held over it."""
         return self._propagator(dt)[2]
+
+    def _thermal_step(self, dt: float):
+        """Phi, Gamma_heat and Gamma_ambient of the thermal model's step over dt,
+        (T_c, T_s) <- Phi (T_c, T_s) + Gamma_heat Q + Gamma_ambient T_amb, read
+        from its public ``step`` (affine in state and inputs, so five steps
+        from a reference point give it exactly)."""
+        reference = 298.15
+
+        def after(core=reference, surface=reference, heat=0.0, ambient=reference):
+            self._thermal.set_state({"core_temperature": core, "surface_temperature": surface,
+                                     "heat_rejected": 0.0})
+            self._thermal.step(dt, heat * self._thermal.parameters.n_cells, ambient)
+            return np.array([self._thermal.core_temperature, self._thermal.surface_temperature])
+
+        base = after()
+        phi = np.column_stack([after(core=reference + 1.0) - base, after(surface=reference + 1.0) - base])
+        return phi, after(heat=1.0) - base, after(ambient=reference + 1.0) - base
 
     # ------------------------------------------------------------ pieces
     def mean_stoichiometries(self, soc: float, capacity: float):
