@@ -38,6 +38,8 @@ _PARAMETERS = (
     parameter("n_series", None, _DEFAULT.n_series, "Cells in series in the pack on the cycler", type=int, min=1),
     parameter("n_parallel", None, _DEFAULT.n_parallel, "Cells in parallel in the pack on the cycler",
               type=int, min=1),
+    parameter("max_drives", None, _DEFAULT.max_drives,
+              "After this many drives and their charges the cycler rests for good; 0: no end", type=int, min=0),
 )
 
 

@@ -79,6 +79,8 @@ _ESTIMATES = (  # output name (= Estimate field), unit, meaning
     ("resistance", "Ohm", "Pack ohmic plus charge-transfer resistance"),
     ("resistance_std", "Ohm", "Standard deviation of resistance"),
     ("soc_core_temperature_correlation", "1", "Correlation of the soc and core_temperature errors"),
+    ("resistance_factor", "1", "Resistances over the nominal cell's (the slow state behind resistance)"),
+    ("resistance_factor_std", "1", "Standard deviation of resistance_factor"),
 )
 
 

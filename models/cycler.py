@@ -49,13 +49,16 @@ class CyclerParameters:
     rest_time: float = 600.0  # s after each drive and each charge
     n_series: int = 1  # cells in series in the pack the cycler drives
     n_parallel: int = 1
+    max_drives: int = 0  # after this many drives and their charges the cycler rests for good; 0: no end
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
-            if not isinstance(value, str):
+            if field.name == "max_drives":
+                checks.non_negative(field.name, value)
+            elif not isinstance(value, str):
                 checks.positive(field.name, value)
-        for name in ("vehicle_series", "vehicle_parallel", "n_series", "n_parallel"):
+        for name in ("vehicle_series", "vehicle_parallel", "n_series", "n_parallel", "max_drives"):
             if int(getattr(self, name)) != getattr(self, name):
                 raise ValueError(f"{name} must be an integer, got {getattr(self, name)!r}")
         if self.min_voltage >= self.cv_voltage:
@@ -102,6 +105,8 @@ class Cycler:
             self._start_phase(CyclerPhase.REST_AFTER_DRIVE)
         elif phase == CyclerPhase.CHARGE and self._charger.phase == ChargePhase.DONE:
             self._start_phase(CyclerPhase.REST_AFTER_CHARGE)
+        elif phase == CyclerPhase.REST_AFTER_CHARGE and 0 < p.max_drives <= self.drives:
+            return  # done: rest from now on
         elif phase in (CyclerPhase.REST_AFTER_DRIVE, CyclerPhase.REST_AFTER_CHARGE) \
                 and self.phase_time >= p.rest_time:
             self._start_phase(CyclerPhase.CHARGE if phase == CyclerPhase.REST_AFTER_DRIVE else CyclerPhase.DRIVE)

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "btwin.master.cli",
     "btwin.ontology.cli",
     "btwin.scenarios.run",
+    "btwin.scenarios.fleet.cli",
     "btwin.scenarios.eis_cli",
     "btwin.scenarios.microstructure_cli",
 )

@@ -30,6 +30,7 @@ import numpy as np
 from scipy.integrate import quad
 
 from ..errors import StepRejected
+from .aging import lithium_per_thickness, sei_growth_rate
 from .chen2020 import FARADAY, GAS_CONSTANT
 from .diffusion import ModalDiffusion, arrhenius, layers, sphere
 from .parameters import BatteryParameters
@@ -122,8 +123,7 @@ class SPMeBattery:
         self._build_electrolyte(p)
         self._area = p.electrode_area
         self._growth = 1.0 + p.resistance_growth  # ohmic and charge-transfer resistances
-        self._sei_area_to_ah = (p.sei_lithium_per_mole / p.sei_partial_molar_volume
-                                * self.negative.surface_area * FARADAY / 3600.0)
+        self._sei_area_to_ah = lithium_per_thickness(p)
         self._coefficients: dict[tuple[float, float], _StepCoefficients] = {}
         self._electrolyte_propagators: dict[tuple[float, int], tuple] = {}
         self.reset()
@@ -375,10 +375,7 @@ class SPMeBattery:
         k.conductivity = arrhenius(p.electrolyte_conductivity_activation_energy,
                                    temperature, t_ref)
         k.rt_f = GAS_CONSTANT * temperature / FARADAY
-        sei_rate = (p.sei_partial_molar_volume * p.sei_solvent_diffusivity
-                    * p.sei_solvent_concentration / p.sei_lithium_per_mole
-                    * arrhenius(p.sei_activation_energy, temperature, t_ref))
-        k.sei_growth = 2.0 * sei_rate * dt if p.sei_enabled else 0.0  # m2 added to L^2
+        k.sei_growth = 2.0 * sei_growth_rate(p, temperature) * dt  # m2 added to L^2
         k.entropic = p.positive_entropic_coefficient - p.negative_entropic_coefficient
         k.ocv_shift = ((temperature - t_ref) * p.negative_entropic_coefficient,
                        (temperature - t_ref) * p.positive_entropic_coefficient)

@@ -119,6 +119,8 @@ class Estimate(NamedTuple):
     resistance: float  # Ohm, pack, ohmic + charge transfer
     resistance_std: float
     soc_core_temperature_correlation: float  # 1
+    resistance_factor: float  # 1, theta: resistances over the nominal cell's
+    resistance_factor_std: float
 
 
 class StateEstimator:
@@ -162,7 +164,8 @@ class StateEstimator:
             float(x[SOC]), soc_std, float(x[CORE]), core_std, float(x[SURFACE]),
             float(x[CAPACITY]) * s.n_parallel, math.sqrt(p[CAPACITY, CAPACITY]) * s.n_parallel,
             resistance, resistance * math.sqrt(p[THETA, THETA]) / float(x[THETA]),
-            float(p[SOC, CORE] / (soc_std * core_std)) if soc_std * core_std > 0.0 else 0.0)
+            float(p[SOC, CORE] / (soc_std * core_std)) if soc_std * core_std > 0.0 else 0.0,
+            float(x[THETA]), math.sqrt(p[THETA, THETA]))
 
     def predict(self, measured_current: float) -> tuple[float, float]:
         """Pack voltage [V] and surface temperature [K] expected now at this pack

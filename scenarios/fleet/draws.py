@@ -1,0 +1,88 @@
+"""The fleet's vehicles: what the factory made (a pack's capacity, resistance
+and thermal contact scatter around the design) and how each is used (cycle,
+daily distance, climate, charging habit). Every draw comes from a seed that
+names the vehicle (and the day), so a vehicle is the same whatever the fleet
+size, the worker or the order in which days are computed.
+
+Spreads (one standard deviation, relative):
+  * capacity 0.3 %: production cells scatter by 0.2-0.3 % in capacity
+    (Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, their review of
+    recent batches); drawn as the coating thickness (loading) of both
+    electrodes, which moves capacity and reaction area together;
+  * contact resistance: impedance scatters by 0.7-3.8 % between cells of a
+    batch (the same review); here a pack's tab/weld/collector resistance
+    per cell, mean 2 mOhm (assumption: a few mOhm per cell path in a module)
+    with a 20 % spread (assumption, so that resistance differs visibly);
+  * thermal contact: the cell-to-coolant resistance scatters 10 % (assumption).
+Usage: a cycle (WLTC, UDDS, HWFET), a daily distance (lognormal, median
+40 km: the order of European daily car use, assumption), an ambient
+temperature (uniform 10-25 degC: the range the edge twin was validated over
+by ``twin_observer``, assumption), fast or
+slow charging (30 % fast, assumption) to a target SOC (0.8-1.0).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+CYCLES = ("wltc", "udds", "hwfet")
+CAPACITY_SPREAD = 0.003  # relative [Wildfeuer & Lienkamp 2021]
+CONTACT_RESISTANCE_MEAN = 2.0e-3  # Ohm per cell, assumption
+CONTACT_RESISTANCE_SPREAD = 0.2  # relative, assumption
+THERMAL_SPREAD = 0.1  # relative, assumption
+MEDIAN_DAILY_KM = 40.0  # assumption
+DAILY_KM_LOG_SPREAD = 0.5  # lognormal sigma, assumption
+AMBIENT_RANGE_K = (283.15, 298.15)  # 10-25 degC, the edge twin's validated range, assumption
+FAST_CHARGING_SHARE = 0.3  # assumption
+TARGET_SOC_RANGE = (0.8, 1.0)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One vehicle as built and as its owner uses it."""
+
+    index: int
+    loading_factor: float  # 1, scales both electrodes' coating thickness (active-material loading)
+    contact_resistance: float  # Ohm per cell
+    thermal_resistance_factor: float  # 1, scales the cell-to-ambient resistance
+    cycle: str
+    median_daily_km: float
+    ambient_temperature: float  # K
+    fast_charging: bool
+    target_soc: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def vehicle_rng(seed: int, vehicle: int, day: int | None = None) -> np.random.Generator:
+    """The random stream of one vehicle (or of one vehicle-day)."""
+    words = [seed, vehicle] if day is None else [seed, vehicle, day + 1]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
+def draw_vehicle(seed: int, index: int) -> Vehicle:
+    rng = vehicle_rng(seed, index)
+    return Vehicle(
+        index=index,
+        loading_factor=float(1.0 + CAPACITY_SPREAD * rng.standard_normal()),
+        contact_resistance=float(CONTACT_RESISTANCE_MEAN * max(0.2, 1.0 + CONTACT_RESISTANCE_SPREAD
+                                                               * rng.standard_normal())),
+        thermal_resistance_factor=float(max(0.5, 1.0 + THERMAL_SPREAD * rng.standard_normal())),
+        cycle=CYCLES[int(rng.integers(len(CYCLES)))],
+        median_daily_km=float(MEDIAN_DAILY_KM * np.exp(DAILY_KM_LOG_SPREAD * rng.standard_normal())),
+        ambient_temperature=float(rng.uniform(*AMBIENT_RANGE_K)),
+        fast_charging=bool(rng.random() < FAST_CHARGING_SHARE),
+        target_soc=float(rng.uniform(*TARGET_SOC_RANGE)),
+    )
+
+
+def draw_fleet(seed: int, vehicles: int) -> list[Vehicle]:
+    return [draw_vehicle(seed, i) for i in range(vehicles)]
+
+
+def daily_distance_km(vehicle: Vehicle, seed: int, day: int) -> float:
+    """Today's distance: the vehicle's median, scattered day to day (lognormal, sigma 0.3, assumption)."""
+    rng = vehicle_rng(seed, vehicle.index, day)
+    return float(vehicle.median_daily_km * np.exp(0.3 * rng.standard_normal()))

@@ -1,0 +1,65 @@
+"""What a fleet run showed, from ``fleet.parquet`` alone: the individual and
+the shrunk estimates against the plant's truth, early (sparse data) and late
+(data rich), and how often the 90 % credible intervals hold the truth."""
+from __future__ import annotations
+
+import numpy as np
+
+SPARSE_DAYS = 2  # "few observations": a vehicle's first two days
+Z_90 = 1.6448536269514722  # standard normal quantile of 0.95: a central 90 % interval
+
+
+def columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The named columns over the vehicle-days that ran (no error)."""
+    ok = [row for row in rows if not row.get("error")]
+    return {name: np.array([row.get(name, np.nan) for row in ok], dtype=float) for name in names}
+
+
+def _rmse(estimate: np.ndarray, truth: np.ndarray) -> float:
+    keep = np.isfinite(estimate) & np.isfinite(truth)
+    return float(np.sqrt(np.mean((estimate[keep] - truth[keep]) ** 2))) if keep.any() else float("nan")
+
+
+def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
+    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}",
+                       f"shrunk_{quantity}_std"))
+    day, truth = c["day"], c[f"true_{quantity}"]
+    individual, shrunk, std = c[f"individual_{quantity}"], c[f"shrunk_{quantity}"], c[f"shrunk_{quantity}_std"]
+    sparse = day < SPARSE_DAYS
+    rich = day >= max(SPARSE_DAYS, days - max(1, days // 4))
+    judged = np.isfinite(std) & np.isfinite(truth)
+    inside = np.abs(shrunk - truth) <= Z_90 * std
+
+    def window(mask):
+        both = mask & np.isfinite(individual)
+        return {f"{quantity}_rmse_individual": _rmse(individual[both], truth[both]),
+                f"{quantity}_rmse_shrunk": _rmse(shrunk[both], truth[both]),
+                "vehicle_days": int(both.sum())}
+
+    return {"sparse_data": window(sparse), "data_rich": window(rich),
+            "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan")}
+
+
+def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dict) -> dict:
+    """The summary.json of a fleet run: capacity at the top level (the
+    issue's figures), every pooled quantity under its name, and the run."""
+    per_quantity = {q: quantity_summary(rows, q, days) for q in quantities}
+    capacity = per_quantity.get("capacity", {})
+    failed = [row for row in rows if row.get("error")]
+    fade = columns(rows, ("day", "true_capacity"))
+    first = fade["true_capacity"][fade["day"] == 0]
+    last = fade["true_capacity"][fade["day"] == fade["day"].max()] if fade["day"].size else first
+    return {
+        "sparse_data": capacity.get("sparse_data", {}),
+        "data_rich": capacity.get("data_rich", {}),
+        "coverage_90": capacity.get("coverage_90", float("nan")),
+        "quantities": per_quantity,
+        "fleet": {"true_capacity_first_day_mean": float(np.mean(first)) if first.size else float("nan"),
+                  "true_capacity_last_day_mean": float(np.mean(last)) if last.size else float("nan")},
+        "vehicle_days": len(rows),
+        "failed_vehicle_days": len(failed),
+        "first_failure": failed[0]["error"] if failed else "",
+        "workers": run["workers"],
+        "wall_time_s": run["wall_time_s"],
+        "vehicle_days_this_run": run["vehicle_days_run"],
+    }

@@ -1,0 +1,242 @@
+"""One vehicle-day on a worker: the plant drives and charges, the sensors
+measure, the edge twin estimates; one co-simulation run by the master.
+
+A day: the Cycler drives the vehicle's cycle (repeated) until the charge the
+day's distance takes is drawn, rests, charges CC-CV (a slow 11 kW wallbox or
+a 50 kW DC charger, as the owner does) to full and rests for good. The car's
+pack is 96s40p LG M50 cells; the plant is one of its cells (BatteryCell and
+CellThermal), carrying 1/3840 of the car's power as the Cycler scales it.
+The Sensors read that cell's current, voltage and surface temperature
+(their default noise, seeded per vehicle-day) and the StateEstimator, the
+edge twin, estimates SOC, capacity and resistance from those readings alone,
+starting from the cloud's prior. (One cell with per-cell sensors is the
+case the twin was validated on in ``twin_observer``; on the whole pack with
+pack-level sensors its capacity estimate was seen to drift by 9 % in a day,
+a limit of the twin noted in the README.)
+
+Overnight the pack rests: its SEI film grows by the closed-form law
+(``models.battery.aging``) for the rest of the day plus ``aging_acceleration
+- 1`` whole days, and the lithium the film took is the plant's lost lithium
+inventory from then on. The next day starts from the SOC this one ended at,
+relaxed (a car stands for hours), with the twin's own SOC belief.
+
+The row a vehicle-day returns: the plant's truth at the end of the run
+(capacity per cell between the cut-offs, and the resistance over the fresh
+nominal cell's as an instant current step shows it), the edge twin's
+estimates per cell with their standard deviations and the random-walk
+variance its filter added over the run (for the cloud's evidence), energy
+throughput, peak temperature, and the ``carry_*`` values the next day
+starts from.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from btwin.master import Component, Connection, Endpoint, Master, PowerBond, System, SystemStructure
+from btwin.models.battery import BatteryParameters, SPMeBattery
+from btwin.models.battery.aging import lithium_per_thickness, rest
+from btwin.models.battery.soc import stoichiometry_window
+from btwin.models.estimation.estimator import EstimatorSettings
+from btwin.models.powertrain import Powertrain, vehicle_preset
+from btwin.models.powertrain.drive_cycles import load_cycle
+from btwin.models.thermal import ThermalParameters
+
+from .cloud import Quantity
+
+VEHICLE_SERIES, VEHICLE_PARALLEL = 96, 40  # the ev_wltc pack (Chevrolet Bolt EV layout, LG M50 cells)
+VEHICLE = "bolt_ev"
+STEP_S = 5.0
+REST_S = 300.0  # after the drive and after the charge (assumption: long enough for the twin to see the rest)
+CV_ALLOWANCE_S = 1800.0  # time given to the constant-voltage end of a charge
+SLOW_CHARGE_W, FAST_CHARGE_W = 11.0e3, 50.0e3  # AC wallbox (3-phase 16 A) and a 50 kW DC charger
+PACK_NOMINAL_V = VEHICLE_SERIES * 3.63  # LG INR21700 M50 data sheet, nominal cell voltage
+DAY_S = 86400.0
+CYCLE_NAMES = {"wltc": "wltc_class3b", "udds": "udds", "hwfet": "hwfet"}
+PULSE_A = 1.0  # A, small-signal current of the resistance "measurement" on the plant
+
+FMUS = ("BatteryCell", "CellThermal", "Cycler", "Sensors", "StateEstimator")
+
+_CELL = BatteryParameters()
+_THERMAL = ThermalParameters()
+
+
+def plant_parameters(spec: dict, lost_lithium: float | None = None, sei_thickness: float | None = None
+                     ) -> BatteryParameters:
+    """The vehicle's cell as built and aged so far."""
+    factor = spec["vehicle_loading_factor"]
+    return replace(_CELL, n_series=1, n_parallel=1,
+                   negative_electrode_thickness=_CELL.negative_electrode_thickness * factor,
+                   positive_electrode_thickness=_CELL.positive_electrode_thickness * factor,
+                   contact_resistance=spec["vehicle_contact_resistance"],
+                   sei_initial_thickness=spec.get("carry_sei_thickness", _CELL.sei_initial_thickness)
+                   if sei_thickness is None else sei_thickness,
+                   lost_lithium_inventory=spec.get("carry_lost_lithium", 0.0) if lost_lithium is None
+                   else lost_lithium)
+
+
+def true_capacity(p: BatteryParameters) -> float:
+    """Capacity per cell between the cut-offs [A.h]: the negative electrode's
+    share of the stoichiometry window."""
+    window = stoichiometry_window(p)
+    return (window.x_100 - window.x_0) * p.capacity("negative")
+
+
+QUANTITIES = (
+    # per cell. A new pack's prior: the nominal cell's capacity with the data sheet's spread (LG INR21700
+    # M50: 5.0 A.h typical, 4.85 A.h minimum, so about 0.1 A.h), and the nominal resistances within 10 %
+    # (assumption). The daily drift covers a day of aging at the acceleration used (assumption).
+    Quantity("capacity", "A.h", nominal=true_capacity(replace(_CELL, n_series=1, n_parallel=1)), nominal_std=0.1,
+             daily_drift_std=0.01),
+    Quantity("resistance_factor", "1", nominal=1.0, nominal_std=0.1, daily_drift_std=0.005),
+)
+
+
+def true_resistance_factor(p: BatteryParameters) -> float:
+    """The plant's resistance over the nominal fresh cell's, as a lab measures
+    it: the instant voltage step of a small current step (ohmic plus charge
+    transfer, no diffusion yet) at SOC 0.5 and 25 degC."""
+    def step_resistance(cell_parameters: BatteryParameters) -> float:
+        cell = SPMeBattery(replace(cell_parameters, initial_soc=0.5))
+        return (cell.evaluate(0.0, 298.15).voltage - cell.evaluate(PULSE_A, 298.15).voltage) / PULSE_A
+    return step_resistance(p) / step_resistance(_nominal_fresh())
+
+
+def _nominal_fresh() -> BatteryParameters:
+    return replace(_CELL, n_series=1, n_parallel=1)
+
+
+def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
+    """The vehicle-day of ``spec`` (see ``runner._State.spec``): one
+    co-simulation, then the overnight rest."""
+    plant = plant_parameters(spec)
+    ambient = spec["vehicle_ambient_temperature"]
+    drawn = _daily_charge_per_cell(spec["vehicle_cycle"], spec["distance_km"])
+    charge_current = (FAST_CHARGE_W if spec["vehicle_fast_charging"] else SLOW_CHARGE_W) \
+        / PACK_NOMINAL_V / VEHICLE_PARALLEL
+    stop = (drawn / _mean_drive_current(spec["vehicle_cycle"]) * 3600.0 * 1.1 + REST_S
+            + drawn / charge_current * 3600.0 + CV_ALLOWANCE_S + REST_S)
+    stop = STEP_S * math.ceil(stop / STEP_S)
+    system = System(_structure(spec, plant, fmus, drawn, charge_current, ambient))
+    result = Master(system, algorithm="jacobi", correction="nepce").run(stop_time=stop, step=STEP_S)
+    last = {name: float(result.column(name)[-1]) for name in result.columns}
+
+    lost_today = last["battery.capacity_loss"]  # A.h per cell, to SEI during the run
+    sei_end_of_run = _sei_after_run(plant, lost_today)
+    at_end = replace(plant, lost_lithium_inventory=plant.lost_lithium_inventory + lost_today,
+                     sei_initial_thickness=sei_end_of_run)
+    night_s = max(DAY_S - stop, 0.0) + (spec["aging_acceleration"] - 1.0) * DAY_S
+    sei_tomorrow, lost_overnight = rest(plant, sei_end_of_run, night_s, ambient)
+    current, voltage = result.column("cycler.battery_current"), result.column("battery.voltage")
+    return {
+        "true_capacity": true_capacity(at_end),
+        "true_resistance_factor": true_resistance_factor(at_end),
+        "true_soc": last["battery.soc"],
+        "edge_capacity": last["estimator.capacity"],  # per cell
+        "edge_capacity_std": last["estimator.capacity_std"],
+        "edge_capacity_drift_variance": _drift_variance("capacity_drift", stop),
+        "edge_resistance_factor": last["estimator.resistance_factor"],
+        "edge_resistance_factor_std": last["estimator.resistance_factor_std"],
+        "edge_resistance_factor_drift_variance": _drift_variance("resistance_drift", stop),
+        "edge_soc": last["estimator.soc"],
+        "simulated_s": stop,
+        "charged_Ah_per_cell": float(-np.sum(np.minimum(current, 0.0)) * STEP_S / 3600.0),
+        "drawn_Ah_per_cell": float(np.sum(np.maximum(current, 0.0)) * STEP_S / 3600.0),
+        "energy_throughput_kWh": float(np.sum(np.abs(current * voltage)) * STEP_S / 3.6e6
+                                       * VEHICLE_SERIES * VEHICLE_PARALLEL),  # the whole pack
+        "max_core_temperature_K": float(np.max(result.column("thermal.core_temperature"))),
+        "carry_plant_soc": min(max(last["battery.soc"], 0.0), 1.0),
+        "carry_twin_soc": min(max(last["estimator.soc"], 0.0), 1.0),
+        "carry_twin_soc_std": last["estimator.soc_std"],
+        "carry_lost_lithium": at_end.lost_lithium_inventory + lost_overnight,
+        "carry_sei_thickness": sei_tomorrow,
+    }
+
+
+def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_current: float,
+               ambient: float) -> SystemStructure:
+    e = Endpoint
+    first_day = "carry_twin_soc" not in spec
+    # the plant, the sensors and the edge twin are one cell of the pack, as in twin_observer (the case the
+    # twin was validated on); the Cycler scales the vehicle's power to that cell
+    pack = {"n_series": 1, "n_parallel": 1}
+    battery = {**pack, "initial_soc": spec.get("carry_plant_soc", 0.8),
+               "negative_electrode_thickness": plant.negative_electrode_thickness,
+               "positive_electrode_thickness": plant.positive_electrode_thickness,
+               "contact_resistance": plant.contact_resistance,
+               "sei_initial_thickness": plant.sei_initial_thickness,
+               "lost_lithium_inventory": plant.lost_lithium_inventory}
+    thermal = {"n_cells": 1.0, "initial_temperature": ambient, "ambient_temperature": ambient,
+               "surface_to_ambient_resistance": _THERMAL.surface_to_ambient_resistance
+               * spec["vehicle_thermal_resistance_factor"]}
+    cycler = {"drive_cycle": CYCLE_NAMES[spec["vehicle_cycle"]], "vehicle": VEHICLE,
+              "vehicle_series": VEHICLE_SERIES, "vehicle_parallel": VEHICLE_PARALLEL,
+              "discharge_capacity": drawn, "charge_current": charge_current, "rest_time": REST_S,
+              "max_drives": 1, **pack}
+    sensors = {"seed": _seed(spec)}  # the Sensors' defaults: a typical BMS (5 mV, 50 mA, 0.1 K)
+    estimator = {"initial_soc": 0.8 if first_day else spec["carry_twin_soc"],
+                 "initial_soc_std": 0.05 if first_day else max(spec["carry_twin_soc_std"], 1e-3),
+                 "initial_capacity": spec["prior_capacity"], "initial_capacity_std": spec["prior_capacity_std"],
+                 "initial_resistance_factor": spec["prior_resistance_factor"],
+                 "initial_resistance_factor_std": spec["prior_resistance_factor_std"],
+                 "ambient_temperature": ambient, **pack}
+    return SystemStructure(
+        name=f"vehicle{spec['vehicle']}_day{spec['day']}",
+        components=[Component("battery", fmus["BatteryCell"], battery),
+                    Component("thermal", fmus["CellThermal"], thermal),
+                    Component("cycler", fmus["Cycler"], cycler),
+                    Component("sensors", fmus["Sensors"], sensors),
+                    Component("estimator", fmus["StateEstimator"], estimator)],
+        connections=[
+            Connection(e("battery", "voltage"), e("cycler", "battery_voltage")),
+            Connection(e("cycler", "battery_current"), e("battery", "current")),
+            Connection(e("battery", "heat_generation"), e("thermal", "heat_generation")),
+            Connection(e("thermal", "core_temperature"), e("battery", "temperature")),
+            Connection(e("cycler", "battery_current"), e("sensors", "current")),
+            Connection(e("battery", "voltage"), e("sensors", "voltage")),
+            Connection(e("thermal", "surface_temperature"), e("sensors", "surface_temperature")),
+            *(Connection(e("sensors", f"measured_{name}"), e("estimator", f"measured_{name}"))
+              for name in ("current", "voltage", "surface_temperature")),
+        ],
+        power_bonds=[PowerBond("battery_to_cycler", source="battery", sink="cycler",
+                               effort=e("cycler", "battery_voltage"), flow=e("battery", "current"))])
+
+
+def _seed(spec: dict) -> int:
+    return int(np.random.SeedSequence([spec["seed"], spec["vehicle"], spec["day"] + 1]).generate_state(1)[0]
+               % 2**31)
+
+
+def _drift_variance(setting: str, duration_s: float) -> float:
+    """The random-walk variance the edge filter adds over ``duration_s``
+    (its ``*_drift`` settings are standard deviations gained in one hour)."""
+    return getattr(EstimatorSettings(), setting) ** 2 * duration_s / 3600.0
+
+
+def _sei_after_run(plant: BatteryParameters, lost: float) -> float:
+    return plant.sei_initial_thickness + lost / lithium_per_thickness(plant)
+
+
+@lru_cache(maxsize=None)
+def _cycle_trace(cycle: str):
+    return load_cycle(CYCLE_NAMES[cycle])
+
+
+@lru_cache(maxsize=None)
+def _mean_drive_current(cycle: str) -> float:
+    """Mean current per cell [A] on one pass of the cycle at the nominal pack voltage."""
+    trace = _cycle_trace(cycle)
+    powertrain = Powertrain(vehicle_preset(VEHICLE), CYCLE_NAMES[cycle])
+    charge = sum(powertrain.step(1.0, PACK_NOMINAL_V).battery_current for _ in range(int(trace.duration)))
+    return charge / int(trace.duration) / VEHICLE_PARALLEL
+
+
+def _daily_charge_per_cell(cycle: str, distance_km: float) -> float:
+    """Charge per cell [A.h] the day's distance draws on this cycle."""
+    trace = _cycle_trace(cycle)
+    per_km = _mean_drive_current(cycle) * trace.duration / 3600.0 / (trace.distance / 1000.0)
+    return per_km * distance_km

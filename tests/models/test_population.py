@@ -1,0 +1,103 @@
+"""Partial pooling checked against the truth it was drawn from: the fleet's
+mean and spread recovered, shrunk estimates closer to the truth than raw ones,
+90 % intervals covering 90 % of the truths; and the day-evidence algebra
+against a scalar Kalman update done by hand."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from btwin.models.population import (Evidence, day_evidence, fit_population, linear_trend, own_estimate,
+                                     shrink)
+
+
+def _fleet(rng, assets, mean=5.0, spread=0.05, noise=(0.02, 0.2)):
+    truth = rng.normal(mean, spread, assets)
+    sd = rng.uniform(*noise, assets)
+    return truth, truth + rng.normal(0.0, sd), sd**2
+
+
+def test_reml_recovers_the_fleets_mean_and_spread():
+    rng = np.random.default_rng(1)
+    truth, y, var = _fleet(rng, 4000)
+    population = fit_population(y, var)
+    assert population.mean == pytest.approx(5.0, abs=3 * np.sqrt(population.mean_variance) + 1e-3)
+    assert population.spread == pytest.approx(0.05, rel=0.1)
+
+
+def test_shrunk_estimates_beat_raw_ones_and_intervals_cover():
+    rng = np.random.default_rng(2)
+    truth, y, var = _fleet(rng, 4000)
+    posterior = shrink(fit_population(y, var), y, var)
+    raw_rmse = np.sqrt(np.mean((y - truth) ** 2))
+    shrunk_rmse = np.sqrt(np.mean((posterior.mean - truth) ** 2))
+    assert shrunk_rmse < 0.5 * raw_rmse  # noise mostly larger than the spread: pooling pays
+    low, high = posterior.interval(0.9)
+    coverage = np.mean((low <= truth) & (truth <= high))
+    assert coverage == pytest.approx(0.9, abs=0.02)  # binomial sd at n=4000 is 0.005
+
+
+def test_shrinkage_follows_each_assets_data():
+    population = fit_population([4.9, 5.0, 5.1, 5.05, 4.95], [1e-4] * 5)
+    y = np.array([5.3, 5.3, 5.3])
+    posterior = shrink(population, y, [1e-8, population.spread**2, 1e2])
+    assert posterior.mean[0] == pytest.approx(5.3, abs=1e-5)  # rich data: itself
+    assert posterior.mean[2] == pytest.approx(population.mean, abs=1e-3)  # no data: the fleet
+    assert posterior.shrinkage[1] == pytest.approx(0.5)  # noise equal to spread: half way
+    assert np.all(np.diff(posterior.shrinkage) > 0)
+
+
+def test_no_spread_beyond_the_noise_pools_completely():
+    rng = np.random.default_rng(3)
+    y = 5.0 + rng.normal(0.0, 0.1, 500)  # every asset the same, only noise
+    population = fit_population(y, np.full(500, 0.01))
+    assert population.spread < 0.02
+    assert population.mean == pytest.approx(np.mean(y), abs=1e-9)
+
+
+@pytest.mark.parametrize("estimates, variances, words", [
+    ([1.0, np.nan], [1.0, 1.0], "finite"),
+    ([1.0, 2.0], [1.0, 0.0], "> 0"),
+    ([1.0, 2.0], [1.0], "one length"),
+    ([], [], "one length"),
+])
+def test_bad_input_is_refused(estimates, variances, words):
+    with pytest.raises(ValueError, match=words):
+        fit_population(estimates, variances)
+
+
+def test_day_evidence_undoes_a_kalman_update():
+    # prior N(5, 0.04), a direct measurement z = 4.8 with variance 0.01, drift 0.002 over the day
+    m0, v0, q, z, r = 5.0, 0.04, 0.002, 4.8, 0.01
+    predicted = v0 + q
+    gain = predicted / (predicted + r)
+    m1, v1 = m0 + gain * (z - m0), (1 - gain) * predicted
+    evidence = day_evidence([m0], [v0], [m1], [v1], q)
+    assert evidence.mean[0] == pytest.approx(z, rel=1e-12)
+    assert evidence.variance[0] == pytest.approx(r, rel=1e-9)
+
+
+def test_a_day_that_taught_nothing_is_no_evidence():
+    evidence = day_evidence([5.0], [0.04], [5.0], [0.041], 0.001)
+    assert evidence.information[0] == 0.0 and np.isinf(evidence.variance[0])
+
+
+def test_own_estimate_without_drift_is_the_weighted_mean_of_its_days():
+    days = [Evidence(np.array([1 / 0.04]), np.array([5.1 / 0.04])),
+            Evidence(np.array([1 / 0.01]), np.array([4.9 / 0.01])),
+            Evidence.none(1)]
+    own = Evidence.none(1)
+    for day in days:
+        own = own_estimate(own, day, 0.0)
+    weights = np.array([25.0, 100.0])
+    assert own.mean[0] == pytest.approx((weights @ [5.1, 4.9]) / weights.sum())
+    assert own.variance[0] == pytest.approx(1 / weights.sum())
+    assert own_estimate(own, Evidence.none(1), 0.01).variance[0] == pytest.approx(own.variance[0] + 0.01)
+
+
+def test_linear_trend_of_exact_points():
+    slope, slope_var, last, last_var = linear_trend([0, 1, 2, 3], [5.0, 4.9, 4.8, 4.7], [1e-4] * 4)
+    assert slope == pytest.approx(-0.1) and last == pytest.approx(4.7)
+    assert slope_var == pytest.approx(1e-4 / 5.0)  # sum of (t - 1.5)^2 = 5
+    with pytest.raises(ValueError, match="two or more"):
+        linear_trend([1.0], [5.0], [1e-4])

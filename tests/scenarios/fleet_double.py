@@ -1,0 +1,37 @@
+"""A light vehicle-day for the fleet runner's tests: an exact scalar Kalman
+filter on a synthetic truth stands in for the co-simulation, so the tests of
+the orchestration and of the cloud's pooling run in milliseconds per day and
+know the truth exactly. (The real vehicle-day is
+``btwin.scenarios.fleet.vehicle_day.simulate``.)"""
+from __future__ import annotations
+
+import numpy as np
+
+from btwin.scenarios.fleet.draws import vehicle_rng
+
+FADE_PER_DAY = 0.01  # A.h
+MEASUREMENT_STD = {"capacity": 0.15, "resistance": 0.004}
+DRIFT = {"capacity": 1e-6, "resistance": 1e-8}
+
+
+def truth(spec: dict, quantity: str) -> float:
+    if quantity == "capacity":
+        return 5.0 * spec["vehicle_loading_factor"] ** 5 - FADE_PER_DAY * spec["day"]
+    return 0.02 + spec["vehicle_contact_resistance"]
+
+
+def light_day(spec: dict, fmus: dict) -> dict:
+    if spec["vehicle"] == 3 and spec["day"] == 1:
+        raise RuntimeError("BatteryCell: fmi2DoStep failed at t=12 s (made to fail for the test)")
+    assert set(fmus) and all(path.is_file() for path in fmus.values())  # the archives reached the worker
+    rng = vehicle_rng(spec["seed"], spec["vehicle"], spec["day"])
+    row = {"carry_days_driven": spec.get("carry_days_driven", 0) + 1}
+    for quantity, r in MEASUREMENT_STD.items():
+        true = truth(spec, quantity)
+        z = true + r * rng.standard_normal()
+        prior_var = spec[f"prior_{quantity}_std"] ** 2 + DRIFT[quantity]
+        var = 1.0 / (1.0 / prior_var + 1.0 / r**2)
+        mean = var * (spec[f"prior_{quantity}"] / prior_var + z / r**2)
+        row.update({f"true_{quantity}": true, f"edge_{quantity}": mean, f"edge_{quantity}_std": np.sqrt(var),
+                    f"edge_{quantity}_drift_variance": DRIFT[quantity]})
+    return row

@@ -1,0 +1,70 @@
+"""A real fleet: vehicle-days co-simulated by the master on a Dask worker
+with the built FMUs, the edge twin's estimates against the plant's truth,
+the plant aging from day to day, and ``btwin fleet`` on the command line."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from btwin.scenarios.cli import main
+from btwin.scenarios.fleet import vehicle_day
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory, fmu_dir):
+    out = tmp_path_factory.mktemp("fleet")
+    code = main(["fleet", "--vehicles", "2", "--days", "2", "--seed", "3", "--workers", "1",
+                 "--fmu-dir", str(fmu_dir), "--out", str(out)])
+    return out, code
+
+
+def test_btwin_fleet_writes_the_table_summary_and_plot(fleet):
+    out, code = fleet
+    assert code == 0
+    rows = pq.read_table(out / "fleet.parquet").to_pylist()
+    assert sorted((r["vehicle"], r["day"]) for r in rows) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(not r["error"] for r in rows), [r["error"] for r in rows]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["vehicle_days"] == 4 and summary["workers"] == 1
+    assert (out / "fleet_capacity.png").stat().st_size > 0
+
+
+def test_the_edge_twin_tracks_the_plant(fleet):
+    rows = pq.read_table(fleet[0] / "fleet.parquet").to_pylist()
+    for row in rows:
+        # the edge twin's capacity within three of its own standard deviations (plus 1 %) of the
+        # plant's, and that standard deviation a few per cent at most; resistance factor within 15 %
+        error = abs(row["edge_capacity"] - row["true_capacity"])
+        assert error <= 3.0 * row["edge_capacity_std"] + 0.01 * row["true_capacity"]
+        assert row["edge_capacity_std"] < 0.05 * row["true_capacity"]
+        assert row["edge_resistance_factor"] == pytest.approx(row["true_resistance_factor"], rel=0.15)
+        assert row["edge_soc"] == pytest.approx(row["true_soc"], abs=0.03)
+        assert row["drawn_Ah_per_cell"] > 0.05 and row["charged_Ah_per_cell"] > 0.05
+        assert 250.0 < row["max_core_temperature_K"] < 330.0
+
+
+def test_the_plant_ages_from_day_to_day(fleet):
+    rows = {(r["vehicle"], r["day"]): r for r in pq.read_table(fleet[0] / "fleet.parquet").to_pylist()}
+    for vehicle in (0, 1):
+        first, second = rows[vehicle, 0], rows[vehicle, 1]
+        assert second["true_capacity"] < first["true_capacity"]  # SEI took lithium overnight
+        assert second["carry_sei_thickness"] > first["carry_sei_thickness"]
+        assert second["prior_capacity"] == pytest.approx(first["shrunk_capacity"])  # the cloud's prior went down
+
+
+def test_daily_charge_follows_distance():
+    assert vehicle_day._daily_charge_per_cell("wltc", 40.0) == pytest.approx(
+        2.0 * vehicle_day._daily_charge_per_cell("wltc", 20.0))
+    # a Bolt EV uses ~120-160 Wh/km at the battery (ev_wltc: 118 Wh/km); per cell of 3840 at ~3.6 V
+    per_km = vehicle_day._daily_charge_per_cell("wltc", 1.0)
+    assert 100.0 < per_km * 3.6 * 3840 < 200.0  # Wh/km
+
+
+def test_bad_fleet_sizes_exit_2(tmp_path, capsys):
+    assert main(["fleet", "--vehicles", "0", "--days", "1", "--out", str(tmp_path)]) == 2
+    assert "--vehicles and --days must be >= 1" in capsys.readouterr().err
