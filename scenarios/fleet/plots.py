@@ -16,6 +16,8 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity") -> list[Path]:
 
     c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}"))
     day, truth = c["day"], c[f"true_{quantity}"]
+    if day.size == 0:  # no vehicle-day ran: nothing to draw
+        return []
     individual, shrunk = c[f"individual_{quantity}"], c[f"shrunk_{quantity}"]
     days = np.unique(day)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))

@@ -10,14 +10,14 @@ import numpy as np
 from btwin.scenarios.fleet.draws import vehicle_rng
 
 FADE_PER_DAY = 0.01  # A.h
-MEASUREMENT_STD = {"capacity": 0.15, "resistance": 0.004}
-DRIFT = {"capacity": 1e-6, "resistance": 1e-8}
+MEASUREMENT_STD = {"capacity": 0.15, "resistance_factor": 0.2}
+DRIFT = {"capacity": 1e-6, "resistance_factor": 1e-8}
 
 
 def truth(spec: dict, quantity: str) -> float:
     if quantity == "capacity":
         return 5.0 * spec["vehicle_loading_factor"] ** 5 - FADE_PER_DAY * spec["day"]
-    return 0.02 + spec["vehicle_contact_resistance"]
+    return 1.0 + spec["vehicle_contact_resistance"] / 0.02
 
 
 def light_day(spec: dict, fmus: dict) -> dict:
