@@ -1,17 +1,19 @@
-"""The cloud's night: from every vehicle's edge-twin report of the day to the
+"""The cloud's night: from every vehicle's own estimate of the day to the
 fleet's distribution and each vehicle's prior for tomorrow.
 
-For each slow parameter (capacity, resistance) the night
-  1. takes what the day alone said (the edge prior divided out,
-     ``models.population.day_evidence``),
-  2. adds it to the vehicle's own running estimate (``own_estimate``: the
-     *individual* twin, no fleet in it),
-  3. fits the fleet's mean and spread to the individual estimates of every
-     vehicle that has one (``fit_population``) and shrinks each toward it
-     (``shrink``: the *shrunk* twin),
-  4. hands the shrunk posterior back as the edge twin's prior for the next day.
-A vehicle with no informative day yet gets the fleet's mean and spread (or
-the nominal prior while no vehicle has data).
+Each vehicle runs two twins on the same readings (``vehicle_day``): its *own*
+twin, which carries its own estimate from day to day and never sees the
+fleet (the *individual* estimate), and its *edge* twin, which starts each
+day from the cloud's prior. For each slow parameter (capacity, resistance)
+the night
+  1. takes every vehicle's own estimate with its standard deviation (the
+     last one known, for a vehicle whose day failed),
+  2. fits the fleet's mean and spread to them (``fit_population``) and shrinks
+     each toward it (``shrink``: the *shrunk* twin),
+  3. hands the shrunk posterior, widened by one day's drift, to the edge twin
+     as its prior for the next day.
+The individual estimate keeps its data to itself, so the prior the fleet
+hands down never feeds back into what the fleet is fitted to.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from btwin.models.population import Evidence, day_evidence, fit_population, own_estimate, shrink
+from btwin.models.population import fit_population, shrink
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,14 @@ class Quantity:
 class Belief:
     """What the cloud knows of one quantity for every vehicle."""
 
-    own: Evidence  # the individual estimate, information form
+    own_mean: np.ndarray  # the last individual estimate (nan before the first)
+    own_std: np.ndarray
     prior_mean: np.ndarray  # what the edge twin starts the next day with
     prior_std: np.ndarray
 
     @classmethod
     def start(cls, quantity: Quantity, vehicles: int) -> "Belief":
-        return cls(Evidence.none(vehicles), np.full(vehicles, quantity.nominal),
+        return cls(np.full(vehicles, np.nan), np.full(vehicles, np.inf), np.full(vehicles, quantity.nominal),
                    np.full(vehicles, quantity.nominal_std))
 
 
@@ -60,29 +63,26 @@ class Night:
     fleet_spread: float
 
 
-def night(quantity: Quantity, belief: Belief, edge_mean: np.ndarray, edge_std: np.ndarray,
-          edge_drift_variance: np.ndarray, reported: np.ndarray) -> tuple[Belief, Night]:
-    """One night for one quantity. ``edge_*`` are the edge twins' end-of-day
-    estimates, standard deviations and the random-walk variance their filter
-    added over the day; ``reported`` marks the vehicles whose day ran."""
-    day = day_evidence(belief.prior_mean, belief.prior_std**2, np.where(reported, edge_mean, 0.0),
-                       np.where(reported, edge_std, 1.0) ** 2, np.where(reported, edge_drift_variance, 0.0))
-    day = Evidence(np.where(reported, day.information, 0.0), np.where(reported, day.weighted, 0.0))
-    own = own_estimate(belief.own, day, quantity.daily_drift_std**2)
-    known = own.information > 0.0
+def night(quantity: Quantity, belief: Belief, own_mean: np.ndarray, own_std: np.ndarray,
+          reported: np.ndarray) -> tuple[Belief, Night]:
+    """One night for one quantity. ``own_*`` are the own twins' end-of-day
+    estimates and standard deviations; ``reported`` marks the vehicles whose
+    day ran."""
+    mean = np.where(reported, own_mean, belief.own_mean)
+    std = np.where(reported, own_std, belief.own_std)
+    known = np.isfinite(mean) & np.isfinite(std) & (std > 0.0)
     shrunk_mean, shrunk_var = np.array(belief.prior_mean), np.array(belief.prior_std**2)
-    factor = np.ones(own.information.size)
+    factor = np.ones(mean.size)
     fleet_mean, fleet_spread = quantity.nominal, float("nan")
     if known.any():
-        population = fit_population(own.mean[known], own.variance[known])
+        population = fit_population(mean[known], std[known] ** 2)
         fleet_mean, fleet_spread = population.mean, population.spread
-        posterior = shrink(population, own.mean[known], own.variance[known])
+        posterior = shrink(population, mean[known], std[known] ** 2)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
         # vehicles without data yet: the fleet itself
         shrunk_mean[~known] = population.mean
         shrunk_var[~known] = population.spread**2 + population.mean_variance
-    result = Night(own.mean, np.sqrt(own.variance), shrunk_mean, np.sqrt(shrunk_var), factor,
-                   fleet_mean, fleet_spread)
+    result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread)
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
-    return Belief(own, shrunk_mean, prior_std), result
+    return Belief(mean, std, shrunk_mean, prior_std), result

@@ -170,8 +170,8 @@ class _State:
             q = quantity.name
             column = lambda key, default: np.array([row.get(key, default) if ok else default  # noqa: E731
                                                     for row, ok in zip(day_rows, ran)], dtype=float)
-            belief, figures = night(quantity, self.beliefs[q], column(f"edge_{q}", 0.0),
-                                    column(f"edge_{q}_std", 1.0), column(f"edge_{q}_drift_variance", 0.0), ran)
+            belief, figures = night(quantity, self.beliefs[q], column(f"own_{q}", np.nan),
+                                    column(f"own_{q}_std", np.inf), ran)
             self.beliefs[q] = belief
             for i, row in enumerate(day_rows):
                 row.update({f"individual_{q}": float(figures.individual_mean[i]),

@@ -20,13 +20,16 @@ Overnight the pack rests: its SEI film grows by the closed-form law
 inventory from then on. The next day starts from the SOC this one ended at,
 relaxed (a car stands for hours), with the twin's own SOC belief.
 
+Two StateEstimators read the same Sensors: the edge twin, which starts from
+the cloud's prior, and the vehicle's own twin, which starts from its own
+estimate of the day before and never sees the fleet (the individual
+estimate the cloud pools).
+
 The row a vehicle-day returns: the plant's truth at the end of the run
 (capacity per cell between the cut-offs, and the resistance over the fresh
-nominal cell's as an instant current step shows it), the edge twin's
-estimates per cell with their standard deviations and the random-walk
-variance its filter added over the run (for the cloud's evidence), energy
-throughput, peak temperature, and the ``carry_*`` values the next day
-starts from.
+nominal cell's as an instant current step shows it), both twins' estimates
+per cell with their standard deviations, energy throughput, peak
+temperature, and the ``carry_*`` values the next day starts from.
 """
 from __future__ import annotations
 
@@ -41,7 +44,6 @@ from btwin.master import Component, Connection, Endpoint, Master, PowerBond, Sys
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.aging import lithium_per_thickness, rest
 from btwin.models.battery.soc import stoichiometry_window
-from btwin.models.estimation.estimator import EstimatorSettings
 from btwin.models.powertrain import Powertrain, vehicle_preset
 from btwin.models.powertrain.drive_cycles import load_cycle
 from btwin.models.thermal import ThermalParameters
@@ -138,10 +140,8 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
         "true_soc": last["battery.soc"],
         "edge_capacity": last["estimator.capacity"],  # per cell
         "edge_capacity_std": last["estimator.capacity_std"],
-        "edge_capacity_drift_variance": _drift_variance("capacity_drift", stop),
         "edge_resistance_factor": last["estimator.resistance_factor"],
         "edge_resistance_factor_std": last["estimator.resistance_factor_std"],
-        "edge_resistance_factor_drift_variance": _drift_variance("resistance_drift", stop),
         "edge_soc": last["estimator.soc"],
         "simulated_s": stop,
         "charged_Ah_per_cell": float(-np.sum(np.minimum(current, 0.0)) * STEP_S / 3600.0),
@@ -152,6 +152,13 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
         "carry_plant_soc": min(max(last["battery.soc"], 0.0), 1.0),
         "carry_twin_soc": min(max(last["estimator.soc"], 0.0), 1.0),
         "carry_twin_soc_std": last["estimator.soc_std"],
+        "carry_own_soc": min(max(last["own.soc"], 0.0), 1.0),
+        "carry_own_soc_std": last["own.soc_std"],
+        **{f"own_{q.name}": last[f"own.{q.name}"] for q in QUANTITIES},
+        **{f"own_{q.name}_std": last[f"own.{q.name}_std"] for q in QUANTITIES},
+        # tomorrow the own twin starts where it ended, widened by a day's drift
+        **{f"carry_own_{q.name}": last[f"own.{q.name}"] for q in QUANTITIES},
+        **{f"carry_own_{q.name}_std": math.hypot(last[f"own.{q.name}_std"], q.daily_drift_std) for q in QUANTITIES},
         "carry_lost_lithium": at_end.lost_lithium_inventory + lost_overnight,
         "carry_sei_thickness": sei_tomorrow,
     }
@@ -160,7 +167,6 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
 def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_current: float,
                ambient: float) -> SystemStructure:
     e = Endpoint
-    first_day = "carry_twin_soc" not in spec
     # the plant, the sensors and the edge twin are one cell of the pack, as in twin_observer (the case the
     # twin was validated on); the Cycler scales the vehicle's power to that cell
     pack = {"n_series": 1, "n_parallel": 1}
@@ -178,19 +184,21 @@ def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_curren
               "discharge_capacity": drawn, "charge_current": charge_current, "rest_time": REST_S,
               "max_drives": 1, **pack}
     sensors = {"seed": _seed(spec)}  # the Sensors' defaults: a typical BMS (5 mV, 50 mA, 0.1 K)
-    estimator = {"initial_soc": 0.8 if first_day else spec["carry_twin_soc"],
-                 "initial_soc_std": 0.05 if first_day else max(spec["carry_twin_soc_std"], 1e-3),
-                 "initial_capacity": spec["prior_capacity"], "initial_capacity_std": spec["prior_capacity_std"],
-                 "initial_resistance_factor": spec["prior_resistance_factor"],
-                 "initial_resistance_factor_std": spec["prior_resistance_factor_std"],
-                 "ambient_temperature": ambient, **pack}
+    # two twins on the same readings: the edge twin starts from the cloud's prior, the vehicle's own
+    # twin from its own estimate of yesterday (the nominal cell's on the first day), never the fleet's
+    edge = _twin_start(spec, "twin", {q.name: (spec[f"prior_{q.name}"], spec[f"prior_{q.name}_std"])
+                                      for q in QUANTITIES}, ambient)
+    own = _twin_start(spec, "own", {q.name: (spec.get(f"carry_own_{q.name}", q.nominal),
+                                             spec.get(f"carry_own_{q.name}_std", q.nominal_std))
+                                    for q in QUANTITIES}, ambient)
     return SystemStructure(
         name=f"vehicle{spec['vehicle']}_day{spec['day']}",
         components=[Component("battery", fmus["BatteryCell"], battery),
                     Component("thermal", fmus["CellThermal"], thermal),
                     Component("cycler", fmus["Cycler"], cycler),
                     Component("sensors", fmus["Sensors"], sensors),
-                    Component("estimator", fmus["StateEstimator"], estimator)],
+                    Component("estimator", fmus["StateEstimator"], edge),
+                    Component("own", fmus["StateEstimator"], own)],
         connections=[
             Connection(e("battery", "voltage"), e("cycler", "battery_voltage")),
             Connection(e("cycler", "battery_current"), e("battery", "current")),
@@ -199,22 +207,28 @@ def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_curren
             Connection(e("cycler", "battery_current"), e("sensors", "current")),
             Connection(e("battery", "voltage"), e("sensors", "voltage")),
             Connection(e("thermal", "surface_temperature"), e("sensors", "surface_temperature")),
-            *(Connection(e("sensors", f"measured_{name}"), e("estimator", f"measured_{name}"))
-              for name in ("current", "voltage", "surface_temperature")),
+            *(Connection(e("sensors", f"measured_{name}"), e(twin, f"measured_{name}"))
+              for name in ("current", "voltage", "surface_temperature") for twin in ("estimator", "own")),
         ],
         power_bonds=[PowerBond("battery_to_cycler", source="battery", sink="cycler",
                                effort=e("cycler", "battery_voltage"), flow=e("battery", "current"))])
 
 
+def _twin_start(spec: dict, which: str, priors: dict, ambient: float) -> dict:
+    """A StateEstimator's start values: SOC belief carried from yesterday (0.8 +- 0.05 on the first
+    day), capacity and resistance factor from ``priors`` (name -> (mean, std)); one cell."""
+    first_day = f"carry_{which}_soc" not in spec
+    return {"initial_soc": 0.8 if first_day else spec[f"carry_{which}_soc"],
+            "initial_soc_std": 0.05 if first_day else max(spec[f"carry_{which}_soc_std"], 1e-3),
+            "initial_capacity": priors["capacity"][0], "initial_capacity_std": priors["capacity"][1],
+            "initial_resistance_factor": priors["resistance_factor"][0],
+            "initial_resistance_factor_std": priors["resistance_factor"][1],
+            "ambient_temperature": ambient, "n_series": 1, "n_parallel": 1}
+
+
 def _seed(spec: dict) -> int:
     return int(np.random.SeedSequence([spec["seed"], spec["vehicle"], spec["day"] + 1]).generate_state(1)[0]
                % 2**31)
-
-
-def _drift_variance(setting: str, duration_s: float) -> float:
-    """The random-walk variance the edge filter adds over ``duration_s``
-    (its ``*_drift`` settings are standard deviations gained in one hour)."""
-    return getattr(EstimatorSettings(), setting) ** 2 * duration_s / 3600.0
 
 
 def _sei_after_run(plant: BatteryParameters, lost: float) -> float:

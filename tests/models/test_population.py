@@ -1,14 +1,12 @@
 """Partial pooling checked against the truth it was drawn from: the fleet's
 mean and spread recovered, shrunk estimates closer to the truth than raw ones,
-90 % intervals covering 90 % of the truths; and the day-evidence algebra
-against a scalar Kalman update done by hand."""
+90 % intervals covering 90 % of the truths."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from btwin.models.population import (Evidence, day_evidence, fit_population, linear_trend, own_estimate,
-                                     shrink)
+from btwin.models.population import fit_population, linear_trend, shrink
 
 
 def _fleet(rng, assets, mean=5.0, spread=0.05, noise=(0.02, 0.2)):
@@ -64,35 +62,6 @@ def test_no_spread_beyond_the_noise_pools_completely():
 def test_bad_input_is_refused(estimates, variances, words):
     with pytest.raises(ValueError, match=words):
         fit_population(estimates, variances)
-
-
-def test_day_evidence_undoes_a_kalman_update():
-    # prior N(5, 0.04), a direct measurement z = 4.8 with variance 0.01, drift 0.002 over the day
-    m0, v0, q, z, r = 5.0, 0.04, 0.002, 4.8, 0.01
-    predicted = v0 + q
-    gain = predicted / (predicted + r)
-    m1, v1 = m0 + gain * (z - m0), (1 - gain) * predicted
-    evidence = day_evidence([m0], [v0], [m1], [v1], q)
-    assert evidence.mean[0] == pytest.approx(z, rel=1e-12)
-    assert evidence.variance[0] == pytest.approx(r, rel=1e-9)
-
-
-def test_a_day_that_taught_nothing_is_no_evidence():
-    evidence = day_evidence([5.0], [0.04], [5.0], [0.041], 0.001)
-    assert evidence.information[0] == 0.0 and np.isinf(evidence.variance[0])
-
-
-def test_own_estimate_without_drift_is_the_weighted_mean_of_its_days():
-    days = [Evidence(np.array([1 / 0.04]), np.array([5.1 / 0.04])),
-            Evidence(np.array([1 / 0.01]), np.array([4.9 / 0.01])),
-            Evidence.none(1)]
-    own = Evidence.none(1)
-    for day in days:
-        own = own_estimate(own, day, 0.0)
-    weights = np.array([25.0, 100.0])
-    assert own.mean[0] == pytest.approx((weights @ [5.1, 4.9]) / weights.sum())
-    assert own.variance[0] == pytest.approx(1 / weights.sum())
-    assert own_estimate(own, Evidence.none(1), 0.01).variance[0] == pytest.approx(own.variance[0] + 0.01)
 
 
 def test_linear_trend_of_exact_points():

@@ -28,10 +28,15 @@ def light_day(spec: dict, fmus: dict) -> dict:
     row = {"carry_days_driven": spec.get("carry_days_driven", 0) + 1}
     for quantity, r in MEASUREMENT_STD.items():
         true = truth(spec, quantity)
-        z = true + r * rng.standard_normal()
-        prior_var = spec[f"prior_{quantity}_std"] ** 2 + DRIFT[quantity]
-        var = 1.0 / (1.0 / prior_var + 1.0 / r**2)
-        mean = var * (spec[f"prior_{quantity}"] / prior_var + z / r**2)
-        row.update({f"true_{quantity}": true, f"edge_{quantity}": mean, f"edge_{quantity}_std": np.sqrt(var),
-                    f"edge_{quantity}_drift_variance": DRIFT[quantity]})
+        z = true + r * rng.standard_normal()  # what the day's readings say, seen by both twins
+        for twin, start in (("edge", (spec[f"prior_{quantity}"], spec[f"prior_{quantity}_std"])),
+                            ("own", (spec.get(f"carry_own_{quantity}", 0.0), spec.get(f"carry_own_{quantity}_std",
+                                                                                      np.inf)))):
+            prior_var = start[1] ** 2 + DRIFT[quantity]
+            var = 1.0 / (1.0 / prior_var + 1.0 / r**2)
+            mean = var * (start[0] / prior_var + z / r**2)
+            row.update({f"{twin}_{quantity}": mean, f"{twin}_{quantity}_std": np.sqrt(var)})
+        row[f"carry_own_{quantity}"] = row[f"own_{quantity}"]
+        row[f"carry_own_{quantity}_std"] = row[f"own_{quantity}_std"]
+        row[f"true_{quantity}"] = true
     return row
