@@ -26,18 +26,19 @@ from pathlib import Path
 
 import numpy as np
 
-from btwin.master import Component, Connection, Endpoint, Master, PowerBond, System, SystemStructure, write_ssp
+from btwin.master import Component, Master, System, SystemStructure, write_ssp
 from btwin.models.battery import BatteryParameters
 from btwin.models.battery.soc import cell_capacity, lost_lithium_for_fade
 from btwin.models.estimation import metrics
 from btwin.models.estimation.coulomb import coulomb_counting
 from btwin.models.estimation.twin_model import TwinModel
 
+from . import twin_rig
 from .common import FMU_DIR, fmu_path, output_dir, write_summary
 from .params import Param, ParameterError, resolve
 
 CYCLES = {"wltc": "wltc_class3b", "udds": "udds", "hwfet": "hwfet", "nedc": "nedc"}
-BOND = "battery_to_cycler"
+BOND = twin_rig.BOND
 ESTIMATORS = ("estimator", "frozen")
 
 PARAMS = {
@@ -72,9 +73,6 @@ def structure(p: dict, fmu_dir: Path | None = None) -> SystemStructure:
     twin = {**pack, "initial_soc": belief, "ambient_temperature": ambient,
             "voltage_noise": SENSOR_NOISE["voltage"],
             "current_noise": SENSOR_NOISE["current"], "temperature_noise": SENSOR_NOISE["temperature"]}
-    e = Endpoint
-    measured = [Connection(e("sensors", f"measured_{name}"), e(twin_name, f"measured_{name}"))
-                for twin_name in ESTIMATORS for name in ("current", "voltage", "surface_temperature")]
     return SystemStructure(
         name="twin_observer",
         components=[
@@ -93,18 +91,8 @@ def structure(p: dict, fmu_dir: Path | None = None) -> SystemStructure:
             Component("estimator", fmus["StateEstimator"], twin),
             Component("frozen", fmus["StateEstimator"], {**twin, "estimate_parameters": False}),
         ],
-        connections=[
-            Connection(e("battery", "voltage"), e("cycler", "battery_voltage")),
-            Connection(e("cycler", "battery_current"), e("battery", "current")),
-            Connection(e("thermal", "core_temperature"), e("battery", "temperature")),
-            Connection(e("battery", "heat_generation"), e("thermal", "heat_generation")),
-            Connection(e("cycler", "battery_current"), e("sensors", "current")),
-            Connection(e("battery", "voltage"), e("sensors", "voltage")),
-            Connection(e("thermal", "surface_temperature"), e("sensors", "surface_temperature")),
-            *measured,
-        ],
-        power_bonds=[PowerBond(BOND, source="battery", sink="cycler",
-                               effort=e("cycler", "battery_voltage"), flow=e("battery", "current"))],
+        connections=twin_rig.connections(ESTIMATORS),
+        power_bonds=[twin_rig.bond()],
         stop_time=p["hours"] * 3600.0, step_size=p["step"])
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from btwin.master import Component, Connection, Endpoint, Master, PowerBond, System, SystemStructure
+from btwin.master import Component, Master, System, SystemStructure
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.aging import lithium_per_thickness, rest
 from btwin.models.battery.soc import stoichiometry_window
@@ -48,6 +48,7 @@ from btwin.models.powertrain import Powertrain, vehicle_preset
 from btwin.models.powertrain.drive_cycles import load_cycle
 from btwin.models.thermal import ThermalParameters
 
+from .. import twin_rig
 from .cloud import Quantity
 
 VEHICLE_SERIES, VEHICLE_PARALLEL = 96, 40  # the ev_wltc pack (Chevrolet Bolt EV layout, LG M50 cells)
@@ -166,7 +167,6 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
 
 def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_current: float,
                ambient: float) -> SystemStructure:
-    e = Endpoint
     # the plant, the sensors and the edge twin are one cell of the pack, as in twin_observer (the case the
     # twin was validated on); the Cycler scales the vehicle's power to that cell
     pack = {"n_series": 1, "n_parallel": 1}
@@ -199,19 +199,8 @@ def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_curren
                     Component("sensors", fmus["Sensors"], sensors),
                     Component("estimator", fmus["StateEstimator"], edge),
                     Component("own", fmus["StateEstimator"], own)],
-        connections=[
-            Connection(e("battery", "voltage"), e("cycler", "battery_voltage")),
-            Connection(e("cycler", "battery_current"), e("battery", "current")),
-            Connection(e("battery", "heat_generation"), e("thermal", "heat_generation")),
-            Connection(e("thermal", "core_temperature"), e("battery", "temperature")),
-            Connection(e("cycler", "battery_current"), e("sensors", "current")),
-            Connection(e("battery", "voltage"), e("sensors", "voltage")),
-            Connection(e("thermal", "surface_temperature"), e("sensors", "surface_temperature")),
-            *(Connection(e("sensors", f"measured_{name}"), e(twin, f"measured_{name}"))
-              for name in ("current", "voltage", "surface_temperature") for twin in ("estimator", "own")),
-        ],
-        power_bonds=[PowerBond("battery_to_cycler", source="battery", sink="cycler",
-                               effort=e("cycler", "battery_voltage"), flow=e("battery", "current"))])
+        connections=twin_rig.connections(("estimator", "own")),
+        power_bonds=[twin_rig.bond()])
 
 
 def _twin_start(spec: dict, which: str, priors: dict, ambient: float) -> dict:
