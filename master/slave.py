@@ -84,8 +84,10 @@ def _callbacks() -> fmi2CallbackFunctions:
 
 
 class Slave:
-    """A running FMU instance. ``time_in_fmu_s`` accumulates the wall time
-    spent inside ``fmi2DoStep`` and the get/set calls."""
+    """A running FMU instance of ``source``, an ``.fmu`` archive or a folder
+    an FMU was unpacked into (which a caller running many instances of the
+    same FMU unpacks once: fmpy's ``unzipDirectory``). ``time_in_fmu_s``
+    accumulates the wall time spent inside ``fmi2DoStep`` and the get/set calls."""
 
     def __init__(self, name: str, source: str | Path):
         self.name = name
@@ -94,7 +96,9 @@ class Slave:
         self.time = 0.0
         self.time_in_fmu_s = 0.0
         self._fmu = None
-        self._dir = unpack(self.info.path, "btwin-fmu-")
+        # an FMU already unpacked (a folder) is used where it is and kept; an archive is unpacked for this
+        # instance and removed with it
+        self._dir = self.info.path if self.info.path.is_dir() else unpack(self.info.path, "btwin-fmu-")
         _LOG_SINKS[self.name] = self.log
         self._callbacks = _callbacks()
         identity = dict(guid=self.info.guid, unzipDirectory=str(self._dir),
@@ -199,7 +203,7 @@ class Slave:
         self._call("fmi2FreeFMUstate", self._fmu.freeFMUstate, saved[0])
 
     def close(self) -> None:
-        """Terminate and free the instance, and remove its unpacked folder."""
+        """Terminate and free the instance, and remove the folder it unpacked (not one it was given)."""
         if self._fmu is not None:
             for call in (self._fmu.terminate, self._fmu.freeInstance):
                 try:

@@ -20,7 +20,6 @@ the days already written, replays their nights and carries on.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -32,6 +31,7 @@ import numpy as np
 
 from .cloud import Belief, Quantity, night
 from .draws import Vehicle, daily_distance_km, draw_fleet
+from .worker_fmus import unpacked
 
 TABLE = "fleet.parquet"
 SETTINGS = "fleet.json"
@@ -112,7 +112,7 @@ def run_batch(simulate: str, specs: list[dict], shipped: dict[str, bytes]) -> li
     """On a worker: the batch's vehicle-days one after the other."""
     module_name, _, function_name = simulate.partition(":")
     function = getattr(importlib.import_module(module_name), function_name)
-    fmus = {name: _unpacked_archive(name, data) for name, data in shipped.items()}
+    fmus = {name: unpacked(name, data) for name, data in shipped.items()}  # once per worker
     rows = []
     for spec in specs:
         try:
@@ -121,23 +121,6 @@ def run_batch(simulate: str, specs: list[dict], shipped: dict[str, bytes]) -> li
         except Exception as error:  # one vehicle-day's failure is a row, not the fleet's end
             rows.append({**spec, "error": f"{type(error).__name__}: {error}"})
     return rows
-
-
-_ARCHIVES: dict[str, Path] = {}
-
-
-def _unpacked_archive(name: str, data: bytes) -> Path:
-    """The archive written once per worker process (by content), so FMUs
-    travel to workers on other machines with the task, not by path."""
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    path = _ARCHIVES.get(digest)
-    if path is None or not path.exists():
-        import tempfile
-        folder = Path(tempfile.mkdtemp(prefix="btwin-fleet-"))
-        path = folder / f"{name}.fmu"
-        path.write_bytes(data)
-        _ARCHIVES[digest] = path
-    return path
 
 
 @dataclass

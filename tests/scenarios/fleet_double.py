@@ -23,7 +23,7 @@ def truth(spec: dict, quantity: str) -> float:
 def light_day(spec: dict, fmus: dict) -> dict:
     if spec["vehicle"] == 3 and spec["day"] == 1:
         raise RuntimeError("BatteryCell: fmi2DoStep failed at t=12 s (made to fail for the test)")
-    assert set(fmus) and all(path.is_file() for path in fmus.values())  # the archives reached the worker
+    assert set(fmus) and all((path / "modelDescription.xml").is_file() for path in fmus.values())  # unpacked there
     rng = vehicle_rng(spec["seed"], spec["vehicle"], spec["day"])
     row = {"carry_days_driven": spec.get("carry_days_driven", 0) + 1}
     for quantity, r in MEASUREMENT_STD.items():

@@ -5,6 +5,7 @@ the known truth."""
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -19,8 +20,9 @@ LIGHT = "tests.scenarios.fleet_double:light_day"
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fmus")
-    for name in fleet_module.FMUS:
-        (folder / f"{name}.fmu").write_bytes(name.encode())  # the light day only checks they arrive
+    for name in fleet_module.FMUS:  # the light day only checks that they arrive unpacked
+        with zipfile.ZipFile(folder / f"{name}.fmu", "w") as archive:
+            archive.writestr("modelDescription.xml", f"<fmiModelDescription modelName='{name}'/>")
     return folder
 
 
