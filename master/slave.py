@@ -98,7 +98,8 @@ class Slave:
         self._fmu = None
         # an FMU already unpacked (a folder) is used where it is and kept; an archive is unpacked for this
         # instance and removed with it
-        self._dir = self.info.path if self.info.path.is_dir() else unpack(self.info.path, "btwin-fmu-")
+        self._unpacked = None if self.info.path.is_dir() else unpack(self.info.path, "btwin-fmu-")
+        self._dir = self._unpacked or self.info.path
         _LOG_SINKS[self.name] = self.log
         self._callbacks = _callbacks()
         identity = dict(guid=self.info.guid, unzipDirectory=str(self._dir),
@@ -213,7 +214,7 @@ class Slave:
             self._fmu = None
         if _LOG_SINKS.get(self.name) is self.log:
             del _LOG_SINKS[self.name]
-        remove(self._dir)
+        remove(self._unpacked)
 
 
 class RealPort:

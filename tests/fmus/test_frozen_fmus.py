@@ -140,3 +140,24 @@ def test_fmu_env_refuses_a_native_fmu_and_a_wrong_python(native_dir, fmu_dir, tm
                              str(native_dir / "fmi2" / "CellThermal.fmu"), "--venv", str(tmp_path / "a")],
                             capture_output=True, text=True)
     assert native.returncode == 2 and "a native FMU needs none" in native.stdout
+
+
+def test_instances_from_one_unpacked_folder_share_its_code_and_one_path_entry(fmu_dir, tmp_path):
+    """How a fleet worker runs an FMU vehicle-day after vehicle-day: every
+    instance from the folder unpacked once; the snapshot is imported once and
+    sys.path does not grow with the instances (pythonfmu inserts the
+    resources folder at each instantiation)."""
+    from btwin.master.slave import Slave
+
+    folder = unpack(fmu_dir / "CellThermal.fmu", tmp_path / "thermal")
+    resources = str(folder / "resources")
+
+    def snapshot():
+        return {name: id(module) for name, module in sys.modules.items() if name.startswith("btwin_frozen_cellthermal_")}
+
+    Slave("first", folder).close()
+    path_length, loaded = len(sys.path), snapshot()
+    for k in range(3):
+        Slave(f"again{k}", folder).close()
+    assert loaded and snapshot() == loaded
+    assert len(sys.path) == path_length and sys.path.count(resources) == 1
