@@ -6,7 +6,8 @@ vehicle-day is about a second of co-simulation, so single vehicle-days would
 spend much of their time in the scheduler). A batch runs its vehicle-days one
 after the other in a worker process; a vehicle-day that fails is returned as
 a row with its error and does not stop the fleet; a worker that dies loses
-its batch, which Dask runs again elsewhere (``retries``). When every batch of
+the batch it was running, which Dask runs again elsewhere (finished batches
+are released as soon as their rows are read, so none is computed twice). When every batch of
 the day is back the night runs (``cloud.night``), the rows are added to
 ``fleet.parquet`` (rewritten whole, then renamed over the old one, so it is
 never half written) and the priors go into the next day's specs.
@@ -94,6 +95,7 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
         day_rows = []
         for future in as_completed(futures):
             batch_rows = future.result()
+            future.release()  # the client holds the rows now: a worker lost later need not recompute them
             day_rows += batch_rows
             if bar is not None:
                 bar.update(len(batch_rows))

@@ -153,7 +153,8 @@ def test_instances_from_one_unpacked_folder_share_its_code_and_one_path_entry(fm
     resources = str(folder / "resources")
 
     def snapshot():
-        return {name: id(module) for name, module in sys.modules.items() if name.startswith("btwin_frozen_cellthermal_")}
+        return {name: id(module) for name, module in sys.modules.items()
+                if name.startswith("btwin_frozen_cellthermal_")}
 
     Slave("first", folder).close()
     path_length, loaded = len(sys.path), snapshot()
