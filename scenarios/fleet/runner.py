@@ -1,16 +1,17 @@
 """A fleet, day by day, on Dask: the edge twins' vehicle-days in parallel on
 the workers, the cloud's night on the client.
 
-Each day the vehicles are cut into batches (a task is a batch: one
-vehicle-day is about a second of co-simulation, so single vehicle-days would
-spend much of their time in the scheduler). A batch runs its vehicle-days one
-after the other in a worker process; a vehicle-day that fails is returned as
-a row with its error and does not stop the fleet; a worker that dies loses
-the batch it was running, which Dask runs again elsewhere (finished batches
-are released as soon as their rows are read, so none is computed twice). When every batch of
-the day is back the night runs (``cloud.night``), the rows are added to
-``fleet.parquet`` (rewritten whole, then renamed over the old one, so it is
-never half written) and the priors go into the next day's specs.
+Each day the vehicles are cut into batches (a task is a batch, a few per
+worker and day: many tasks would keep the scheduler busy for nothing, few
+would leave workers idle while the day's last batch runs). A batch runs its
+vehicle-days one after the other in a worker process; a vehicle-day that
+fails is returned as a row with its error and does not stop the fleet; a
+worker that dies loses the batch it was running, which Dask runs again
+elsewhere (finished batches are released as soon as their rows are read, so
+none is computed twice). When every batch of the day is back the night
+runs (``cloud.night``), the rows are added to ``fleet.parquet`` (rewritten
+whole, then renamed over the old one, so it is never half written) and the
+priors go into the next day's specs.
 
 Determinism: every random draw is seeded by (seed, vehicle, day), every
 vehicle-day is computed in one process from its spec alone, rows are ordered
@@ -37,6 +38,7 @@ from .worker_fmus import unpacked
 TABLE = "fleet.parquet"
 SETTINGS = "fleet.json"
 SIMULATE = "btwin.scenarios.fleet.vehicle_day:simulate"
+BATCHES_PER_WORKER = 4  # tasks per worker and day, unless --batch-size says otherwise
 
 
 class FleetError(RuntimeError):
@@ -83,7 +85,7 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     shipped = {name: client.scatter(Path(path).read_bytes(), broadcast=True, hash=False)
                for name, path in archives.items()}
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    batch = settings.batch_size or max(1, int(np.ceil(settings.vehicles / (2 * workers))))
+    batch = settings.batch_size or max(1, int(np.ceil(settings.vehicles / (BATCHES_PER_WORKER * workers))))
     started = time.perf_counter()
     bar = _bar(settings, state.day, progress)
     resumed_at = len(rows)
