@@ -5,9 +5,11 @@ and each worker's memory (RSS) after every day, which should stay flat.
 
     .venv/bin/python benchmarks/fleet_throughput.py                  # scaling (20 x 3), then 40 x 25
     .venv/bin/python benchmarks/fleet_throughput.py --long-only --vehicles 40 --days 25
-    nice .venv/bin/python benchmarks/fleet_throughput.py --json results/fleet_throughput.json
+    nice .venv/bin/python benchmarks/fleet_throughput.py --json results/fleet_throughput.json --keep results/fleet_1000
 
-Every run goes into a fresh temporary folder (no resume). The machine's load
+Every run goes into a fresh temporary folder (no resume); ``--keep`` keeps
+the long run's (the same table and plot as ``btwin fleet --vehicles 40 --days
+25 --seed 11 --workers 2``). The machine's load
 average is recorded beside the figures: other work on the same cores slows
 the rates down, and the workers' CPU seconds per vehicle-day say what a
 vehicle-day costs whatever the load."""
@@ -36,12 +38,13 @@ def _worker_usage(client) -> list[tuple[float, float]]:
     return [found[worker] for worker in sorted(found)]
 
 
-def fleet_run(vehicles: int, days: int, workers: int, seed: int) -> dict:
-    """One fleet run; its rate, the workers' CPU time and their RSS after every day."""
+def fleet_run(vehicles: int, days: int, workers: int, seed: int, keep: Path | None = None) -> dict:
+    """One fleet run (into ``keep``, which must not hold another run, or a
+    temporary folder); its rate, the workers' CPU time and their RSS after every day."""
     by_day = []
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as out:
-        summary = run(Path(out), vehicles=vehicles, days=days, seed=seed, workers=workers,
+    with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as temporary:
+        summary = run(keep or Path(temporary), vehicles=vehicles, days=days, seed=seed, workers=workers,
                       after_day=lambda day, client: by_day.append(_worker_usage(client)))
     done, wall = summary["vehicle_days"], summary["wall_time_s"]
     cpu = sum(seconds for _, seconds in by_day[-1])
@@ -75,6 +78,8 @@ def main() -> None:
     parser.add_argument("--long-only", action="store_true")
     parser.add_argument("--scaling-only", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="write the long run's fleet.parquet and plot here (a fresh folder)")
     args = parser.parse_args()
     figures = {"cpu_count": os.cpu_count()}
     if not args.long_only:
@@ -87,7 +92,7 @@ def main() -> None:
         print(json.dumps({k: figures[k] for k in ("scaling", "scaling_efficiency")}, indent=1), flush=True)
     if not args.scaling_only:
         started = time.perf_counter()
-        long = fleet_run(args.vehicles, args.days, 2, args.seed)
+        long = fleet_run(args.vehicles, args.days, 2, args.seed, args.keep)
         long["total_wall_time_s"] = round(time.perf_counter() - started, 1)  # with the cluster's start and stop
         long.update(memory_figures(long["worker_rss_MiB_by_day"]))
         figures["long_run"] = long
