@@ -64,6 +64,12 @@ globals().setdefault("_namespace_references", []).append(globals())
 
 class {name}(_Slave):
     pass
+
+
+# and it keeps every run's class alive: each run after the first hands pythonfmu the
+# first run's class, so that a host instantiating this FMU again and again (a fleet
+# worker) does not pile up classes
+{name} = globals().setdefault("_first_{name}", {name})
 '''
 
 
