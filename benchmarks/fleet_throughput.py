@@ -6,6 +6,7 @@ and each worker's memory (RSS) after every day, which should stay flat.
     .venv/bin/python benchmarks/fleet_throughput.py                  # scaling (20 x 3), then 40 x 25
     .venv/bin/python benchmarks/fleet_throughput.py --long-only --vehicles 40 --days 25
     nice .venv/bin/python benchmarks/fleet_throughput.py --json results/fleet_throughput.json --keep results/fleet_1000
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/fleet_throughput.py --cpu-only 12   # no Dask
 
 Every run goes into a fresh temporary folder (no resume); ``--keep`` keeps
 the long run's (the same table and plot as ``btwin fleet --vehicles 40 --days
@@ -57,6 +58,28 @@ def fleet_run(vehicles: int, days: int, workers: int, seed: int, keep: Path | No
             "summary": {k: summary[k] for k in ("sparse_data", "data_rich", "coverage_90")}}
 
 
+def cpu_per_vehicle_day(vehicles: int, seed: int) -> dict:
+    """Day 0 of ``vehicles`` vehicles one after the other in this process, as
+    a worker runs a batch (after one to warm up): CPU seconds per vehicle-day
+    without Dask, the figure that bounds the rate on free cores."""
+    from btwin.scenarios.common import fmu_path
+    from btwin.scenarios.fleet.draws import draw_fleet
+    from btwin.scenarios.fleet.runner import SIMULATE, FleetSettings, _replay, run_batch
+    from btwin.scenarios.fleet.vehicle_day import FMUS, QUANTITIES
+
+    settings = FleetSettings(vehicles=vehicles + 1, days=1, seed=seed, quantities=QUANTITIES)
+    fleet = draw_fleet(seed, vehicles + 1)
+    specs = [_replay(settings, fleet, []).spec(vehicle, 0) for vehicle in fleet]
+    shipped = {name: fmu_path(name).read_bytes() for name in FMUS}
+    run_batch(SIMULATE, specs[:1], shipped)
+    started, wall = time.process_time(), time.perf_counter()
+    rows = run_batch(SIMULATE, specs[1:], shipped)
+    return {"vehicle_days": len(rows), "failed": sum(bool(row["error"]) for row in rows),
+            "cpu_s_per_vehicle_day": round((time.process_time() - started) / len(rows), 3),
+            "wall_s_per_vehicle_day": round((time.perf_counter() - wall) / len(rows), 3),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
 def memory_figures(rss_by_day: list[list[float]]) -> dict:
     """Each worker's RSS after the first day and after the last, and the
     growth from the first day's to the last quarter's mean (MiB per 100
@@ -77,11 +100,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--long-only", action="store_true")
     parser.add_argument("--scaling-only", action="store_true")
+    parser.add_argument("--cpu-only", type=int, default=0, metavar="N",
+                        help="only the CPU seconds per vehicle-day of N vehicle-days in this process")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--keep", type=Path, default=None,
                         help="write the long run's fleet.parquet and plot here (a fresh folder)")
     args = parser.parse_args()
     figures = {"cpu_count": os.cpu_count()}
+    if args.cpu_only:
+        print(json.dumps(cpu_per_vehicle_day(args.cpu_only, args.seed), indent=1))
+        return
     if not args.long_only:
         rates = [fleet_run(args.scaling_vehicles, args.scaling_days, w, args.seed) for w in (1, 2)]
         for rate in rates:
