@@ -1,7 +1,8 @@
 """The fleet runner on real Dask clusters with a light vehicle-day
-(``fleet_double``): determinism whatever the workers, resume, failures kept
-as rows, a wrong --out or scheduler refused; and the cloud's pooling against
-the known truth."""
+(``fleet_double``): determinism whatever the workers (local, or a cluster
+started by hand), a worker killed mid-run, resume, failures kept as rows, a
+wrong --out or scheduler refused; and the cloud's pooling against the known
+truth."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from collections import Counter
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from distributed import Client
 
 from btwin.scenarios.fleet import fleet as fleet_module
 from btwin.scenarios.fleet.fleet import FleetError, run
@@ -104,6 +106,8 @@ def test_a_worker_killed_mid_run_loses_only_its_batch_which_runs_again(tmp_path,
     assert set(runs) == {(v, d) for v in range(24) for d in range(6)}
     assert {key: n for key, n in runs.items() if key not in lost and n != 1} == {}  # nothing else ran twice
     assert runs[KILLING_DAY] == 2 and all(runs[key] <= 2 for key in lost)
+    with Client(address) as client:  # the killed worker's nanny restarts it: the session's cluster whole again
+        client.wait_for_workers(2, timeout=60)
 
 
 def test_an_out_of_another_run_is_refused(tmp_path, archives):
