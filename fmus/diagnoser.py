@@ -3,7 +3,8 @@
 The residuals are the measurements minus the twin's predictions (voltage and
 surface temperature). The model (``models/diagnosis``) whitens them, runs a
 CUSUM on each with thresholds from ``false_alarm_rate`` and names the fault
-whose signature fits. Until the twin's ``soc_std`` is below ``max_soc_std``
+whose signature fits, with the twin's parameter estimates (resistance
+factor, current offset) as further symptoms when it gives them. Until the twin's ``soc_std`` is below ``max_soc_std``
 and ``warmup_time`` seconds of residuals have been learnt, ``fault_code`` is 1
 (warming up) and nothing is alarmed.
 
@@ -11,7 +12,7 @@ fault_code: 0 none, 1 warming up, 2 anomaly not yet isolated, 3 voltage
 sensor, 4 current sensor, 5 temperature sensor, 6 internal short,
 7 resistance growth, 8 lithium plating, 9 thermal runaway.
 """
-from btwin.models.diagnosis import Diagnoser as Model, DiagnoserSettings, FaultCode
+from btwin.models.diagnosis import Diagnoser as Model, DiagnoserSettings, FaultCode, TwinEstimates
 
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
@@ -41,6 +42,9 @@ _SETTINGS = (
               min=0.0),
     parameter("resistance_change", "Ohm", _DEFAULT.resistance_change, "Smallest resistance growth named",
               min=0.0),
+    parameter("resistance_factor_change", "1", _DEFAULT.resistance_factor_change,
+              "Smallest relative rise of the twin's resistance_factor since the change named a resistance "
+              "growth", min=0.0),
     parameter("short_heating_rate", "K/s", _DEFAULT.short_heating_rate,
               "Temperature residual slope that only an internal short's heat explains", min=0.0),
     parameter("plating_margin", "V", _DEFAULT.plating_margin,
@@ -68,6 +72,14 @@ class Diagnoser(BtwinSlave):
         input_("soc_std", "1", 0.0, "The twin's SOC standard deviation (its convergence)", min=0.0),
         input_("estimated_resistance", "Ohm", 0.0, "The twin's resistance estimate; a rise since the "
                "warm-up names a resistance growth; leave at 0 if the twin has none", min=0.0),
+        input_("resistance_factor", "1", 1.0, "The twin's resistance factor (StateEstimator."
+               "resistance_factor); its rise since the change names a resistance growth", min=0.0),
+        input_("resistance_factor_std", "1", 0.0, "Its standard deviation; leave at 0 if the twin has none",
+               min=0.0),
+        input_("current_offset", "A", 0.0, "The twin's current-sensor offset estimate (StateEstimator."
+               "current_offset); its change since the change names a current-sensor fault"),
+        input_("current_offset_std", "A", 0.0, "Its standard deviation; leave at 0 if the twin has none",
+               min=0.0),
         input_("predicted_plating_overpotential", "V", 1.0,
                "The twin's plating overpotential (below 0: plating favoured); leave at 1 V if unknown"),
         *(output(name, None, f"Alarm: fault_code is {code.value} ({code.name.lower()})", type=bool)
@@ -104,5 +116,6 @@ class Diagnoser(BtwinSlave):
                         self.measured_surface_temperature, self.predicted_voltage,
                         self.predicted_surface_temperature, self.soc_std,
                         self.predicted_plating_overpotential, self.ambient_temperature,
-                        self.estimated_resistance)
+                        self.estimated_resistance,
+                        TwinEstimates(*(getattr(self, name) for name in TwinEstimates._fields)))
         self.read_outputs()

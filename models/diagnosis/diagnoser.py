@@ -11,13 +11,16 @@ Per sample (period dt):
      the change to detect (``voltage_change``, ``temperature_change``) and its
      threshold from ``false_alarm_rate`` shared by the two detectors;
   4. after an alarm the fault is isolated by its signature (``isolation``,
-     with the twin's resistance estimate when it gives one)
+     with the twin's parameter estimates when it gives them: its resistance
+     factor and current-sensor offset with their standard deviations, or
+     else its resistance)
      over the samples since the estimated change time, re-decided every
      sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
      another detector alarms;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
-     ``plating_time`` seconds of a charge; a low voltage residual alarm
-     during it is put down to the plating, not to the voltage sensor;
+     ``plating_time`` seconds of a charge; a voltage residual alarm
+     during it is put down to the plating (the twin's voltage is least to be
+     trusted in a cold fast charge), not to a sensor or a resistance growth;
   6. runaway: the surface temperature, above ambient and extrapolated
      ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
@@ -31,12 +34,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, fields, replace
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import checks
 from .cusum import Cusum, threshold_for
-from .isolation import FaultCode, Thresholds, evidence, isolate
+from .isolation import FaultCode, Thresholds, evidence, isolate, parameter_evidence
 from .whitening import Whitener
 
 WHITENING_ORDER = 2
@@ -55,6 +59,7 @@ class DiagnoserSettings:
     warmup_time: float = 300.0  # s of converged residuals learnt before detecting
     max_soc_std: float = 0.05  # 1, the twin counts as converged below this
     resistance_change: float = 0.008  # Ohm, smallest resistance growth named (about 20 % of an LG M50's)
+    resistance_factor_change: float = 0.09  # 1, smallest relative rise of the twin's resistance factor named
     short_heating_rate: float = 0.005  # K/s, r_T slope only a short's heat explains
     plating_margin: float = 0.0  # V
     plating_time: float = 10.0  # s
@@ -68,6 +73,23 @@ class DiagnoserSettings:
                 checks.non_negative(field.name, value)
             else:
                 checks.positive(field.name, value)
+
+
+class TwinEstimates(NamedTuple):
+    """The twin's slowly varying estimates and their standard deviations (0: not given)."""
+
+    resistance_factor: float = 1.0  # 1, resistances over the nominal cell's
+    resistance_factor_std: float = 0.0
+    current_offset: float = 0.0  # A, the current sensor's offset: measured = true + offset
+    current_offset_std: float = 0.0
+
+    def checked(self) -> "TwinEstimates":
+        for name, value in zip(self._fields, self):
+            (checks.non_negative if name.endswith("_std") else checks.finite)(name, value)
+        return self
+
+
+HISTORY_COLUMNS = 6 + len(TwinEstimates._fields)
 
 
 @dataclass
@@ -101,7 +123,7 @@ class Diagnoser:
         self._alarm_times = [math.inf, math.inf]
         self._resistance = self._resistance_baseline = 0.0
         self._onset = math.nan
-        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s)
+        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, R, theta, std, offset, std)
         self._plating_time = 0.0
         self._ambient = 0.0
         self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
@@ -109,11 +131,14 @@ class Diagnoser:
     def step(self, dt: float, current: float, voltage: float, surface_temperature: float,
              predicted_voltage: float, predicted_surface_temperature: float,
              soc_std: float = 0.0, plating_overpotential: float = math.inf,
-             ambient_temperature: float = 0.0, estimated_resistance: float = 0.0) -> Diagnosis:
-        """One sample at the end of a step of ``dt`` seconds; returns the diagnosis."""
+             ambient_temperature: float = 0.0, estimated_resistance: float = 0.0,
+             estimates: TwinEstimates | None = None) -> Diagnosis:
+        """One sample at the end of a step of ``dt`` seconds; returns the diagnosis.
+        ``estimates``: the twin's parameter estimates, if it gives them."""
         checks.step_size(dt)
         self._ambient = checks.non_negative("ambient_temperature", ambient_temperature)
         self._resistance = checks.non_negative("estimated_resistance", estimated_resistance)
+        estimates = (estimates or TwinEstimates()).checked()
         r_v = checks.finite("voltage", voltage) - checks.finite("predicted_voltage", predicted_voltage)
         r_t = (checks.finite("surface_temperature", surface_temperature)
                - checks.finite("predicted_surface_temperature", predicted_surface_temperature))
@@ -121,7 +146,8 @@ class Diagnoser:
         self.time += dt
         d = self.diagnosis
         d.voltage_residual, d.temperature_residual = r_v, r_t
-        self._history.append((self.time, current, r_v, r_t, surface_temperature))
+        self._history.append((self.time, current, r_v, r_t, surface_temperature, self._resistance,
+                              *estimates))
         self._check_plating(dt, current, plating_overpotential)
         if self._detectors is None:
             self._learn(dt, r_v, r_t, soc_std)
@@ -180,7 +206,7 @@ class Diagnoser:
             d.runaway = self._projected_runaway()
 
     def _projected_runaway(self) -> bool:
-        recent = [(t, temp) for t, _, _, _, temp in self._history if t >= self.time - SLOPE_WINDOW]
+        recent = [(row[0], row[4]) for row in self._history if row[0] >= self.time - SLOPE_WINDOW]
         if len(recent) < 3:
             return False
         t, temperature = np.array(recent).T
@@ -208,8 +234,9 @@ class Diagnoser:
             if due or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
-            plating_explains = d.plating and self._alarms[0] <= 0 and self._isolated in (
-                FaultCode.VOLTAGE_SENSOR, FaultCode.ANOMALY)  # a low voltage while plating: plating
+            plating_explains = d.plating and self._isolated in (  # the twin's voltage is not
+                FaultCode.VOLTAGE_SENSOR, FaultCode.CURRENT_SENSOR, FaultCode.RESISTANCE_GROWTH,
+                FaultCode.ANOMALY)  # trusted in a plating charge: its voltage alarm is the plating
             if self._isolated is not FaultCode.ANOMALY and not plating_explains:
                 return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)
@@ -219,13 +246,15 @@ class Diagnoser:
         rows = [row for row in self._history if row[0] >= self._onset]
         if len(rows) < 4:
             return FaultCode.ANOMALY
-        t, current, r_v, r_t, _ = np.array(rows).T
+        t, current, r_v, r_t, _, resistance, *estimates = np.array(rows).T
         s = self.settings
         e = evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False,
                      self._alarm_times[1] < self._alarm_times[0])
-        if self._resistance_baseline > 0.0:
+        symptoms = parameter_evidence(t, current, r_v, resistance, *estimates)
+        e = replace(e, **symptoms.__dict__)
+        if self._resistance_baseline > 0.0 and estimates[1][-1] == 0.0:  # no factor: the resistance
             e = replace(e, resistance_rise=self._resistance - self._resistance_baseline)
-        return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate))
+        return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate, s.resistance_factor_change))
 
     # --- state ------------------------------------------------------------------
     def get_state(self) -> dict:
@@ -242,7 +271,7 @@ class Diagnoser:
             "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code),
                           "detection_time": _known(d.detection_time)},
             "warmup": np.array(self._warmup, dtype=float).reshape(-1, 2),
-            "history": np.array(self._history, dtype=float).reshape(-1, 5),
+            "history": np.array(self._history, dtype=float).reshape(-1, HISTORY_COLUMNS),
             "whiteners": None if self._whiteners is None else [
                 {"coefficients": w.coefficients.copy(), "std": w.std, "mean": w.mean, **w.get_state()}
                 for w in self._whiteners],

@@ -67,7 +67,8 @@ def test_not_ready_while_the_twin_is_uncertain(fmu):
 
 @pytest.mark.parametrize("name, value", [("measured_voltage", math.nan),
                                          ("predicted_surface_temperature", math.inf),
-                                         ("soc_std", -0.1)])
+                                         ("soc_std", -0.1), ("current_offset_std", -0.1),
+                                         ("resistance_factor", math.nan)])
 def test_bad_input_is_refused_by_name(fmu, name, value, capfd):
     instance = Instance(fmu).initialize()
     with pytest.raises(FMICallException) as error:
