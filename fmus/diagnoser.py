@@ -2,7 +2,8 @@
 
 The residuals are the measurements minus the twin's predictions (voltage and
 surface temperature). The model (``models/diagnosis``) whitens them, runs a
-CUSUM on each with thresholds from ``false_alarm_rate`` and names the fault
+CUSUM or a windowed GLR (``detector``) on each with thresholds from
+``false_alarm_rate`` and names the fault
 whose signature fits, with the twin's parameter estimates (resistance
 factor, current offset) as further symptoms when it gives them. Until the twin's ``soc_std`` is below ``max_soc_std``
 and ``warmup_time`` seconds of residuals have been learnt, ``fault_code`` is 1
@@ -54,6 +55,9 @@ _SETTINGS = (
               "Surface temperature that, projected along its slope, means thermal runaway", min=0.0),
     parameter("runaway_horizon", "s", _DEFAULT.runaway_horizon, "How far ahead the slope is projected",
               min=0.0),
+    parameter("detector", None, _DEFAULT.detector, "Change detector on each whitened residual: cusum (tuned "
+              "to the change sizes) or glr (windowed generalised likelihood ratio, any size)", type=str),
+    parameter("glr_window", "s", _DEFAULT.glr_window, "The longest change the GLR looks back for", min=0.0),
 )
 
 
@@ -90,8 +94,8 @@ class Diagnoser(BtwinSlave):
                "5 temperature sensor, 6 internal short, 7 resistance growth, 8 plating, 9 runaway", type=int),
         output("voltage_residual", "V", "Measured minus predicted voltage"),
         output("temperature_residual", "K", "Measured minus predicted surface temperature"),
-        output("voltage_statistic", "1", "Voltage CUSUM statistic over its threshold (1: alarm)", min=0.0),
-        output("temperature_statistic", "1", "Temperature CUSUM statistic over its threshold (1: alarm)",
+        output("voltage_statistic", "1", "Voltage detector statistic over its threshold (1: alarm)", min=0.0),
+        output("temperature_statistic", "1", "Temperature detector statistic over its threshold (1: alarm)",
                min=0.0),
         *_SETTINGS,
     )

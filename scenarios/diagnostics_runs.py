@@ -182,15 +182,19 @@ class EstimatorTwin:
                 eta, estimate.soc_std, estimate.resistance, estimates)
 
 
+def default_settings(twin_kind: str) -> DiagnoserSettings:
+    """The Diagnoser's defaults; on the open-loop twin (the plant's own model, so the residual
+    is sensor noise) a 1 mV voltage resolution instead of the EKF's 4 mV model error."""
+    return DiagnoserSettings(voltage_resolution=1e-3) if twin_kind == "open_loop" else DiagnoserSettings()
+
+
 def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None = None,
         record: bool = False, stop_after_runaway: float = 30.0, twin_kind: str = "estimator") -> Outcome:
     """Simulate one run at 1 s; ``seed`` fixes the sensor noise."""
     rng = np.random.default_rng(seed)
     plant = Plant(profile, fault)
     twin = Twin(profile) if twin_kind == "open_loop" else EstimatorTwin(profile, rng.uniform(-0.05, 0.05))
-    if settings is None and twin_kind == "open_loop":  # the twin is the plant's own model
-        settings = DiagnoserSettings(voltage_resolution=1e-3)
-    diagnoser = Diagnoser(settings)
+    diagnoser = Diagnoser(settings or default_settings(twin_kind))
     outcome = Outcome(fault, profile)
     ambient = profile.ambient_temperature
     current, measured_voltage = 0.0, plant.battery.outputs.voltage

@@ -7,9 +7,13 @@ Per sample (period dt):
      residuals are only collected (fault code WARMING_UP); then an AR(2)
      whitener is fitted to each (``whitening``; the warm-up is assumed
      fault-free);
-  3. a two-sided CUSUM per whitened residual (``cusum``), its reference half
-     the change to detect (``voltage_change``, ``temperature_change``) and its
-     threshold from ``false_alarm_rate`` shared by the two detectors;
+  3. a change detector per whitened residual, its threshold from
+     ``false_alarm_rate`` shared by the two: ``detector`` "cusum", a
+     two-sided CUSUM (``cusum``) whose reference is half the change to
+     detect (``voltage_change``, ``temperature_change``), or "glr", a
+     windowed GLR (``glr``) over ``glr_window`` seconds that needs no change
+     size (its threshold is a bound, so its false-alarm rate is lower than
+     stated; it restarts if the sample period changes);
   4. after an alarm the fault is isolated by its signature (``isolation``,
      with the twin's parameter estimates when it gives them: its resistance
      factor and current-sensor offset with their standard deviations, or
@@ -40,6 +44,7 @@ import numpy as np
 
 from .. import checks
 from .cusum import Cusum, threshold_for
+from .glr import Glr, glr_threshold_for, sample_count
 from .isolation import FaultCode, Thresholds, evidence, isolate, parameter_evidence
 from .whitening import Whitener
 
@@ -47,6 +52,7 @@ WHITENING_ORDER = 2
 HISTORY = 1800  # samples kept for isolation
 SLOPE_WINDOW = 60.0  # s of surface temperature for the runaway slope
 ISOLATION_PERIOD = 10.0  # s between isolation decisions (each fits up to HISTORY samples)
+DETECTORS = ("cusum", "glr")
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,16 @@ class DiagnoserSettings:
     plating_time: float = 10.0  # s
     runaway_temperature: float = 353.15  # K, surface
     runaway_horizon: float = 300.0  # s
+    detector: str = "cusum"  # or "glr"
+    glr_window: float = 60.0  # s, the longest change the GLR looks back for
 
     def __post_init__(self) -> None:
+        if self.detector not in DETECTORS:
+            raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
         for field in fields(self):
             value = getattr(self, field.name)
+            if field.name == "detector":
+                continue
             if field.name == "plating_margin":
                 checks.non_negative(field.name, value)
             else:
@@ -95,7 +107,7 @@ HISTORY_COLUMNS = 6 + len(TwinEstimates._fields)
 @dataclass
 class Diagnosis:
     fault_code: FaultCode = FaultCode.WARMING_UP
-    voltage_statistic: float = 0.0  # CUSUM statistic / threshold (1: alarm)
+    voltage_statistic: float = 0.0  # detector statistic / threshold (1: alarm)
     temperature_statistic: float = 0.0
     voltage_residual: float = 0.0  # V
     temperature_residual: float = 0.0  # K
@@ -117,7 +129,7 @@ class Diagnoser:
         self._warmup: list[tuple[float, float]] = []
         self._converged_time = 0.0
         self._whiteners: tuple[Whitener, Whitener] | None = None
-        self._detectors: tuple[Cusum, Cusum] | None = None
+        self._detectors: tuple[Cusum | Glr, Cusum | Glr] | None = None
         self._period = math.nan
         self._alarms = [0, 0]
         self._alarm_times = [math.inf, math.inf]
@@ -178,8 +190,12 @@ class Diagnoser:
         rate = s.false_alarm_rate / 3600.0 / 2.0  # per detector, 1/s
         detectors = []
         for whitener, change in zip(self._whiteners, (s.voltage_change, s.temperature_change)):
-            reference = max(0.5 * change * whitener.step_gain, 0.25)
-            detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
+            if s.detector == "glr":
+                window = sample_count(s.glr_window, dt)
+                detectors.append(Glr(glr_threshold_for(rate, dt, window), window))
+            else:
+                reference = max(0.5 * change * whitener.step_gain, 0.25)
+                detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
         self._detectors = tuple(detectors)
         self._period = dt
 
@@ -188,8 +204,9 @@ class Diagnoser:
         if abs(dt - self._period) > 1e-9 * self._period:  # thresholds follow the sample period
             old = [c.get_state() for c in self._detectors]
             self._set_detectors(dt)
-            for c, state in zip(self._detectors, old):
-                c.set_state(state)
+            if self.settings.detector == "cusum":  # a GLR's window of samples restarts
+                for c, state in zip(self._detectors, old):
+                    c.set_state(state)
         d = self.diagnosis
         for k, (whitener, detector, r) in enumerate(zip(self._whiteners, self._detectors, (r_v, r_t))):
             sign = detector.push(whitener.push(r))
@@ -276,8 +293,8 @@ class Diagnoser:
                 {"coefficients": w.coefficients.copy(), "std": w.std, "mean": w.mean, **w.get_state()}
                 for w in self._whiteners],
             "detectors": None if self._detectors is None else [
-                {"reference": c.reference, "threshold": c.threshold, **c.get_state()}
-                for c in self._detectors],
+                {"threshold": c.threshold, "size": c.reference if isinstance(c, Cusum) else c.window,
+                 **c.get_state()} for c in self._detectors],
         }
 
     def set_state(self, state: dict) -> None:
@@ -308,9 +325,12 @@ class Diagnoser:
         whitener.set_state(state)
         return whitener
 
-    @staticmethod
-    def _detector(state: dict) -> Cusum:
-        detector = Cusum(state["reference"], state["threshold"])
+    def _detector(self, state: dict) -> Cusum | Glr:
+        """The detector saved in ``state``: "size" is a CUSUM's reference or a GLR's window."""
+        if self.settings.detector == "glr":
+            detector = Glr(state["threshold"], int(state["size"]))
+        else:
+            detector = Cusum(state["size"], state["threshold"])
         detector.set_state(state)
         return detector
 

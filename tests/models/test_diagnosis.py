@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from btwin.models.diagnosis import (Cusum, Diagnoser, DiagnoserSettings, FaultCode, Whitener,
-                                    average_run_length, fit_autoregression, threshold_for)
+from btwin.models.diagnosis import (Cusum, Diagnoser, DiagnoserSettings, FaultCode, Glr, Whitener,
+                                    average_run_length, fit_autoregression, glr_threshold_for,
+                                    threshold_for)
 from btwin.models.diagnosis.isolation import Thresholds, evidence, isolate
 
 
@@ -42,6 +43,45 @@ def test_mean_detection_delay_follows_the_markov_chain():
             n += 1
         delays.append(n + 1)
     assert np.mean(delays) == pytest.approx(average_run_length(h, reference, shift), rel=0.1)
+
+
+def test_glr_threshold_bounds_the_false_alarm_rate_on_white_noise():
+    """The Bonferroni threshold against Monte Carlo: 100k N(0,1) samples, stated rate one
+    false alarm per 400 samples; the realised rate must be below it (the bound) and not
+    below a fifth of it (a threshold that is useful). About 80 alarms: 11 % standard error."""
+    h = glr_threshold_for(1.0 / 400.0, 1.0, 60)
+    alarms = run_lengths(np.random.default_rng(11).standard_normal(100_000), Glr(h, 60))
+    assert 400.0 < alarms.mean() < 5 * 400.0
+
+
+def test_glr_finds_a_change_of_unknown_size_its_sign_and_its_time():
+    """A step of 2 sigma after 300 samples: detected within the samples the GLR needs
+    (n nu^2 / 2 > h, so a few), in the right direction, the change time within 3 samples."""
+    rng = np.random.default_rng(12)
+    for shift in (2.0, -2.0, 6.0):
+        detector = Glr(glr_threshold_for(1.0 / 3600.0, 1.0, 60), 60)
+        x = rng.standard_normal(400)
+        x[300:] += shift
+        first = next(n for n, v in enumerate(x) if detector.push(v))
+        assert 300 <= first < 300 + 3 * math.ceil(2 * detector.threshold / shift**2) + 3
+        detector.reset()
+        signs = [detector.push(v) for v in x[:first + 1]]
+        assert signs[-1] == np.sign(shift)
+        assert abs((first + 1 - detector.samples_since_zero) - 300) <= 3
+
+
+def test_diagnoser_with_the_glr_names_a_voltage_offset_and_keeps_its_state():
+    from btwin.fmus import state_codec
+    diagnoser = Diagnoser(DiagnoserSettings(warmup_time=120.0, detector="glr"))
+    feed(diagnoser, 600)
+    assert diagnoser.diagnosis.fault_code is FaultCode.NONE
+    saved = state_codec.from_bytes(state_codec.to_bytes(diagnoser.get_state()))
+    d = feed(diagnoser, 120, r_v=0.01).__dict__.copy()
+    assert d["fault_code"] is FaultCode.VOLTAGE_SENSOR and 600.0 < d["detection_time"] < 600.0 + 15.0
+    diagnoser.set_state(saved)
+    assert feed(diagnoser, 120, r_v=0.01).__dict__ == d
+    with pytest.raises(ValueError, match="detector"):
+        DiagnoserSettings(detector="sprt")
 
 
 def ar1(phi, n, seed):
