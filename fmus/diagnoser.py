@@ -35,6 +35,9 @@ _SETTINGS = (
     parameter("voltage_resolution", "V", _DEFAULT.voltage_resolution,
               "Smallest voltage residual std assumed: the twin's model error (the StateEstimator's "
               "4 mV per cell; times n_series for a pack)", min=0.0),
+    parameter("voltage_tracking_time", "s", _DEFAULT.voltage_tracking_time,
+              "Time constant of the voltage residual's tracked mean, which follows the twin's slowly "
+              "wandering model error; 0: the mean learnt in the warm-up", min=0.0),
     parameter("temperature_resolution", "K", _DEFAULT.temperature_resolution,
               "Smallest temperature residual std assumed (sensor resolution)", min=0.0),
     parameter("warmup_time", "s", _DEFAULT.warmup_time,

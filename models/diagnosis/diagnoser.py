@@ -6,7 +6,9 @@ Per sample (period dt):
      or fewer than ``warmup_time`` seconds of converged samples were seen, the
      residuals are only collected (fault code WARMING_UP); then an AR(2)
      whitener is fitted to each (``whitening``; the warm-up is assumed
-     fault-free);
+     fault-free); the voltage residual's mean then follows the twin's slowly
+     wandering model error with ``voltage_tracking_time`` until an alarm (an
+     EKF's reduced model errs by up to 8 mV over minutes in a long charge);
   3. a change detector per whitened residual, its threshold from
      ``false_alarm_rate`` shared by the two: ``detector`` "cusum", a
      two-sided CUSUM (``cusum``) whose reference is half the change to
@@ -22,9 +24,9 @@ Per sample (period dt):
      sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
      another detector alarms;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
-     ``plating_time`` seconds of a charge; a voltage residual alarm
-     during it is put down to the plating (the twin's voltage is least to be
-     trusted in a cold fast charge), not to a sensor or a resistance growth;
+     ``plating_time`` seconds of a charge; a residual alarm during it is
+     put down to the plating (the twin is least to be trusted in a cold fast
+     charge), not to a sensor or a resistance growth;
   6. runaway: the surface temperature, above ambient and extrapolated
      ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
@@ -61,6 +63,7 @@ class DiagnoserSettings:
     voltage_change: float = 0.01  # V, residual step to detect
     temperature_change: float = 1.0  # K, residual step to detect
     voltage_resolution: float = 4e-3  # V, floor of the residual std: the StateEstimator's model error
+    voltage_tracking_time: float = 120.0  # s, time constant of the voltage residual's tracked mean; 0: fixed
     temperature_resolution: float = 0.05  # K, likewise
     warmup_time: float = 300.0  # s of converged residuals learnt before detecting
     max_soc_std: float = 0.05  # 1, the twin counts as converged below this
@@ -81,7 +84,7 @@ class DiagnoserSettings:
             value = getattr(self, field.name)
             if field.name == "detector":
                 continue
-            if field.name == "plating_margin":
+            if field.name in ("plating_margin", "voltage_tracking_time"):
                 checks.non_negative(field.name, value)
             else:
                 checks.positive(field.name, value)
@@ -185,6 +188,11 @@ class Diagnoser:
             self._warmup.clear()
             self._resistance_baseline = self._resistance
 
+    def _tracking(self, dt: float) -> float:
+        """The fraction of a sample's deviation the voltage residual's mean takes up."""
+        tau = self.settings.voltage_tracking_time
+        return -math.expm1(-dt / tau) if tau > 0.0 else 0.0
+
     def _set_detectors(self, dt: float) -> None:
         s = self.settings
         rate = s.false_alarm_rate / 3600.0 / 2.0  # per detector, 1/s
@@ -208,8 +216,9 @@ class Diagnoser:
                 for c, state in zip(self._detectors, old):
                     c.set_state(state)
         d = self.diagnosis
+        tracking = (0.0 if any(self._alarms) else self._tracking(dt), 0.0)  # voltage only, until an alarm
         for k, (whitener, detector, r) in enumerate(zip(self._whiteners, self._detectors, (r_v, r_t))):
-            sign = detector.push(whitener.push(r))
+            sign = detector.push(whitener.push(r, tracking[k]))
             if sign and not self._alarms[k]:
                 self._alarms[k] = sign
                 self._alarm_times[k] = self.time
@@ -251,9 +260,9 @@ class Diagnoser:
             if due or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
-            plating_explains = d.plating and self._isolated in (  # the twin's voltage is not
+            plating_explains = d.plating and self._isolated in (  # the twin is not trusted in a
                 FaultCode.VOLTAGE_SENSOR, FaultCode.CURRENT_SENSOR, FaultCode.RESISTANCE_GROWTH,
-                FaultCode.ANOMALY)  # trusted in a plating charge: its voltage alarm is the plating
+                FaultCode.TEMPERATURE_SENSOR, FaultCode.ANOMALY)  # plating charge: its alarm is the plating
             if self._isolated is not FaultCode.ANOMALY and not plating_explains:
                 return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)

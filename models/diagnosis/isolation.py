@@ -166,6 +166,9 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
             and e.voltage_mean < 0.0):
         return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
+    if e.voltage_alarm and abs(e.offset_z) > SIGNIFICANT and e.offset_explained > EXPLAINED and not (
+            e.temperature_alarm and e.temperature_first):
+        return FaultCode.CURRENT_SENSOR  # the twin's offset estimate took up the voltage step
     if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
             e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change) or (
             e.resistance_factor_z > SIGNIFICANT and e.step_resistance > 0.0
@@ -174,8 +177,6 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     if e.temperature_alarm and (not e.voltage_alarm or e.temperature_first):
         return FaultCode.TEMPERATURE_SENSOR  # a twin that reads the temperature may then err in voltage
     if e.voltage_alarm:
-        if abs(e.offset_z) > SIGNIFICANT and e.offset_explained > EXPLAINED:
-            return FaultCode.CURRENT_SENSOR  # the twin's offset estimate took up the voltage step
         same_sign = np.sign(e.voltage_trend) == e.voltage_alarm
         if same_sign and abs(e.voltage_trend_t) > SIGNIFICANT:
             return FaultCode.CURRENT_SENSOR

@@ -261,3 +261,24 @@ def test_the_diagnoser_takes_the_twins_estimates_and_refuses_bad_ones():
     assert d.fault_code is FaultCode.CURRENT_SENSOR
     with pytest.raises(ValueError, match="current_offset_std"):
         diagnoser.step(1.0, 2.0, 3.7, 300.0, 3.7, 300.0, estimates=TwinEstimates(1.0, 0.01, 0.0, -1.0))
+
+
+def test_a_tracked_mean_ignores_a_wandering_model_error_but_not_an_offset():
+    """An EKF's model error wanders by +-8 mV over 20 minutes (what the StateEstimator shows in a
+    long charge): with the mean fixed after the warm-up it alarms, tracked over 120 s it does
+    not, and a 10 mV step on top is still found within 10 s."""
+    t = np.arange(3600.0)
+    wander = 0.008 * np.sin(2 * np.pi * (t - 400.0) / 1200.0) * (t > 400.0)
+    noise = np.random.default_rng(13).normal(0.0, 2e-3, t.size)
+
+    def first_alarm(tracking_time, step_time=math.inf):
+        diagnoser = Diagnoser(DiagnoserSettings(warmup_time=300.0, voltage_tracking_time=tracking_time))
+        for k in range(t.size):
+            r_v = wander[k] + noise[k] + (0.01 if t[k] >= step_time else 0.0)
+            if diagnoser.step(1.0, 2.0, 3.7 + r_v, 300.0, 3.7, 300.0).fault_code >= FaultCode.ANOMALY:
+                return t[k]
+        return math.inf
+
+    assert first_alarm(0.0) < 3600.0
+    assert first_alarm(120.0) == math.inf
+    assert 2000.0 <= first_alarm(120.0, step_time=2000.0) <= 2010.0
