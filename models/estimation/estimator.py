@@ -297,7 +297,7 @@ class StateEstimator:
         return {"x": self.filter.x.copy(), "P": self.filter.P.copy(), "time": self.time,
                 "diffusion": self.model.diffusion.copy(),
                 "outliers": self.filter.outliers, "repairs": self.filter.repairs,
-                "reference_soc": self.reference_soc,
+                "reference_soc": None if math.isnan(self.reference_soc) else self.reference_soc,
                 "rejected_in_a_row": dict(self.filter.rejected_in_a_row),
                 "voltage_residual": self.voltage_residual, "temperature_residual": self.temperature_residual}
 
@@ -305,7 +305,8 @@ class StateEstimator:
         self.filter.x = np.array(state["x"], dtype=float)
         self.filter.P = np.array(state["P"], dtype=float)
         self.time = float(state["time"])
-        self.reference_soc = float(state.get("reference_soc", math.nan))
+        reference = state.get("reference_soc")
+        self.reference_soc = math.nan if reference is None else float(reference)
         diffusion = np.array(state["diffusion"], dtype=float)
         if diffusion.shape != self.model.diffusion.shape or not np.all(np.isfinite(diffusion)):
             raise ValueError(f"state diffusion must be {self.model.diffusion.size} finite numbers")
