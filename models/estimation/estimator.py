@@ -114,6 +114,7 @@ class EstimatorSettings:
     capacity_drift: float = 1.2e-3  # A.h per cell, random-walk std over one hour
     resistance_drift: float = 0.012  # 1, random-walk std of theta over one hour
     linearisation_time: float = 0.0  # s: 0 linearises the voltage at the estimate; > 0 see the module docstring
+    compensate_current_noise: bool = False  # remove the current noise's pull on the update (``_current_noise_bias``)
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -224,9 +225,14 @@ class StateEstimator:
         if self.time == 0.0:  # the first reading places both temperatures
             self.seed_temperature(measured_surface_temperature)
         model_error = s.voltage_model_error + s.resistance_model_error * abs(current)
-        innovation = kf.update_iterated(lambda x: self._measure_voltage(x, measured_current), voltage,
-                                        self._r_sensor + model_error * model_error, "voltage",
-                                        bound=self._clamp)
+        noise = self._r_sensor + model_error * model_error
+        compensation = self._current_noise_bias(measured_current) if s.compensate_current_noise else None
+        if compensation is not None:
+            noise += compensation[1]
+        innovation = kf.update_iterated(lambda x: self._measure_voltage(x, measured_current), voltage, noise,
+                                        "voltage", bound=self._clamp)
+        if compensation is not None:
+            kf.x += compensation[0] / (compensation[2] + noise)
         self.voltage_residual = innovation * s.n_series
         self.temperature_residual = measured_surface_temperature - kf.x[SURFACE]
         kf.update(self.temperature_residual, _SURFACE_ROW, self._r_temperature, "surface temperature")
@@ -254,6 +260,28 @@ class StateEstimator:
         at_reference[SOC] = self.reference_soc
         self.model.voltage(at_reference, current, self._h)
         return value, self._h
+
+    def _current_noise_bias(self, measured_current: float):
+        """Errors in variables: the voltage is predicted at the *measured*
+        current, so its noise e (variance sigma^2) is in the innovation,
+        nu = -h_I e + n, and in the Jacobian, H + H_I e. The update's mean
+        is then P E[H^T nu] / S = -P H_I h_I sigma^2 / S, which pulls the
+        resistance factor toward zero (the attenuation bias of regression on a
+        noisy regressor; Soderstrom, Automatica 43 (2007) 939). Returns the
+        numerator of its compensation, P H_I h_I sigma^2, the variance the
+        noise adds to the voltage, (h_I sigma)^2, and H P H^T (all before the
+        update), or None at zero current noise."""
+        s, x = self.settings, self.filter.x
+        sigma = s.current_noise / s.n_parallel
+        if sigma == 0.0:
+            return None
+        delta = max(sigma, 1e-3)
+        v_high, high = self._measure_voltage(x, measured_current + delta * s.n_parallel)[0], self._h.copy()
+        v_low, low = self._measure_voltage(x, measured_current - delta * s.n_parallel)[0], self._h.copy()
+        h = self._measure_voltage(x, measured_current)[1]
+        h_i = (v_high - v_low) / (2.0 * delta)
+        p = self.filter.P
+        return p @ ((high - low) / (2.0 * delta)) * h_i * sigma**2, (h_i * sigma) ** 2, float(h @ p @ h)
 
     def _advance_reference(self, current: float, dt: float) -> None:
         """The reference SOC after the update: relaxed toward the estimate over
