@@ -37,6 +37,15 @@ twin_observer case, 20 % SOC and 10 % capacity off, tau = 600 s took 9200 s
 instead of 531 s to converge, in an experiment) and tau of minutes a twin
 that starts near it and runs for days (the fleet).
 
+The current is an input read with noise, so the same kind of pull comes
+from it: the voltage is predicted at the measured current, and the update
+regresses on a noisy regressor, which pulls the resistance factor toward
+zero (by 0.02 in a shallow fleet day with 50 mA noise).
+``compensate_current_noise`` adds the noise to the voltage's variance and
+subtracts its mean pull, known from ``current_noise`` (``_current_noise_bias``);
+off by default, it compensates noise the sensor really has, so a twin told
+of more noise than there is is pushed the other way.
+
 One ``step(dt, ...)`` takes the measurements at time t: the voltage and the
 surface temperature are first *predicted* from the estimate that reached t
 (before they are seen), then used to update it, then the estimate is carried
