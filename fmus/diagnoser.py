@@ -2,8 +2,10 @@
 
 The residuals are the measurements minus the twin's predictions (voltage and
 surface temperature). The model (``models/diagnosis``) whitens them, runs a
-CUSUM on each with thresholds from ``false_alarm_rate`` and names the fault
-whose signature fits. Until the twin's ``soc_std`` is below ``max_soc_std``
+CUSUM or a windowed GLR (``detector``) on each with thresholds from
+``false_alarm_rate`` and names the fault
+whose signature fits, with the twin's parameter estimates (resistance
+factor, current offset) as further symptoms when it gives them. Until the twin's ``soc_std`` is below ``max_soc_std``
 and ``warmup_time`` seconds of residuals have been learnt, ``fault_code`` is 1
 (warming up) and nothing is alarmed.
 
@@ -11,7 +13,7 @@ fault_code: 0 none, 1 warming up, 2 anomaly not yet isolated, 3 voltage
 sensor, 4 current sensor, 5 temperature sensor, 6 internal short,
 7 resistance growth, 8 lithium plating, 9 thermal runaway.
 """
-from btwin.models.diagnosis import Diagnoser as Model, DiagnoserSettings, FaultCode
+from btwin.models.diagnosis import Diagnoser as Model, DiagnoserSettings, FaultCode, TwinEstimates
 
 from .declarations import input_, output, parameter
 from .slave import BtwinSlave
@@ -33,6 +35,9 @@ _SETTINGS = (
     parameter("voltage_resolution", "V", _DEFAULT.voltage_resolution,
               "Smallest voltage residual std assumed: the twin's model error (the StateEstimator's "
               "4 mV per cell; times n_series for a pack)", min=0.0),
+    parameter("voltage_tracking_time", "s", _DEFAULT.voltage_tracking_time,
+              "Time constant of the voltage residual's tracked mean, which follows the twin's slowly "
+              "wandering model error; 0: the mean learnt in the warm-up", min=0.0),
     parameter("temperature_resolution", "K", _DEFAULT.temperature_resolution,
               "Smallest temperature residual std assumed (sensor resolution)", min=0.0),
     parameter("warmup_time", "s", _DEFAULT.warmup_time,
@@ -41,6 +46,9 @@ _SETTINGS = (
               min=0.0),
     parameter("resistance_change", "Ohm", _DEFAULT.resistance_change, "Smallest resistance growth named",
               min=0.0),
+    parameter("resistance_factor_change", "1", _DEFAULT.resistance_factor_change,
+              "Smallest relative rise of the twin's resistance_factor since the change named a resistance "
+              "growth", min=0.0),
     parameter("short_heating_rate", "K/s", _DEFAULT.short_heating_rate,
               "Temperature residual slope that only an internal short's heat explains", min=0.0),
     parameter("plating_margin", "V", _DEFAULT.plating_margin,
@@ -50,6 +58,9 @@ _SETTINGS = (
               "Surface temperature that, projected along its slope, means thermal runaway", min=0.0),
     parameter("runaway_horizon", "s", _DEFAULT.runaway_horizon, "How far ahead the slope is projected",
               min=0.0),
+    parameter("detector", None, _DEFAULT.detector, "Change detector on each whitened residual: cusum (tuned "
+              "to the change sizes) or glr (windowed generalised likelihood ratio, any size)", type=str),
+    parameter("glr_window", "s", _DEFAULT.glr_window, "The longest change the GLR looks back for", min=0.0),
 )
 
 
@@ -68,6 +79,14 @@ class Diagnoser(BtwinSlave):
         input_("soc_std", "1", 0.0, "The twin's SOC standard deviation (its convergence)", min=0.0),
         input_("estimated_resistance", "Ohm", 0.0, "The twin's resistance estimate; a rise since the "
                "warm-up names a resistance growth; leave at 0 if the twin has none", min=0.0),
+        input_("resistance_factor", "1", 1.0, "The twin's resistance factor (StateEstimator."
+               "resistance_factor); its rise since the change names a resistance growth", min=0.0),
+        input_("resistance_factor_std", "1", 0.0, "Its standard deviation; leave at 0 if the twin has none",
+               min=0.0),
+        input_("current_offset", "A", 0.0, "The twin's current-sensor offset estimate (StateEstimator."
+               "current_offset); its change since the change names a current-sensor fault"),
+        input_("current_offset_std", "A", 0.0, "Its standard deviation; leave at 0 if the twin has none",
+               min=0.0),
         input_("predicted_plating_overpotential", "V", 1.0,
                "The twin's plating overpotential (below 0: plating favoured); leave at 1 V if unknown"),
         *(output(name, None, f"Alarm: fault_code is {code.value} ({code.name.lower()})", type=bool)
@@ -78,8 +97,8 @@ class Diagnoser(BtwinSlave):
                "5 temperature sensor, 6 internal short, 7 resistance growth, 8 plating, 9 runaway", type=int),
         output("voltage_residual", "V", "Measured minus predicted voltage"),
         output("temperature_residual", "K", "Measured minus predicted surface temperature"),
-        output("voltage_statistic", "1", "Voltage CUSUM statistic over its threshold (1: alarm)", min=0.0),
-        output("temperature_statistic", "1", "Temperature CUSUM statistic over its threshold (1: alarm)",
+        output("voltage_statistic", "1", "Voltage detector statistic over its threshold (1: alarm)", min=0.0),
+        output("temperature_statistic", "1", "Temperature detector statistic over its threshold (1: alarm)",
                min=0.0),
         *_SETTINGS,
     )
@@ -104,5 +123,6 @@ class Diagnoser(BtwinSlave):
                         self.measured_surface_temperature, self.predicted_voltage,
                         self.predicted_surface_temperature, self.soc_std,
                         self.predicted_plating_overpotential, self.ambient_temperature,
-                        self.estimated_resistance)
+                        self.estimated_resistance,
+                        TwinEstimates(*(getattr(self, name) for name in TwinEstimates._fields)))
         self.read_outputs()

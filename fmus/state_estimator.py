@@ -19,6 +19,7 @@ from pythonfmu.default_experiment import DefaultExperiment
 from pythonfmu.enums import Fmi2Status
 
 from btwin.models.estimation.estimator import Estimate, EstimatorSettings, StateEstimator as Model
+from btwin.models.estimation.offset import current_offset
 from btwin.models.thermal import ThermalParameters
 
 from .bounds import AMBIENT_TEMPERATURE, MAX_DC_VOLTAGE, MAX_PACK_CURRENT, SURFACE_TEMPERATURE
@@ -110,6 +111,9 @@ class StateEstimator(BtwinSlave):
                "measurement is used"),
         output("voltage_residual", "V", "measured_voltage - predicted_voltage: the filter's innovation",
                depends_on=("measured_current", "measured_voltage")),
+        output("current_offset", "A", "Offset of the current sensor (measured = true + offset), a nuisance "
+               "state of the filter" + _AT_END),
+        output("current_offset_std", "A", "Standard deviation of current_offset", min=0.0),
         output("outliers_rejected", None, "Measurements skipped as outliers since the start", type=int, min=0),
         output("covariance_repairs", None, "Covariance repairs since the start", type=int, min=0),
         *_SETTINGS,
@@ -145,3 +149,4 @@ class StateEstimator(BtwinSlave):
         for name, value in zip(Estimate._fields, model.estimate()):
             setattr(self, name, value)
         self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs
+        self.current_offset, self.current_offset_std = current_offset(model)

@@ -22,12 +22,15 @@ runaway alarm was raised). ``warning_lead_time_s`` runs from the runaway alarm
 to the plant's core reaching 120 degC. The residuals are measured minus
 predicted by the twin (``twin``): the StateEstimator (joint EKF, starting
 from a wrong SOC; the Diagnoser waits until its soc_std is below 0.05) or the
-nominal model open loop. The plant, sensors and twin are in
-``diagnostics_runs``; the Diagnoser is the model inside the Diagnoser FMU.
+nominal model open loop. The Diagnoser (the model inside the Diagnoser
+FMU) runs the CUSUM or the windowed GLR (``detector``) and, on the
+StateEstimator, takes its resistance factor and current-offset estimates as
+symptoms too. The plant, sensors and twin are in ``diagnostics_runs``.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +39,7 @@ from btwin.models.diagnosis import DiagnoserSettings, FaultCode
 
 from . import diagnostics_plots
 from .common import output_dir, write_csv, write_summary
-from .diagnostics_runs import Fault, Outcome, Profile, run as simulate
+from .diagnostics_runs import Fault, Outcome, Profile, default_settings, run as simulate
 from .params import Param, resolve
 
 CLASSES = ("voltage_offset", "current_offset", "temperature_offset", "internal_short",
@@ -66,6 +69,8 @@ PARAMS = {
                   choices=("estimator", "open_loop")),
     "run_duration": Param(1800.0, "length of one fault run (a runaway run ends 30 s after the core "
                           "reaches 120 degC, at twice this at most)", unit="s", minimum=1200.0),
+    "detector": Param("cusum", "the Diagnoser's change detector: CUSUM tuned to 10 mV / 1 K, or the "
+                      "windowed GLR (any size)", choices=("cusum", "glr")),
 }
 
 
@@ -75,7 +80,7 @@ def run(out_dir: Path | None = None, **params) -> dict:
     out = output_dir(out_dir, "diagnostics")
     fault_free = _fault_free_runs(p)
     faults = {name: _fault_runs(name, index, p) for index, name in enumerate(CLASSES)}
-    summary = _summary(fault_free, faults)
+    summary = {"detector": p["detector"], "twin": p["twin"], **_summary(fault_free, faults)}
     summary["results"] = {"runs": str(out / "runs.csv"), "residuals": str(out / "residuals.png"),
                           "confusion": str(out / "confusion.png")}
     write_csv(out / "runs.csv", _table(faults))
@@ -94,7 +99,7 @@ def _fault_free_runs(p: dict) -> list[Outcome]:
         rng = np.random.default_rng([p["seed"], 99, k])
         profile = (Profile("drive", duration, rng.uniform(0.7, 0.95), p["ambient_temperature"]) if k % 2 == 0
                    else Profile("charge", duration, rng.uniform(0.2, 0.5), p["ambient_temperature"], 0.5))
-        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], twin_kind=p["twin"]))
+        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], _settings(p), twin_kind=p["twin"]))
     return outcomes
 
 
@@ -103,9 +108,14 @@ def _fault_runs(name: str, index: int, p: dict) -> list[Outcome]:
     for k in range(p["runs"]):
         rng = np.random.default_rng([p["seed"], index, k])
         profile, fault = _draw(name, k, rng, p)
-        outcomes.append(simulate(profile, fault, [p["seed"], index, k, 1], record=(k == 0),
+        outcomes.append(simulate(profile, fault, [p["seed"], index, k, 1], _settings(p), record=(k == 0),
                                  twin_kind=p["twin"]))
     return outcomes
+
+
+def _settings(p: dict) -> DiagnoserSettings:
+    """The Diagnoser's settings for the twin with the chosen detector."""
+    return replace(default_settings(p["twin"]), detector=p["detector"])
 
 
 def _draw(name: str, k: int, rng, p: dict) -> tuple[Profile, Fault]:

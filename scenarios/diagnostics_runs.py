@@ -24,9 +24,10 @@ import numpy as np
 from btwin.models.abuse import AbuseReactions
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.short import ShortedBattery
-from btwin.models.diagnosis import Diagnoser, DiagnoserSettings, FaultCode
+from btwin.models.diagnosis import Diagnoser, DiagnoserSettings, FaultCode, TwinEstimates
 from btwin.models.errors import StepRejected
 from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
+from btwin.models.estimation.offset import current_offset
 from btwin.models.thermal import CellThermal, ThermalParameters
 
 CAPACITY_AH = 5.0  # LG M50 nominal capacity [LG M50 data sheet]
@@ -144,17 +145,20 @@ class Twin:
 
     def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
         """Predictions from the measured current and ambient (the voltage and surface
-        readings are not used: open loop); soc_std 0, no resistance estimate."""
+        readings are not used: open loop); soc_std 0, no parameter estimates."""
         out = self.battery.step(dt, current, _cell_temperature(self.thermal.core_temperature))
         self.thermal.step(dt, out.heat_generation, ambient)
-        return out.voltage, self.thermal.surface_temperature, out.plating_overpotential, 0.0, 0.0
+        return (out.voltage, self.thermal.surface_temperature, out.plating_overpotential, 0.0, 0.0,
+                TwinEstimates())
 
 
 class EstimatorTwin:
     """The StateEstimator (joint EKF) on the measurements: its predictions before each
     update are the residuals' reference, its soc_std tells when it has converged. It
     starts with a wrong SOC belief; the plating overpotential comes from the nominal
-    cell model run open loop on the measured current (the EKF does not give one)."""
+    cell model run open loop on the measured current (the EKF does not give one).
+    Its resistance factor and current-offset estimates go to the diagnoser as
+    symptoms."""
 
     def __init__(self, profile: Profile, soc_error: float):
         # For residuals a diagnoser reads, the twin must not learn a sensor fault away:
@@ -171,9 +175,17 @@ class EstimatorTwin:
 
     def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
         estimate = self.estimator.step(dt, current, voltage, surface, ambient)
-        _, _, eta, _, _ = self.plating.step(dt, current, voltage, surface, ambient)
+        eta = self.plating.step(dt, current, voltage, surface, ambient)[2]
+        estimates = TwinEstimates(estimate.resistance_factor, estimate.resistance_factor_std,
+                                  *current_offset(self.estimator))
         return (voltage - self.estimator.voltage_residual, surface - self.estimator.temperature_residual,
-                eta, estimate.soc_std, estimate.resistance)
+                eta, estimate.soc_std, estimate.resistance, estimates)
+
+
+def default_settings(twin_kind: str) -> DiagnoserSettings:
+    """The Diagnoser's defaults; on the open-loop twin (the plant's own model, so the residual
+    is sensor noise) a 1 mV voltage resolution instead of the EKF's 4 mV model error."""
+    return DiagnoserSettings(voltage_resolution=1e-3) if twin_kind == "open_loop" else DiagnoserSettings()
 
 
 def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None = None,
@@ -182,9 +194,7 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
     rng = np.random.default_rng(seed)
     plant = Plant(profile, fault)
     twin = Twin(profile) if twin_kind == "open_loop" else EstimatorTwin(profile, rng.uniform(-0.05, 0.05))
-    if settings is None and twin_kind == "open_loop":  # the twin is the plant's own model
-        settings = DiagnoserSettings(voltage_resolution=1e-3)
-    diagnoser = Diagnoser(settings)
+    diagnoser = Diagnoser(settings or default_settings(twin_kind))
     outcome = Outcome(fault, profile)
     ambient = profile.ambient_temperature
     current, measured_voltage = 0.0, plant.battery.outputs.voltage
@@ -201,12 +211,12 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
         measured_surface = (surface + _offset(fault, "temperature_offset", t)
                             + rng.normal(0.0, NOISE["temperature"]))
         try:
-            predicted_voltage, predicted_surface, predicted_eta, soc_std, resistance = twin.step(
+            predicted_voltage, predicted_surface, predicted_eta, soc_std, resistance, estimates = twin.step(
                 1.0, measured_current, measured_voltage, measured_surface, ambient)
         except StepRejected:
             break
         d = diagnoser.step(1.0, measured_current, measured_voltage, measured_surface, predicted_voltage,
-                           predicted_surface, soc_std, predicted_eta, ambient, resistance)
+                           predicted_surface, soc_std, predicted_eta, ambient, resistance, estimates)
         _book(outcome, t, d, core, eta, current)
         if d.fault_code is not FaultCode.WARMING_UP:
             outcome.monitored_time += 1.0

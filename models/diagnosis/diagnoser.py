@@ -6,18 +6,27 @@ Per sample (period dt):
      or fewer than ``warmup_time`` seconds of converged samples were seen, the
      residuals are only collected (fault code WARMING_UP); then an AR(2)
      whitener is fitted to each (``whitening``; the warm-up is assumed
-     fault-free);
-  3. a two-sided CUSUM per whitened residual (``cusum``), its reference half
-     the change to detect (``voltage_change``, ``temperature_change``) and its
-     threshold from ``false_alarm_rate`` shared by the two detectors;
+     fault-free); the voltage residual's mean then follows the twin's slowly
+     wandering model error with ``voltage_tracking_time`` until an alarm (an
+     EKF's reduced model errs by up to 8 mV over minutes in a long charge);
+  3. a change detector per whitened residual, its threshold from
+     ``false_alarm_rate`` shared by the two: ``detector`` "cusum", a
+     two-sided CUSUM (``cusum``) whose reference is half the change to
+     detect (``voltage_change``, ``temperature_change``), or "glr", a
+     windowed GLR (``glr``) over ``glr_window`` seconds that needs no change
+     size (its threshold is a bound, so its false-alarm rate is lower than
+     stated; it restarts if the sample period changes);
   4. after an alarm the fault is isolated by its signature (``isolation``,
-     with the twin's resistance estimate when it gives one)
+     with the twin's parameter estimates when it gives them: its resistance
+     factor and current-sensor offset with their standard deviations, or
+     else its resistance)
      over the samples since the estimated change time, re-decided every
      sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
      another detector alarms;
   5. plating: the twin's plating overpotential below ``-plating_margin`` for
-     ``plating_time`` seconds of a charge; a low voltage residual alarm
-     during it is put down to the plating, not to the voltage sensor;
+     ``plating_time`` seconds of a charge; a residual alarm during it is
+     put down to the plating (the twin is least to be trusted in a cold fast
+     charge), not to a sensor or a resistance growth;
   6. runaway: the surface temperature, above ambient and extrapolated
      ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
@@ -31,18 +40,21 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, fields, replace
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import checks
 from .cusum import Cusum, threshold_for
-from .isolation import FaultCode, Thresholds, evidence, isolate
+from .glr import Glr, glr_threshold_for, sample_count
+from .isolation import FaultCode, Thresholds, evidence, isolate, parameter_evidence
 from .whitening import Whitener
 
 WHITENING_ORDER = 2
 HISTORY = 1800  # samples kept for isolation
 SLOPE_WINDOW = 60.0  # s of surface temperature for the runaway slope
 ISOLATION_PERIOD = 10.0  # s between isolation decisions (each fits up to HISTORY samples)
+DETECTORS = ("cusum", "glr")
 
 
 @dataclass(frozen=True)
@@ -51,29 +63,55 @@ class DiagnoserSettings:
     voltage_change: float = 0.01  # V, residual step to detect
     temperature_change: float = 1.0  # K, residual step to detect
     voltage_resolution: float = 4e-3  # V, floor of the residual std: the StateEstimator's model error
+    voltage_tracking_time: float = 120.0  # s, time constant of the voltage residual's tracked mean; 0: fixed
     temperature_resolution: float = 0.05  # K, likewise
     warmup_time: float = 300.0  # s of converged residuals learnt before detecting
     max_soc_std: float = 0.05  # 1, the twin counts as converged below this
     resistance_change: float = 0.008  # Ohm, smallest resistance growth named (about 20 % of an LG M50's)
+    resistance_factor_change: float = 0.09  # 1, smallest rise of the twin's resistance factor named (chosen
+    # on the diagnostics campaign's seed 0: the EKF takes up a third or more of a 30 % growth in a charge)
     short_heating_rate: float = 0.005  # K/s, r_T slope only a short's heat explains
     plating_margin: float = 0.0  # V
     plating_time: float = 10.0  # s
     runaway_temperature: float = 353.15  # K, surface
     runaway_horizon: float = 300.0  # s
+    detector: str = "cusum"  # or "glr"
+    glr_window: float = 60.0  # s, the longest change the GLR looks back for
 
     def __post_init__(self) -> None:
+        if self.detector not in DETECTORS:
+            raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name == "plating_margin":
+            if field.name == "detector":
+                continue
+            if field.name in ("plating_margin", "voltage_tracking_time"):
                 checks.non_negative(field.name, value)
             else:
                 checks.positive(field.name, value)
 
 
+class TwinEstimates(NamedTuple):
+    """The twin's slowly varying estimates and their standard deviations (0: not given)."""
+
+    resistance_factor: float = 1.0  # 1, resistances over the nominal cell's
+    resistance_factor_std: float = 0.0
+    current_offset: float = 0.0  # A, the current sensor's offset: measured = true + offset
+    current_offset_std: float = 0.0
+
+    def checked(self) -> "TwinEstimates":
+        for name, value in zip(self._fields, self):
+            (checks.non_negative if name.endswith("_std") else checks.finite)(name, value)
+        return self
+
+
+HISTORY_COLUMNS = 6 + len(TwinEstimates._fields)
+
+
 @dataclass
 class Diagnosis:
     fault_code: FaultCode = FaultCode.WARMING_UP
-    voltage_statistic: float = 0.0  # CUSUM statistic / threshold (1: alarm)
+    voltage_statistic: float = 0.0  # detector statistic / threshold (1: alarm)
     temperature_statistic: float = 0.0
     voltage_residual: float = 0.0  # V
     temperature_residual: float = 0.0  # K
@@ -95,13 +133,13 @@ class Diagnoser:
         self._warmup: list[tuple[float, float]] = []
         self._converged_time = 0.0
         self._whiteners: tuple[Whitener, Whitener] | None = None
-        self._detectors: tuple[Cusum, Cusum] | None = None
+        self._detectors: tuple[Cusum | Glr, Cusum | Glr] | None = None
         self._period = math.nan
         self._alarms = [0, 0]
         self._alarm_times = [math.inf, math.inf]
         self._resistance = self._resistance_baseline = 0.0
         self._onset = math.nan
-        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s)
+        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, R, theta, std, offset, std)
         self._plating_time = 0.0
         self._ambient = 0.0
         self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
@@ -109,11 +147,14 @@ class Diagnoser:
     def step(self, dt: float, current: float, voltage: float, surface_temperature: float,
              predicted_voltage: float, predicted_surface_temperature: float,
              soc_std: float = 0.0, plating_overpotential: float = math.inf,
-             ambient_temperature: float = 0.0, estimated_resistance: float = 0.0) -> Diagnosis:
-        """One sample at the end of a step of ``dt`` seconds; returns the diagnosis."""
+             ambient_temperature: float = 0.0, estimated_resistance: float = 0.0,
+             estimates: TwinEstimates | None = None) -> Diagnosis:
+        """One sample at the end of a step of ``dt`` seconds; returns the diagnosis.
+        ``estimates``: the twin's parameter estimates, if it gives them."""
         checks.step_size(dt)
         self._ambient = checks.non_negative("ambient_temperature", ambient_temperature)
         self._resistance = checks.non_negative("estimated_resistance", estimated_resistance)
+        estimates = (estimates or TwinEstimates()).checked()
         r_v = checks.finite("voltage", voltage) - checks.finite("predicted_voltage", predicted_voltage)
         r_t = (checks.finite("surface_temperature", surface_temperature)
                - checks.finite("predicted_surface_temperature", predicted_surface_temperature))
@@ -121,7 +162,8 @@ class Diagnoser:
         self.time += dt
         d = self.diagnosis
         d.voltage_residual, d.temperature_residual = r_v, r_t
-        self._history.append((self.time, current, r_v, r_t, surface_temperature))
+        self._history.append((self.time, current, r_v, r_t, surface_temperature, self._resistance,
+                              *estimates))
         self._check_plating(dt, current, plating_overpotential)
         if self._detectors is None:
             self._learn(dt, r_v, r_t, soc_std)
@@ -147,13 +189,22 @@ class Diagnoser:
             self._warmup.clear()
             self._resistance_baseline = self._resistance
 
+    def _tracking(self, dt: float) -> float:
+        """The fraction of a sample's deviation the voltage residual's mean takes up."""
+        tau = self.settings.voltage_tracking_time
+        return -math.expm1(-dt / tau) if tau > 0.0 else 0.0
+
     def _set_detectors(self, dt: float) -> None:
         s = self.settings
         rate = s.false_alarm_rate / 3600.0 / 2.0  # per detector, 1/s
         detectors = []
         for whitener, change in zip(self._whiteners, (s.voltage_change, s.temperature_change)):
-            reference = max(0.5 * change * whitener.step_gain, 0.25)
-            detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
+            if s.detector == "glr":
+                window = sample_count(s.glr_window, dt)
+                detectors.append(Glr(glr_threshold_for(rate, dt, window), window))
+            else:
+                reference = max(0.5 * change * whitener.step_gain, 0.25)
+                detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
         self._detectors = tuple(detectors)
         self._period = dt
 
@@ -162,11 +213,13 @@ class Diagnoser:
         if abs(dt - self._period) > 1e-9 * self._period:  # thresholds follow the sample period
             old = [c.get_state() for c in self._detectors]
             self._set_detectors(dt)
-            for c, state in zip(self._detectors, old):
-                c.set_state(state)
+            if self.settings.detector == "cusum":  # a GLR's window of samples restarts
+                for c, state in zip(self._detectors, old):
+                    c.set_state(state)
         d = self.diagnosis
+        tracking = (0.0 if any(self._alarms) else self._tracking(dt), 0.0)  # voltage only, until an alarm
         for k, (whitener, detector, r) in enumerate(zip(self._whiteners, self._detectors, (r_v, r_t))):
-            sign = detector.push(whitener.push(r))
+            sign = detector.push(whitener.push(r, tracking[k]))
             if sign and not self._alarms[k]:
                 self._alarms[k] = sign
                 self._alarm_times[k] = self.time
@@ -180,7 +233,7 @@ class Diagnoser:
             d.runaway = self._projected_runaway()
 
     def _projected_runaway(self) -> bool:
-        recent = [(t, temp) for t, _, _, _, temp in self._history if t >= self.time - SLOPE_WINDOW]
+        recent = [(row[0], row[4]) for row in self._history if row[0] >= self.time - SLOPE_WINDOW]
         if len(recent) < 3:
             return False
         t, temperature = np.array(recent).T
@@ -208,8 +261,9 @@ class Diagnoser:
             if due or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
-            plating_explains = d.plating and self._alarms[0] <= 0 and self._isolated in (
-                FaultCode.VOLTAGE_SENSOR, FaultCode.ANOMALY)  # a low voltage while plating: plating
+            plating_explains = d.plating and self._isolated in (  # the twin is not trusted in a
+                FaultCode.VOLTAGE_SENSOR, FaultCode.CURRENT_SENSOR, FaultCode.RESISTANCE_GROWTH,
+                FaultCode.TEMPERATURE_SENSOR, FaultCode.ANOMALY)  # plating charge: its alarm is the plating
             if self._isolated is not FaultCode.ANOMALY and not plating_explains:
                 return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)
@@ -219,13 +273,15 @@ class Diagnoser:
         rows = [row for row in self._history if row[0] >= self._onset]
         if len(rows) < 4:
             return FaultCode.ANOMALY
-        t, current, r_v, r_t, _ = np.array(rows).T
+        t, current, r_v, r_t, _, resistance, *estimates = np.array(rows).T
         s = self.settings
         e = evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False,
                      self._alarm_times[1] < self._alarm_times[0])
-        if self._resistance_baseline > 0.0:
+        symptoms = parameter_evidence(t, current, r_v, resistance, *estimates)
+        e = replace(e, **symptoms.__dict__)
+        if self._resistance_baseline > 0.0 and estimates[1][-1] == 0.0:  # no factor: the resistance
             e = replace(e, resistance_rise=self._resistance - self._resistance_baseline)
-        return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate))
+        return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate, s.resistance_factor_change))
 
     # --- state ------------------------------------------------------------------
     def get_state(self) -> dict:
@@ -242,13 +298,13 @@ class Diagnoser:
             "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code),
                           "detection_time": _known(d.detection_time)},
             "warmup": np.array(self._warmup, dtype=float).reshape(-1, 2),
-            "history": np.array(self._history, dtype=float).reshape(-1, 5),
+            "history": np.array(self._history, dtype=float).reshape(-1, HISTORY_COLUMNS),
             "whiteners": None if self._whiteners is None else [
                 {"coefficients": w.coefficients.copy(), "std": w.std, "mean": w.mean, **w.get_state()}
                 for w in self._whiteners],
             "detectors": None if self._detectors is None else [
-                {"reference": c.reference, "threshold": c.threshold, **c.get_state()}
-                for c in self._detectors],
+                {"threshold": c.threshold, "size": c.reference if isinstance(c, Cusum) else c.window,
+                 **c.get_state()} for c in self._detectors],
         }
 
     def set_state(self, state: dict) -> None:
@@ -279,9 +335,12 @@ class Diagnoser:
         whitener.set_state(state)
         return whitener
 
-    @staticmethod
-    def _detector(state: dict) -> Cusum:
-        detector = Cusum(state["reference"], state["threshold"])
+    def _detector(self, state: dict) -> Cusum | Glr:
+        """The detector saved in ``state``: "size" is a CUSUM's reference or a GLR's window."""
+        if self.settings.detector == "glr":
+            detector = Glr(state["threshold"], int(state["size"]))
+        else:
+            detector = Cusum(state["size"], state["threshold"])
         detector.set_state(state)
         return detector
 

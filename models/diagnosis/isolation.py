@@ -14,14 +14,32 @@ temperature). Each fault leaves its own pattern (signs for a discharging cell):
 
 The features are least-squares fits over the samples since the estimated
 change time: r_V = a + b I + c t (t-statistics of b and c), the slope of r_T
-and the mean current; and, from a twin that estimates the resistance (a
-joint EKF absorbs a resistance growth into its estimate, so the residual
-alone shows only a transient), the rise of that estimate since the warm-up. The rules are applied in the order of ``isolate``; a
+and the mean current.
+
+A twin that estimates parameters (a joint EKF) absorbs part of a fault into
+them, so its residual shows only a transient; its estimates are then symptoms
+too (parameter-estimation-based diagnosis, Isermann, "Fault-Diagnosis
+Systems", Springer 2006, ch. 8). ``parameter_evidence`` compares them at the
+change time and now, in units of the standard deviation the twin reports:
+* the resistance factor theta (resistances over the nominal cell's): only a
+  resistance growth raises it by a fraction and many standard deviations,
+  and its voltage step then follows -dR I (``step_resistance``, the least-
+  squares dR of r_V = -dR I over the step, is positive; a twin confounded at
+  a constant current may move theta either way);
+* the current-sensor offset: a current offset dI shifts the predicted
+  voltage by R dI at once, and an EKF that learns dI explains the whole step
+  (``offset_explained`` = R d(offset) / voltage step near 1), while one that
+  meets a voltage offset explains it mostly through its SOC (well below 1).
+
+The rules are applied in the order of ``isolate``; a
 fault is named only with its evidence, else the anomaly stays unnamed. At a
 constant current a resistance growth differs from a voltage offset only by its
 heat: it is named once the temperature residual rises too.
 Limits: the t-statistics assume white residual noise (5 sigma is used for
-safety); a resistance change is only seen while the current varies; a short
+safety); a resistance change is only seen while the current varies; the
+parameter symptoms trust the twin's standard deviations (an EKF that is
+inconsistent, as in charges where SOC, resistance and offset are confounded
+at a constant current, moves its estimates without a fault); a short
 and a runaway are told apart by the projected temperature, not by physics.
 """
 from __future__ import annotations
@@ -48,6 +66,8 @@ class FaultCode(IntEnum):
 
 
 SIGNIFICANT = 5.0  # |t| of a fitted coefficient that counts as evidence
+EXPLAINED = 0.5  # share of the voltage step a current-offset estimate explains: a current fault
+STEP_WINDOW = 20.0  # s after the change over which the voltage step is averaged
 
 
 @dataclass(frozen=True)
@@ -66,12 +86,29 @@ class Evidence:
     runaway: bool  # surface temperature projected past the runaway temperature
     temperature_first: bool = False  # the temperature residual alarmed before the voltage one
     resistance_rise: float = 0.0  # the twin's resistance estimate above its warm-up value [Ohm]
+    resistance_factor_rise: float = 0.0  # relative rise of the twin's theta since the change [1]
+    resistance_factor_z: float = 0.0  # that rise over theta's standard deviation
+    offset_z: float = 0.0  # change of the twin's current-offset estimate over its standard deviation
+    offset_explained: float = 0.0  # share of the voltage step R d(offset) explains
+    step_resistance: float = 0.0  # dR of r_V = -dR I over the voltage step [Ohm]
+
+
+@dataclass(frozen=True)
+class ParameterEvidence:
+    """What the twin's parameter estimates show since the change (see the module docstring)."""
+
+    resistance_factor_rise: float = 0.0
+    resistance_factor_z: float = 0.0
+    offset_z: float = 0.0
+    offset_explained: float = 0.0
+    step_resistance: float = 0.0
 
 
 @dataclass(frozen=True)
 class Thresholds:
     resistance_change: float  # smallest resistance growth named [Ohm]
     short_heating_rate: float  # r_T slope that only a short's heat explains [K/s]
+    resistance_factor_change: float = 0.09  # smallest relative rise of theta named [1]
 
 
 def fit(columns: list[np.ndarray], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,6 +138,27 @@ def evidence(time, current, voltage_residual, temperature_residual, voltage_alar
                     float(i.mean()), float(slope), runaway, temperature_first)
 
 
+def parameter_evidence(time, current, voltage_residual, resistance, factor, factor_std, offset,
+                       offset_std) -> ParameterEvidence:
+    """Symptoms in the twin's estimates from the change (first sample) to now (last):
+    arrays of equal length; a standard deviation of 0 means the twin gives no such estimate."""
+    t = np.asarray(time, dtype=float)
+    on_step = t <= t[0] + STEP_WINDOW
+    r_v, i = np.asarray(voltage_residual)[on_step], np.asarray(current)[on_step]
+    step = float(np.mean(r_v))
+    step_resistance = -float(np.dot(r_v, i)) / max(float(np.dot(i, i)), 1e-12)
+    factor_rise = factor_z = offset_z = explained = 0.0
+    if factor_std[-1] > 0.0 and factor[0] > 0.0:
+        factor_rise = (factor[-1] - factor[0]) / factor[0]
+        factor_z = (factor[-1] - factor[0]) / factor_std[-1]
+    if offset_std[-1] > 0.0:
+        shift = offset[-1] - offset[0]
+        offset_z = shift / offset_std[-1]
+        explained = resistance[-1] * shift / step if step != 0.0 else 0.0
+    return ParameterEvidence(float(factor_rise), float(factor_z), float(offset_z), float(explained),
+                             step_resistance)
+
+
 def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     """The fault that explains the evidence (rules in the module docstring)."""
     if e.runaway:
@@ -108,8 +166,13 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
             and e.voltage_mean < 0.0):
         return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
+    if e.voltage_alarm and abs(e.offset_z) > SIGNIFICANT and e.offset_explained > EXPLAINED and not (
+            e.temperature_alarm and e.temperature_first):
+        return FaultCode.CURRENT_SENSOR  # the twin's offset estimate took up the voltage step
     if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
-            e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change)):
+            e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change) or (
+            e.resistance_factor_z > SIGNIFICANT and e.step_resistance > 0.0
+            and e.resistance_factor_rise > limits.resistance_factor_change)):
         return FaultCode.RESISTANCE_GROWTH
     if e.temperature_alarm and (not e.voltage_alarm or e.temperature_first):
         return FaultCode.TEMPERATURE_SENSOR  # a twin that reads the temperature may then err in voltage

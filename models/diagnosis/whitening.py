@@ -10,8 +10,13 @@ w_t = (r_t - sum a_i r_{t-i}) / sigma is then white with unit variance, which is
 what the change detectors' false-alarm rates assume. A step of size d in r
 appears in w as a step of d (1 - sum a_i) / sigma once the filter has filled.
 
+A twin's model error that wanders over minutes (an EKF's reduced model in a
+long charge) is not stationary; the mean can follow it (``tracking``), so that
+only changes faster than the tracking time stand out.
+
 Limits: the fit assumes the training residuals are fault-free and stationary;
-a model error that drifts slowly is partly absorbed into the coefficients.
+a model error that drifts slowly is partly absorbed into the coefficients; a
+tracked mean also absorbs a fault that grows slower than its tracking time.
 """
 from __future__ import annotations
 
@@ -65,12 +70,15 @@ class Whitener:
         self._past[:] = 0.0
         self._past[:tail.size] = tail
 
-    def push(self, residual: float) -> float:
+    def push(self, residual: float, tracking: float = 0.0) -> float:
+        """w_t of ``residual``; then the mean moves the fraction ``tracking`` (0 <= tracking < 1)
+        towards it: an exponential mean that follows a slowly wandering model error."""
         x = residual - self.mean
         white = (x - float(self.coefficients @ self._past)) / self.std
         if self._past.size:
             self._past[1:] = self._past[:-1]
             self._past[0] = x
+        self.mean += tracking * x
         return white
 
     def get_state(self) -> dict:

@@ -43,11 +43,13 @@ def test_fmpy_validation_is_clean_and_every_real_has_a_unit(fmu):
             "internal_short_alarm", "thermal_runaway_alarm", "fault_code"} <= names
 
 
-def test_fmpy_flags_a_voltage_offset_like_the_model(fmu):
+@pytest.mark.parametrize("detector", ["cusum", "glr"])
+def test_fmpy_flags_a_voltage_offset_like_the_model(fmu, detector):
     signal = residual_signal(200.0, 0.015)
+    start = {**START, "detector": detector}
     result = simulate_fmu(str(fmu), stop_time=300.0, step_size=1.0, output_interval=1.0, input=signal,
-                          start_values=START, output=["fault_code", "voltage_sensor_fault", "voltage_residual"])
-    model = Diagnoser(DiagnoserSettings(**START))
+                          start_values=start, output=["fault_code", "voltage_sensor_fault", "voltage_residual"])
+    model = Diagnoser(DiagnoserSettings(**start))
     codes = []
     for row in signal[:-1]:  # the input held over each step is the one at its start
         codes.append(int(model.step(1.0, 2.0, row["measured_voltage"], 298.15, 3.7, 298.15).fault_code))
@@ -67,7 +69,8 @@ def test_not_ready_while_the_twin_is_uncertain(fmu):
 
 @pytest.mark.parametrize("name, value", [("measured_voltage", math.nan),
                                          ("predicted_surface_temperature", math.inf),
-                                         ("soc_std", -0.1)])
+                                         ("soc_std", -0.1), ("current_offset_std", -0.1),
+                                         ("resistance_factor", math.nan)])
 def test_bad_input_is_refused_by_name(fmu, name, value, capfd):
     instance = Instance(fmu).initialize()
     with pytest.raises(FMICallException) as error:
@@ -130,3 +133,13 @@ def test_libcosim_sees_an_offset_appear(fmu):
     override.slave_real_values(index, [r["measured_voltage"]], [3.72])
     assert execution.simulate_until(int(110e9))
     assert observer.last_boolean_values(index, [r["voltage_sensor_fault"]]) == [True]
+
+
+def test_an_unknown_detector_is_refused_by_name_and_the_host_lives_on(fmu, capfd):
+    instance = Instance(fmu)
+    instance.slave.setString([instance.vr["detector"]], ["sprt"])
+    with pytest.raises(FMICallException):
+        instance.slave.enterInitializationMode()
+        instance.slave.exitInitializationMode()
+    assert "detector" in capfd.readouterr().out
+    instance.close()

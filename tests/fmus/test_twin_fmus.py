@@ -9,7 +9,7 @@ from fmpy.fmi1 import FMICallException
 from fmpy.validation import validate_fmu
 
 from btwin.models.cycler import Cycler
-from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
+from btwin.models.estimation.estimator import OFFSET, EstimatorSettings, StateEstimator
 from btwin.models.sensors import ChannelSpec, Sensors
 from tests.fmus.fmi_helpers import Instance, references, run_c_host, unpack
 
@@ -45,13 +45,15 @@ def test_state_estimator_through_fmi_is_the_model_step_for_step(fmu_dir):
     instance.initialize(initial_soc=0.6, measured_voltage=voltage[0], measured_surface_temperature=surface[0])
     model = StateEstimator(EstimatorSettings(initial_soc=0.6))
     model.seed_temperature(surface[0])
-    names = ("soc", "soc_std", "core_temperature", "capacity", "resistance", "predicted_voltage", "voltage_residual")
+    names = ("soc", "soc_std", "core_temperature", "capacity", "resistance", "predicted_voltage", "voltage_residual",
+             "current_offset", "current_offset_std")
     for k in range(len(current)):
         instance.set(measured_current=current[k], measured_voltage=voltage[k], measured_surface_temperature=surface[k])
         estimate = model.estimate()
         predicted, _ = model.predict(current[k])
         expected = [estimate.soc, estimate.soc_std, estimate.core_temperature, estimate.capacity,
-                    estimate.resistance, predicted, voltage[k] - predicted]
+                    estimate.resistance, predicted, voltage[k] - predicted,
+                    model.filter.x[OFFSET], model.filter.P[OFFSET, OFFSET] ** 0.5]
         assert instance.get(*names) == pytest.approx(expected, rel=1e-12, abs=1e-12)
         instance.step(1.0)
         model.step(1.0, current[k], voltage[k], surface[k], 298.15)
