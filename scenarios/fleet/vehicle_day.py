@@ -60,6 +60,7 @@ SLOW_CHARGE_W, FAST_CHARGE_W = 11.0e3, 50.0e3  # AC wallbox (3-phase 16 A) and a
 PACK_NOMINAL_V = VEHICLE_SERIES * 3.63  # LG INR21700 M50 data sheet, nominal cell voltage
 DAY_S = 86400.0
 CYCLE_NAMES = {"wltc": "wltc_class3b", "udds": "udds", "hwfet": "hwfet"}
+FIRST_DAY_SOC = 0.8  # a new car's pack as delivered (assumption)
 PULSE_A = 1.0  # A, small-signal current of the resistance "measurement" on the plant
 # The twins linearise the voltage at a reference SOC ten minutes behind their corrections (StateEstimator
 # ``linearisation_time``): at the estimate, the 5 mV voltage noise pulls their capacity down by ~0.09 A.h a
@@ -132,8 +133,11 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
     drawn = _daily_charge_per_cell(spec["vehicle_cycle"], spec["distance_km"])
     charge_current = (FAST_CHARGE_W if spec["vehicle_fast_charging"] else SLOW_CHARGE_W) \
         / PACK_NOMINAL_V / VEHICLE_PARALLEL
+    # the charge puts back the day's draw and whatever the pack lacked at the start (a new car's first day
+    # starts at FIRST_DAY_SOC), at the nominal capacity: the day's schedule, not the twin's knowledge
+    to_charge = drawn + max(1.0 - spec.get("carry_plant_soc", FIRST_DAY_SOC), 0.0) * QUANTITIES[0].nominal
     stop = (drawn / _mean_drive_current(spec["vehicle_cycle"]) * 3600.0 * 1.1 + REST_S
-            + drawn / charge_current * 3600.0 + CV_ALLOWANCE_S + REST_S)
+            + to_charge / charge_current * 3600.0 + CV_ALLOWANCE_S + REST_S)
     stop = STEP_S * math.ceil(stop / STEP_S)
     system = System(_structure(spec, plant, fmus, drawn, charge_current, ambient))
     result = Master(system, algorithm="jacobi", correction="nepce").run(stop_time=stop, step=STEP_S)
@@ -181,7 +185,7 @@ def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_curren
     # the plant, the sensors and the edge twin are one cell of the pack, as in twin_observer (the case the
     # twin was validated on); the Cycler scales the vehicle's power to that cell
     pack = {"n_series": 1, "n_parallel": 1}
-    battery = {**pack, "initial_soc": spec.get("carry_plant_soc", 0.8),
+    battery = {**pack, "initial_soc": spec.get("carry_plant_soc", FIRST_DAY_SOC),
                "negative_electrode_thickness": plant.negative_electrode_thickness,
                "positive_electrode_thickness": plant.positive_electrode_thickness,
                "contact_resistance": plant.contact_resistance,
@@ -218,7 +222,7 @@ def _twin_start(spec: dict, which: str, priors: dict, ambient: float) -> dict:
     """A StateEstimator's start values: SOC belief carried from yesterday (0.8 +- 0.05 on the first
     day), capacity and resistance factor from ``priors`` (name -> (mean, std)); one cell."""
     first_day = f"carry_{which}_soc" not in spec
-    return {"initial_soc": 0.8 if first_day else spec[f"carry_{which}_soc"],
+    return {"initial_soc": FIRST_DAY_SOC if first_day else spec[f"carry_{which}_soc"],
             "initial_soc_std": 0.05 if first_day else max(spec[f"carry_{which}_soc_std"], 1e-3),
             "initial_capacity": priors["capacity"][0], "initial_capacity_std": priors["capacity"][1],
             "initial_resistance_factor": priors["resistance_factor"][0],
