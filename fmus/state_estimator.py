@@ -59,6 +59,11 @@ _SETTINGS = (
               "Random walk of one cell's capacity: standard deviation gained in one hour", min=0.0),
     parameter("resistance_drift", "1", _DEFAULT.resistance_drift,
               "Random walk of the resistance factor: standard deviation gained in one hour", min=0.0),
+    parameter("linearisation_time", "s", _DEFAULT.linearisation_time,
+              "0: the voltage is linearised at the estimate; > 0: at a reference SOC that follows Coulomb "
+              "counting and relaxes toward the estimate with this time constant", min=0.0),
+    parameter("compensate_current_noise", None, False,
+              "Remove the mean pull of the current sensor's noise (current_noise) on the update", type=bool),
 )
 _THERMAL_PARAMETERS = (
     parameter("core_heat_capacity", "J/K", _THERMAL.core_heat_capacity, "C_c of one cell", min=0.0),

@@ -27,6 +27,14 @@ so once tau is fixed every posterior is exact arithmetic; a night's fit of a
 thousand assets is a millisecond of REML, where MCMC would take seconds and
 add a heavy dependency for the same numbers.
 
+An error every asset's estimate shares (the same estimator with the same
+model error on every asset, y_i = theta_i + b + e_i with b ~ N(0, sigma_b^2)
+common to all) moves mu-hat by b and every posterior with it; pooling cannot
+average it away, so ``shrink(..., shared_variance=sigma_b^2)`` adds it to
+every posterior variance. It cannot be estimated from the fleet's scatter
+(b moves all assets alike); it comes from the estimator's validation against
+a known truth.
+
 Limits: the assets are exchangeable (one population; usage or climate are not
 covariates, so a vehicle driven harder is shrunk toward a mean that is not
 its own), the spread is Gaussian, and tau is treated as known once fitted:
@@ -106,13 +114,16 @@ def fit_population(estimates, variances) -> Population:
     return Population(mu, float(np.sqrt(tau2)), mu_var, int(y.size))
 
 
-def shrink(population: Population, estimates, variances) -> Posterior:
-    """Each asset's posterior given the fleet (see the module docstring)."""
+def shrink(population: Population, estimates, variances, shared_variance: float = 0.0) -> Posterior:
+    """Each asset's posterior given the fleet (see the module docstring);
+    ``shared_variance``: that of an error common to every estimate."""
     y, s2 = _checked(estimates, variances)
+    if not shared_variance >= 0.0:
+        raise ValueError(f"shared_variance must be >= 0, got {shared_variance!r}")
     tau2 = population.spread**2
     factor = s2 / (s2 + tau2)
     mean = y + factor * (population.mean - y)
-    variance = (1.0 - factor) * s2 + factor**2 * population.mean_variance
+    variance = (1.0 - factor) * s2 + factor**2 * population.mean_variance + shared_variance
     return Posterior(mean, variance, factor)
 
 

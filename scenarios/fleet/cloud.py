@@ -9,7 +9,9 @@ the night
   1. takes every vehicle's own estimate with its standard deviation (the
      last one known, for a vehicle whose day failed),
   2. fits the fleet's mean and spread to them (``fit_population``) and shrinks
-     each toward it (``shrink``: the *shrunk* twin),
+     each toward it (``shrink``: the *shrunk* twin), keeping the twin's own
+     systematic error (``twin_error_std``, shared by every vehicle's twin,
+     which pooling cannot average away) in the posterior,
   3. hands the shrunk posterior, widened by one day's drift, to the edge twin
      as its prior for the next day.
 The individual estimate keeps its data to itself, so the prior the fleet
@@ -33,6 +35,7 @@ class Quantity:
     nominal: float  # the edge twin's prior mean before any data
     nominal_std: float  # and its standard deviation
     daily_drift_std: float  # how far the true value may move in one (accelerated) day
+    twin_error_std: float = 0.0  # the edge twin's systematic error, the same on every vehicle
 
 
 @dataclass
@@ -77,11 +80,11 @@ def night(quantity: Quantity, belief: Belief, own_mean: np.ndarray, own_std: np.
     if known.any():
         population = fit_population(mean[known], std[known] ** 2)
         fleet_mean, fleet_spread = population.mean, population.spread
-        posterior = shrink(population, mean[known], std[known] ** 2)
+        posterior = shrink(population, mean[known], std[known] ** 2, quantity.twin_error_std**2)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
         # vehicles without data yet: the fleet itself
         shrunk_mean[~known] = population.mean
-        shrunk_var[~known] = population.spread**2 + population.mean_variance
+        shrunk_var[~known] = population.spread**2 + population.mean_variance + quantity.twin_error_std**2
     result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread)
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)

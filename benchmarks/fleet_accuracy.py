@@ -1,0 +1,80 @@
+"""Fleet accuracy against the plant's truth: the issue's shrinkage figures
+(capacity RMSE of the individual and the shrunk estimate on the first two
+days and late, coverage of the 90 % intervals) and what lies behind them,
+the own twins' capacity error per day (its mean is an error every twin
+shares, its spread what pooling can remove) against their stated std.
+
+    .venv/bin/python benchmarks/fleet_accuracy.py                                # 12 vehicles x 10 days, seed 11
+    .venv/bin/python benchmarks/fleet_accuracy.py --vehicles 8 --days 6 --seeds 21,22 --workers 2
+    .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet   # a run already made
+
+Each run goes into a fresh temporary folder; the seeds of the tests are 0, 3 and 7."""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from btwin.scenarios.fleet.fleet import run
+from btwin.scenarios.fleet.summary import columns
+
+QUANTITIES = ("capacity", "resistance_factor")
+
+
+def own_errors(rows: list[dict], quantity: str = "capacity") -> dict:
+    """The own twins' error per day: mean, spread between vehicles, mean stated std."""
+    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"individual_{quantity}_std"))
+    error = c[f"individual_{quantity}"] - c[f"true_{quantity}"]
+    days = np.unique(c["day"]).astype(int)
+    return {
+        "mean_error_by_day": [round(float(np.mean(error[c["day"] == d])), 4) for d in days],
+        "error_spread_by_day": [round(float(np.std(error[c["day"] == d])), 4) for d in days],
+        "mean_std": round(float(np.mean(c[f"individual_{quantity}_std"])), 4),
+        "z_within_1_645": round(float(np.mean(np.abs(error / c[f"individual_{quantity}_std"]) <= 1.645)), 3),
+    }
+
+
+def report(summary: dict, rows: list[dict]) -> None:
+    for quantity in QUANTITIES:
+        figures = summary["quantities"][quantity]
+        sparse, rich = figures["sparse_data"], figures["data_rich"]
+        print(f"  {quantity}: sparse RMSE individual {sparse[f'{quantity}_rmse_individual']:.4f}, "
+              f"shrunk {sparse[f'{quantity}_rmse_shrunk']:.4f} "
+              f"({1.0 - sparse[f'{quantity}_rmse_shrunk'] / sparse[f'{quantity}_rmse_individual']:+.0%} lower); "
+              f"data-rich individual {rich[f'{quantity}_rmse_individual']:.4f}, "
+              f"shrunk {rich[f'{quantity}_rmse_shrunk']:.4f}; coverage_90 {figures['coverage_90']:.3f}")
+        own = own_errors(rows, quantity)
+        print(f"    own twin: mean error by day {own['mean_error_by_day']}")
+        print(f"              spread by day     {own['error_spread_by_day']}")
+        print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vehicles", type=int, default=12)
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--seeds", default="11", help="comma-separated")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--table", default=None, help="report on this fleet.parquet instead of running")
+    args = parser.parse_args()
+    if args.table:
+        import pyarrow.parquet as pq
+        from btwin.scenarios.fleet.summary import summarise
+        rows = pq.read_table(args.table).to_pylist()
+        days = int(max(row["day"] for row in rows)) + 1
+        report(summarise(rows, days, QUANTITIES, {"workers": 0, "wall_time_s": 0.0, "vehicle_days_run": 0}), rows)
+        return
+    for seed in (int(s) for s in args.seeds.split(",")):
+        with tempfile.TemporaryDirectory(prefix="btwin-fleet-accuracy-") as out:
+            summary = run(Path(out), vehicles=args.vehicles, days=args.days, seed=seed, workers=args.workers)
+            import pyarrow.parquet as pq
+            rows = pq.read_table(Path(out) / "fleet.parquet").to_pylist()
+        print(f"seed {seed}: {args.vehicles} vehicles x {args.days} days, {summary['failed_vehicle_days']} failed, "
+              f"{summary['wall_time_s']:.0f} s on {summary['workers']} worker(s)")
+        report(summary, rows)
+
+
+if __name__ == "__main__":
+    main()
