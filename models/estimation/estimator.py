@@ -188,6 +188,7 @@ class StateEstimator:
         self._r_sensor = (s.voltage_noise / s.n_series) ** 2
         self._r_temperature = s.temperature_noise**2 + s.temperature_model_error**2
         self._bounds = ((SOC, _SOC_RANGE), (CAPACITY, self.model.capacity_range), (THETA, _THETA_RANGE))
+        self.filter.bounds = self._bounds  # the filter projects an update that leaves them (filter)
 
     # ----------------------------------------------------------------- outputs
     def estimate(self) -> Estimate:
