@@ -45,6 +45,12 @@ def report(summary: dict, rows: list[dict]) -> None:
               f"({1.0 - sparse[f'{quantity}_rmse_shrunk'] / sparse[f'{quantity}_rmse_individual']:+.0%} lower); "
               f"data-rich individual {rich[f'{quantity}_rmse_individual']:.4f}, "
               f"shrunk {rich[f'{quantity}_rmse_shrunk']:.4f}; coverage_90 {figures['coverage_90']:.3f}")
+        twin = figures.get("twin_after_last_night", {})
+        print(f"    pooling alone (no workshop correction): sparse shrunk "
+              f"{sparse.get(f'{quantity}_rmse_shrunk_uncorrected', float('nan')):.4f}, data-rich "
+              f"{rich.get(f'{quantity}_rmse_shrunk_uncorrected', float('nan')):.4f}; after the last night "
+              f"{twin.get('workshop_checks', 0):.0f} checks: twin bias {twin.get('twin_bias', float('nan')):+.4f}, "
+              f"its std {twin.get('twin_error_std', float('nan')):.4f}, std scale {twin.get('twin_error_scale', 1.0):.2f}")
         own = own_errors(rows, quantity)
         print(f"    own twin: mean error by day {own['mean_error_by_day']}")
         print(f"              spread by day     {own['error_spread_by_day']}")
