@@ -33,7 +33,8 @@ common to all) moves mu-hat by b and every posterior with it; pooling cannot
 average it away, so ``shrink(..., shared_variance=sigma_b^2)`` adds it to
 every posterior variance. It cannot be estimated from the fleet's scatter
 (b moves all assets alike); it comes from the estimator's validation against
-a known truth.
+a known truth, or from reference checks of a few assets (``calibration``),
+which also give b itself to subtract.
 
 Limits: the assets are exchangeable (one population; usage or climate are not
 covariates, so a vehicle driven harder is shrunk toward a mean that is not
