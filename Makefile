@@ -29,6 +29,7 @@ demo: fmus
 	$(BIN)/btwin scenario microstructure_to_twin --param wltc_duration=600
 	$(BIN)/btwin scenario twin_observer --param hours=0.25
 	$(BIN)/btwin scenario fast_charge --param initial_soc=0.5 --param mismatch_plants=2 --param bisection_steps=4
+	$(BIN)/btwin fleet --vehicles 4 --days 3 --out results/fleet_demo
 	@echo "results, energy reports and plots are in results/"
 
 # Ecos (ecospy, a test dependency) links Debian's libtbb12; installed when missing.

@@ -1,15 +1,24 @@
 """Fleet throughput on this machine: vehicle-days per minute with 1 and 2
-Dask workers (scaling efficiency = rate(2) / (2 rate(1))), worker memory
-(RSS) after every day of a longer run, and the shrinkage figures of that run.
+Dask workers (scaling efficiency = rate(2) / (2 rate(1))), then a long run
+of 1,000 vehicle-days (40 vehicles x 25 days) on 2 workers: its wall time
+and each worker's memory (RSS) after every day, which should stay flat.
 
-    .venv/bin/python benchmarks/fleet_throughput.py                  # 20 vehicles x 3 days, then 40 x 25
-    .venv/bin/python benchmarks/fleet_throughput.py --vehicles 40 --days 25 --long-only
+    .venv/bin/python benchmarks/fleet_throughput.py                  # scaling (20 x 3), then 40 x 25
+    .venv/bin/python benchmarks/fleet_throughput.py --long-only --vehicles 40 --days 25
+    nice .venv/bin/python benchmarks/fleet_throughput.py --json results/fleet_throughput.json --keep results/fleet_1000
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/fleet_throughput.py --cpu-only 12   # no Dask
 
-Every run goes into a fresh temporary folder (no resume)."""
+Every run goes into a fresh temporary folder (no resume); ``--keep`` keeps
+the long run's (the same table and plot as ``btwin fleet --vehicles 40 --days
+25 --seed 11 --workers 2``). The machine's load
+average is recorded beside the figures: other work on the same cores slows
+the rates down, and the workers' CPU seconds per vehicle-day say what a
+vehicle-day costs whatever the load."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -17,30 +26,69 @@ from pathlib import Path
 from btwin.scenarios.fleet.fleet import run
 
 
-def _worker_rss(client) -> list[float]:
+def _worker_usage(client) -> list[tuple[float, float]]:
+    """(RSS in MiB, CPU seconds) of each worker process."""
     import psutil
 
-    sizes = client.run(lambda: psutil.Process().memory_info().rss)
-    return [sizes[worker] / 2**20 for worker in sorted(sizes)]
+    def usage():
+        process = psutil.Process()
+        times = process.cpu_times()
+        return process.memory_info().rss / 2**20, times.user + times.system
+
+    found = client.run(usage)
+    return [found[worker] for worker in sorted(found)]
 
 
-def throughput(vehicles: int, days: int, workers: int, seed: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as out:
-        started = time.perf_counter()
-        summary = run(Path(out), vehicles=vehicles, days=days, seed=seed, workers=workers)
-        wall = time.perf_counter() - started
-    return {"workers": workers, "vehicle_days": summary["vehicle_days"],
-            "fleet_wall_s": round(summary["wall_time_s"], 2), "total_wall_s": round(wall, 2),
-            "vehicle_days_per_minute": round(60.0 * summary["vehicle_days"] / summary["wall_time_s"], 1),
-            "failed": summary["failed_vehicle_days"]}
+def fleet_run(vehicles: int, days: int, workers: int, seed: int, keep: Path | None = None) -> dict:
+    """One fleet run (into ``keep``, which must not hold another run, or a
+    temporary folder); its rate, the workers' CPU time and their RSS after every day."""
+    by_day = []
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as temporary:
+        summary = run(keep or Path(temporary), vehicles=vehicles, days=days, seed=seed, workers=workers,
+                      after_day=lambda day, client: by_day.append(_worker_usage(client)))
+    done, wall = summary["vehicle_days"], summary["wall_time_s"]
+    cpu = sum(seconds for _, seconds in by_day[-1])
+    return {"workers": workers, "vehicles": vehicles, "days": days, "vehicle_days": done,
+            "failed": summary["failed_vehicle_days"], "wall_time_s": round(wall, 1),
+            "vehicle_days_per_minute": round(60.0 * done / wall, 1),
+            "worker_cpu_s_per_vehicle_day": round(cpu / done, 3),
+            "worker_rss_MiB_by_day": [[round(rss, 1) for rss, _ in day] for day in by_day],
+            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "summary": {k: summary[k] for k in ("sparse_data", "data_rich", "coverage_90")}}
 
 
-def long_run(vehicles: int, days: int, workers: int, seed: int) -> dict:
-    memory = []
-    with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as out:
-        summary = run(Path(out), vehicles=vehicles, days=days, seed=seed, workers=workers,
-                      after_day=lambda day, client: memory.append([day, *_worker_rss(client)]))
-    return {"summary": summary, "worker_rss_MiB_by_day": memory}
+def cpu_per_vehicle_day(vehicles: int, seed: int) -> dict:
+    """Day 0 of ``vehicles`` vehicles one after the other in this process, as
+    a worker runs a batch (after one to warm up): CPU seconds per vehicle-day
+    without Dask, the figure that bounds the rate on free cores."""
+    from btwin.scenarios.common import fmu_path
+    from btwin.scenarios.fleet.draws import draw_fleet
+    from btwin.scenarios.fleet.runner import SIMULATE, FleetSettings, _replay, run_batch
+    from btwin.scenarios.fleet.vehicle_day import FMUS, QUANTITIES
+
+    settings = FleetSettings(vehicles=vehicles + 1, days=1, seed=seed, quantities=QUANTITIES)
+    fleet = draw_fleet(seed, vehicles + 1)
+    specs = [_replay(settings, fleet, []).spec(vehicle, 0) for vehicle in fleet]
+    shipped = {name: fmu_path(name).read_bytes() for name in FMUS}
+    run_batch(SIMULATE, specs[:1], shipped)
+    started, wall = time.process_time(), time.perf_counter()
+    rows = run_batch(SIMULATE, specs[1:], shipped)
+    return {"vehicle_days": len(rows), "failed": sum(bool(row["error"]) for row in rows),
+            "cpu_s_per_vehicle_day": round((time.process_time() - started) / len(rows), 3),
+            "wall_s_per_vehicle_day": round((time.perf_counter() - wall) / len(rows), 3),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+def memory_figures(rss_by_day: list[list[float]]) -> dict:
+    """Each worker's RSS after the first day and after the last, and the
+    growth from the first day's to the last quarter's mean (MiB per 100
+    vehicle-days would show a leak; noise shows as both signs)."""
+    first, last = rss_by_day[0], rss_by_day[-1]
+    quarter = rss_by_day[-max(1, len(rss_by_day) // 4):]
+    late_mean = [sum(day[w] for day in quarter) / len(quarter) for w in range(len(first))]
+    return {"worker_rss_MiB_after_day_1": first, "worker_rss_MiB_after_last_day": last,
+            "worker_rss_growth_MiB": [round(b - a, 1) for a, b in zip(first, late_mean)]}
 
 
 def main() -> None:
@@ -51,21 +99,35 @@ def main() -> None:
     parser.add_argument("--scaling-days", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--long-only", action="store_true")
+    parser.add_argument("--scaling-only", action="store_true")
+    parser.add_argument("--cpu-only", type=int, default=0, metavar="N",
+                        help="only the CPU seconds per vehicle-day of N vehicle-days in this process")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="write the long run's fleet.parquet and plot here (a fresh folder)")
     args = parser.parse_args()
+    figures = {"cpu_count": os.cpu_count()}
+    if args.cpu_only:
+        print(json.dumps(cpu_per_vehicle_day(args.cpu_only, args.seed), indent=1))
+        return
     if not args.long_only:
-        rates = [throughput(args.scaling_vehicles, args.scaling_days, w, args.seed) for w in (1, 2)]
-        efficiency = rates[1]["vehicle_days_per_minute"] / (2.0 * rates[0]["vehicle_days_per_minute"])
-        print(json.dumps({"scaling": rates, "scaling_efficiency": round(efficiency, 3)}, indent=2))
-    result = long_run(args.vehicles, args.days, 2, args.seed)
-    rss = result["worker_rss_MiB_by_day"]
-    first, last = rss[min(1, len(rss) - 1)][1:], rss[-1][1:]
-    print(json.dumps({"long_run": {k: result["summary"][k] for k in
-                                   ("vehicle_days", "wall_time_s", "sparse_data", "data_rich", "coverage_90",
-                                    "failed_vehicle_days")},
-                      "worker_rss_MiB_day1": [round(x, 1) for x in first],
-                      "worker_rss_MiB_last_day": [round(x, 1) for x in last],
-                      "vehicle_days_per_minute": round(60.0 * result["summary"]["vehicle_days"]
-                                                       / result["summary"]["wall_time_s"], 1)}, indent=2))
+        rates = [fleet_run(args.scaling_vehicles, args.scaling_days, w, args.seed) for w in (1, 2)]
+        for rate in rates:
+            rate.pop("summary")
+        figures["scaling"] = rates
+        figures["scaling_efficiency"] = round(
+            rates[1]["vehicle_days_per_minute"] / (2.0 * rates[0]["vehicle_days_per_minute"]), 3)
+        print(json.dumps({k: figures[k] for k in ("scaling", "scaling_efficiency")}, indent=1), flush=True)
+    if not args.scaling_only:
+        started = time.perf_counter()
+        long = fleet_run(args.vehicles, args.days, 2, args.seed, args.keep)
+        long["total_wall_time_s"] = round(time.perf_counter() - started, 1)  # with the cluster's start and stop
+        long.update(memory_figures(long["worker_rss_MiB_by_day"]))
+        figures["long_run"] = long
+        print(json.dumps({k: v for k, v in long.items() if k != "worker_rss_MiB_by_day"}, indent=1))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ import sys as _sys
  and not _os.path.exists(getattr(_sys.modules[_m], "__file__", None) or "")]
 from {module} import {cls} as _Slave
 
+# pythonfmu puts the resources folder first on sys.path at every instantiation: an FMU
+# instantiated again and again from one folder (a fleet worker) keeps a single entry
+_sys.path[1:] = [_p for _p in _sys.path[1:] if _p != _sys.path[0]]
+
 # pythonfmu 0.7.0 drops one reference to this module's namespace every time it
 # instantiates the slave (it releases a borrowed reference), and re-runs this
 # file each time it does; one reference taken per run keeps the namespace alive.
@@ -60,6 +64,12 @@ globals().setdefault("_namespace_references", []).append(globals())
 
 class {name}(_Slave):
     pass
+
+
+# and it keeps every run's class alive: each run after the first hands pythonfmu the
+# first run's class, so that a host instantiating this FMU again and again (a fleet
+# worker) does not pile up classes
+{name} = globals().setdefault("_first_{name}", {name})
 '''
 
 

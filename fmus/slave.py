@@ -75,6 +75,8 @@ class BtwinSlave(Fmi2Slave):
         self._feedthrough = any(var.depends_on for var in self.variables)
         self._declared = {var.name: var for var in self.variables}
         self._by_reference: dict[int, Var] = {}
+        self._real_names: dict[int, str] = {}  # value reference -> attribute, Reals only
+        self._output_references: set[int] = set()
         # outputs held as attributes (not computed on read), saved and checked around a step
         self._held_outputs = tuple(var.name for var in self.variables if var.causality == "output"
                                    and not isinstance(getattr(type(self), var.name, None), property))
@@ -154,7 +156,7 @@ class BtwinSlave(Fmi2Slave):
         self._guard("fmi2SetString", self._set_checked, vrs, values)
 
     def get_real(self, vrs):
-        return self._get_guarded("fmi2GetReal", super().get_real, vrs, 0.0)
+        return self._get_guarded("fmi2GetReal", self._get_reals, vrs, 0.0)
 
     def get_integer(self, vrs):
         return self._get_guarded("fmi2GetInteger", super().get_integer, vrs, 0)
@@ -248,6 +250,18 @@ class BtwinSlave(Fmi2Slave):
                       variability=Fmi2Variability[var.variability], initial=initial)
         self.register_variable(scalar, nested=False)
         self._by_reference[scalar.value_reference] = var
+        if var.type is float:
+            self._real_names[scalar.value_reference] = var.name
+        if var.causality == "output":
+            self._output_references.add(scalar.value_reference)
+
+    def _get_reals(self, vrs) -> list[float]:
+        """pythonfmu's ``get_real`` without a getter call per variable (the
+        master reads every output at every step)."""
+        try:
+            return [float(getattr(self, self._real_names[vr])) for vr in vrs]
+        except KeyError as unknown:
+            raise TypeError(f"Variable with valueReference={unknown.args[0]} is not of type Real!") from None
 
     def _set_checked(self, vrs, values) -> None:
         checked = []
@@ -313,7 +327,7 @@ class BtwinSlave(Fmi2Slave):
 
     def _refresh_outputs(self, vrs) -> None:
         """Outputs for the present inputs, before a read; on failure they stay as they were."""
-        if not any(self._by_reference[vr].causality == "output" for vr in vrs if vr in self._by_reference):
+        if self._output_references.isdisjoint(vrs):
             return
         if self.model is None:
             self._ensure_model()

@@ -19,7 +19,7 @@ from .fmu_info import FmuInfo, fmu_info
 from .unpack import remove, unpack
 
 STATUS = ("OK", "Warning", "Discard", "Error", "Fatal", "Pending")
-DISCARD = 2
+WARNING, DISCARD = 1, 2
 
 
 class FmuError(RuntimeError):
@@ -84,8 +84,10 @@ def _callbacks() -> fmi2CallbackFunctions:
 
 
 class Slave:
-    """A running FMU instance. ``time_in_fmu_s`` accumulates the wall time
-    spent inside ``fmi2DoStep`` and the get/set calls."""
+    """A running FMU instance of ``source``, an ``.fmu`` archive or a folder
+    an FMU was unpacked into (which a caller running many instances of the
+    same FMU unpacks once: fmpy's ``unzipDirectory``). ``time_in_fmu_s``
+    accumulates the wall time spent inside ``fmi2DoStep`` and the get/set calls."""
 
     def __init__(self, name: str, source: str | Path):
         self.name = name
@@ -94,7 +96,10 @@ class Slave:
         self.time = 0.0
         self.time_in_fmu_s = 0.0
         self._fmu = None
-        self._dir = unpack(self.info.path, "btwin-fmu-")
+        # an FMU already unpacked (a folder) is used where it is and kept; an archive is unpacked for this
+        # instance and removed with it
+        self._unpacked = None if self.info.path.is_dir() else unpack(self.info.path, "btwin-fmu-")
+        self._dir = self._unpacked or self.info.path
         _LOG_SINKS[self.name] = self.log
         self._callbacks = _callbacks()
         identity = dict(guid=self.info.guid, unzipDirectory=str(self._dir),
@@ -110,6 +115,7 @@ class Slave:
         except FmuError:
             self.close()
             raise
+        self._do_step = direct(self._fmu, "fmi2DoStep")
         self._states: list = []
 
     def _call(self, function: str, method, *args, **kwargs):
@@ -171,13 +177,7 @@ class Slave:
 
     # ------------------------------------------------------------ stepping
     def do_step(self, t: float, h: float) -> None:
-        started = time.perf_counter()
-        try:
-            self._fmu.fmi2DoStep(self._fmu.component, t, h, 1)
-        except FMICallException as error:
-            raise FmuError(self.name, "fmi2DoStep", t + h, error.status, list(self.log)) from None
-        finally:
-            self.time_in_fmu_s += time.perf_counter() - started
+        _timed_call(self, "fmi2DoStep", self._do_step, self._fmu.component, t, h, 1, at=t + h)
         self.time = t + h
 
     def save_state(self):
@@ -199,7 +199,7 @@ class Slave:
         self._call("fmi2FreeFMUstate", self._fmu.freeFMUstate, saved[0])
 
     def close(self) -> None:
-        """Terminate and free the instance, and remove its unpacked folder."""
+        """Terminate and free the instance, and remove the folder it unpacked (not one it was given)."""
         if self._fmu is not None:
             for call in (self._fmu.terminate, self._fmu.freeInstance):
                 try:
@@ -209,7 +209,7 @@ class Slave:
             self._fmu = None
         if _LOG_SINKS.get(self.name) is self.log:
             del _LOG_SINKS[self.name]
-        remove(self._dir)
+        remove(self._unpacked)
 
 
 class RealPort:
@@ -227,31 +227,40 @@ class RealPort:
         self._vrs = (fmi2ValueReference * max(self.n, 1))(*vrs)
         self._pointer = values.ctypes.data_as(ctypes.POINTER(fmi2Real))
         fmu = slave._fmu
-        self._component, self._get, self._set = fmu.component, fmu.fmi2GetReal, fmu.fmi2SetReal
+        self._component, self._get, self._set = fmu.component, direct(fmu, "fmi2GetReal"), direct(fmu, "fmi2SetReal")
 
     def read(self) -> None:
         """Fetch the current values into ``self.values``."""
         if self.n:
-            started = time.perf_counter()
-            try:
-                self._get(self._component, self._vrs, self.n, self._pointer)
-            except FMICallException as error:
-                raise FmuError(self.slave.name, "fmi2GetReal", self.slave.time, error.status,
-                               list(self.slave.log)) from None
-            finally:
-                self.slave.time_in_fmu_s += time.perf_counter() - started
+            _timed_call(self.slave, "fmi2GetReal", self._get, self._component, self._vrs, self.n, self._pointer)
 
     def write(self) -> None:
         """Set the FMU's inputs to ``self.values``."""
         if self.n:
-            started = time.perf_counter()
-            try:
-                self._set(self._component, self._vrs, self.n, self._pointer)
-            except FMICallException as error:
-                raise FmuError(self.slave.name, "fmi2SetReal", self.slave.time, error.status,
-                               list(self.slave.log)) from None
-            finally:
-                self.slave.time_in_fmu_s += time.perf_counter() - started
+            _timed_call(self.slave, "fmi2SetReal", self._set, self._component, self._vrs, self.n, self._pointer)
+
+
+def direct(fmu, function: str):
+    """The FMI function to call in the hot loop. For an FMI 2.0 FMU, the C
+    function itself (the ctypes function fmpy set the argument types of),
+    without fmpy's Python wrapper around every call (its call logger, which
+    the master never sets, and its status check, which :func:`_timed_call`
+    makes); for FMI 3.0, the adapter's method of that name."""
+    return getattr(fmu.dll, function) if isinstance(fmu, FMU2Slave) else getattr(fmu, function)
+
+
+def _timed_call(slave: Slave, function: str, call, *args, at: float | None = None) -> None:
+    """``call(*args)``, its time added to the slave's; a status above
+    fmi2Warning (returned, or raised by fmpy) becomes :class:`FmuError`."""
+    started = time.perf_counter()
+    try:
+        status = call(*args)
+    except FMICallException as error:
+        status = error.status
+    finally:
+        slave.time_in_fmu_s += time.perf_counter() - started
+    if status > WARNING:
+        raise FmuError(slave.name, function, slave.time if at is None else at, status, list(slave.log))
 
 
 # the FMI call family of each variable type
@@ -272,8 +281,8 @@ class DiscretePort:
         self._buffer = (ctype * self.n)()
         self._numbers = np.frombuffer(self._buffer, dtype=np.int32)
         self._component = fmu.component
-        self._get = fmu.fmi2GetBoolean if kind == "Boolean" else fmu.fmi2GetInteger
-        self._set = fmu.fmi2SetBoolean if kind == "Boolean" else fmu.fmi2SetInteger
+        self._get = direct(fmu, "fmi2GetBoolean" if kind == "Boolean" else "fmi2GetInteger")
+        self._set = direct(fmu, "fmi2SetBoolean" if kind == "Boolean" else "fmi2SetInteger")
 
     def read(self) -> None:
         self._call("Get", self._get)
@@ -288,14 +297,8 @@ class DiscretePort:
         self._call("Set", self._set)
 
     def _call(self, direction: str, function) -> None:
-        started = time.perf_counter()
-        try:
-            function(self._component, self._vrs, self.n, self._buffer)
-        except FMICallException as error:
-            raise FmuError(self.slave.name, f"fmi2{direction}{self.kind}", self.slave.time, error.status,
-                           list(self.slave.log)) from None
-        finally:
-            self.slave.time_in_fmu_s += time.perf_counter() - started
+        _timed_call(self.slave, f"fmi2{direction}{self.kind}", function, self._component, self._vrs, self.n,
+                    self._buffer)
 
 
 class Ports:

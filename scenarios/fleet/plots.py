@@ -9,7 +9,7 @@ import numpy as np
 from .summary import columns
 
 
-def plot(rows: list[dict], out: Path, quantity: str = "capacity") -> list[Path]:
+def plot(rows: list[dict], out: Path, quantity: str = "capacity", unit: str = "A.h") -> list[Path]:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -20,6 +20,7 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity") -> list[Path]:
         return []
     individual, shrunk = c[f"individual_{quantity}"], c[f"shrunk_{quantity}"]
     days = np.unique(day)
+    axis_label = f"{quantity} per cell [{unit}]"
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
 
     ax = axes[0]
@@ -27,7 +28,7 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity") -> list[Path]:
         low, mid, high = (np.array([np.nanpercentile(values[day == d], q) for d in days]) for q in (5, 50, 95))
         ax.fill_between(days, low, high, color=colour, alpha=0.15)
         ax.plot(days, mid, color=colour, label=f"{label}: median, 5-95 %")
-    ax.set(xlabel="day", ylabel=f"{quantity}", title="the fleet over time")
+    ax.set(xlabel="day", ylabel=axis_label, title="the fleet over time")
     ax.legend(fontsize=8)
 
     ax = axes[1]
@@ -37,14 +38,14 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity") -> list[Path]:
     ax.scatter(truth[last], shrunk[last], s=12, marker="x", color="tab:green", label=f"shrunk, day {days.max():g}")
     span = [np.nanmin(truth), np.nanmax(truth)]
     ax.plot(span, span, "k--", lw=1)
-    ax.set(xlabel=f"true {quantity}", ylabel="estimate", title="estimates against the truth")
+    ax.set(xlabel=f"true {axis_label}", ylabel=f"estimated {axis_label}", title="estimates against the truth")
     ax.legend(fontsize=8)
 
     ax = axes[2]
     for values, label, colour in ((individual, "individual", "tab:orange"), (shrunk, "shrunk", "tab:blue")):
         rmse = [np.sqrt(np.nanmean((values[day == d] - truth[day == d]) ** 2)) for d in days]
         ax.plot(days + 1, rmse, marker="o", color=colour, label=label)
-    ax.set(xlabel="days of data", ylabel=f"RMSE of {quantity}", title="error against data", yscale="log")
+    ax.set(xlabel="days of data", ylabel=f"RMSE of {axis_label}", title="error against data", yscale="log")
     ax.legend(fontsize=8)
 
     fig.tight_layout()

@@ -1,15 +1,17 @@
 """A fleet, day by day, on Dask: the edge twins' vehicle-days in parallel on
 the workers, the cloud's night on the client.
 
-Each day the vehicles are cut into batches (a task is a batch: one
-vehicle-day is about a second of co-simulation, so single vehicle-days would
-spend much of their time in the scheduler). A batch runs its vehicle-days one
-after the other in a worker process; a vehicle-day that fails is returned as
-a row with its error and does not stop the fleet; a worker that dies loses
-its batch, which Dask runs again elsewhere (``retries``). When every batch of
-the day is back the night runs (``cloud.night``), the rows are added to
-``fleet.parquet`` (rewritten whole, then renamed over the old one, so it is
-never half written) and the priors go into the next day's specs.
+Each day the vehicles are cut into batches (a task is a batch, a few per
+worker and day: many tasks would keep the scheduler busy for nothing, few
+would leave workers idle while the day's last batch runs). A batch runs its
+vehicle-days one after the other in a worker process; a vehicle-day that
+fails is returned as a row with its error and does not stop the fleet; a
+worker that dies loses the batch it was running, which Dask runs again
+elsewhere (finished batches are released as soon as their rows are read, so
+none is computed twice). When every batch of the day is back the night
+runs (``cloud.night``), the rows are added to ``fleet.parquet`` (rewritten
+whole, then renamed over the old one, so it is never half written) and the
+priors go into the next day's specs.
 
 Determinism: every random draw is seeded by (seed, vehicle, day), every
 vehicle-day is computed in one process from its spec alone, rows are ordered
@@ -20,7 +22,6 @@ the days already written, replays their nights and carries on.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -33,10 +34,12 @@ import numpy as np
 from .cloud import Belief, Quantity, night
 from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
                     workshop_capacity, workshop_day)
+from .worker_fmus import unpacked
 
 TABLE = "fleet.parquet"
 SETTINGS = "fleet.json"
 SIMULATE = "btwin.scenarios.fleet.vehicle_day:simulate"
+BATCHES_PER_WORKER = 4  # tasks per worker and day, unless --batch-size says otherwise
 
 
 class FleetError(RuntimeError):
@@ -84,7 +87,7 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     shipped = {name: client.scatter(Path(path).read_bytes(), broadcast=True, hash=False)
                for name, path in archives.items()}
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    batch = settings.batch_size or max(1, int(np.ceil(settings.vehicles / (2 * workers))))
+    batch = settings.batch_size or max(1, int(np.ceil(settings.vehicles / (BATCHES_PER_WORKER * workers))))
     started = time.perf_counter()
     bar = _bar(settings, state.day, progress)
     resumed_at = len(rows)
@@ -96,6 +99,7 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
         day_rows = []
         for future in as_completed(futures):
             batch_rows = future.result()
+            future.release()  # the client holds the rows now: a worker lost later need not recompute them
             day_rows += batch_rows
             if bar is not None:
                 bar.update(len(batch_rows))
@@ -114,7 +118,7 @@ def run_batch(simulate: str, specs: list[dict], shipped: dict[str, bytes]) -> li
     """On a worker: the batch's vehicle-days one after the other."""
     module_name, _, function_name = simulate.partition(":")
     function = getattr(importlib.import_module(module_name), function_name)
-    fmus = {name: _unpacked_archive(name, data) for name, data in shipped.items()}
+    fmus = {name: unpacked(name, data) for name, data in shipped.items()}  # once per worker
     rows = []
     for spec in specs:
         try:
@@ -123,23 +127,6 @@ def run_batch(simulate: str, specs: list[dict], shipped: dict[str, bytes]) -> li
         except Exception as error:  # one vehicle-day's failure is a row, not the fleet's end
             rows.append({**spec, "error": f"{type(error).__name__}: {error}"})
     return rows
-
-
-_ARCHIVES: dict[str, Path] = {}
-
-
-def _unpacked_archive(name: str, data: bytes) -> Path:
-    """The archive written once per worker process (by content), so FMUs
-    travel to workers on other machines with the task, not by path."""
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    path = _ARCHIVES.get(digest)
-    if path is None or not path.exists():
-        import tempfile
-        folder = Path(tempfile.mkdtemp(prefix="btwin-fleet-"))
-        path = folder / f"{name}.fmu"
-        path.write_bytes(data)
-        _ARCHIVES[digest] = path
-    return path
 
 
 @dataclass

@@ -2,6 +2,7 @@
 archive (not the checkout), refuse a Python without the package versions they
 record, refuse to start in a host that already runs another Python (instead
 of aborting it), and ``btwin fmu-env`` points them at an environment."""
+import gc
 import glob
 import shutil
 import subprocess
@@ -140,3 +141,32 @@ def test_fmu_env_refuses_a_native_fmu_and_a_wrong_python(native_dir, fmu_dir, tm
                              str(native_dir / "fmi2" / "CellThermal.fmu"), "--venv", str(tmp_path / "a")],
                             capture_output=True, text=True)
     assert native.returncode == 2 and "a native FMU needs none" in native.stdout
+
+
+def test_instances_from_one_unpacked_folder_share_its_code_and_one_path_entry(fmu_dir, tmp_path):
+    """How a fleet worker runs an FMU vehicle-day after vehicle-day: every
+    instance from the folder unpacked once; the snapshot is imported once and
+    sys.path does not grow with the instances (pythonfmu inserts the
+    resources folder at each instantiation) nor do the classes of its entry
+    module (which pythonfmu runs again at each instantiation)."""
+    from btwin.master.slave import Slave
+
+    folder = unpack(fmu_dir / "CellThermal.fmu", tmp_path / "thermal")
+    resources = str(folder / "resources")
+
+    def snapshot():
+        return {name: id(module) for name, module in sys.modules.items()
+                if name.startswith("btwin_frozen_cellthermal_")}
+
+    def entry_classes():  # classes of the entry module, which pythonfmu runs again at each instantiation
+        gc.collect()
+        return sum(1 for o in gc.get_objects()
+                   if isinstance(o, type) and str(getattr(o, "__module__", "")).startswith("btwin_cellthermal_"))
+
+    Slave("first", folder).close()
+    path_length, loaded, classes = len(sys.path), snapshot(), entry_classes()
+    for k in range(3):
+        Slave(f"again{k}", folder).close()
+    assert loaded and snapshot() == loaded
+    assert len(sys.path) == path_length and sys.path.count(resources) == 1
+    assert entry_classes() == classes

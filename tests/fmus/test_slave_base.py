@@ -144,3 +144,14 @@ def test_outputs_of_a_model_that_cannot_be_built_read_as_an_error_never_as_nan(f
              "fmi2GetReal failed: resistance must be positive")
     assert list(values) == [0.0, 0.0]  # never NaN
     heater.slave.freeInstance()
+
+
+def test_reading_a_non_real_as_real_is_an_error_and_the_instance_lives(fmu_dir):
+    from fmpy.fmi1 import FMICallException
+
+    sensors = Instance(fmu_dir / "Sensors.fmu").initialize(voltage=3.7)
+    seed = sensors.vr["seed"]  # an Integer
+    with pytest.raises(FMICallException):
+        sensors.slave.getReal([sensors.vr["measured_voltage"], seed])
+    assert sensors.get("voltage") == [3.7]  # the instance lives on
+    sensors.close()

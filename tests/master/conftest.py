@@ -1,6 +1,8 @@
 """Test FMUs compiled from C once per session, and small systems made of them."""
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
 from btwin.master.structure import Component, Connection, Endpoint, PowerBond, SystemStructure
@@ -38,6 +40,15 @@ RC_LOAD = CModel(
     outputs={"current": ("(voltage - vl) / R2", "A")},
     derivatives={"vl": "((voltage - vl) / R2 - vl / R3) / C2"},
     feedthrough={"current": ["voltage"]}, units=SI)
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """Temporary folders go here, so that leftovers can be seen."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")

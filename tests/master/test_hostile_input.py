@@ -3,7 +3,6 @@ wrong and exit 2, never a traceback; archives that would unpack too much are
 refused; no temporary folder is left behind."""
 from __future__ import annotations
 
-import tempfile
 import zipfile
 
 import pytest
@@ -37,15 +36,6 @@ def rc_ssp(fmus, tmp_path):
     structure = rc_pair(fmus)
     structure.component("load").parameters["R2"] = 0.5
     return write_ssp(structure, tmp_path / "rc.ssp")
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """Temporary folders go here, so that leftovers can be seen."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def _broken_xml_fmu(fmu) -> bytes:

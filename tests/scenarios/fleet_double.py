@@ -5,6 +5,10 @@ know the truth exactly. (The real vehicle-day is
 ``btwin.scenarios.fleet.vehicle_day.simulate``.)"""
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+
 import numpy as np
 
 from btwin.scenarios.fleet.draws import vehicle_rng
@@ -23,7 +27,7 @@ def truth(spec: dict, quantity: str) -> float:
 def light_day(spec: dict, fmus: dict) -> dict:
     if spec["vehicle"] == 3 and spec["day"] == 1:
         raise RuntimeError("BatteryCell: fmi2DoStep failed at t=12 s (made to fail for the test)")
-    assert set(fmus) and all(path.is_file() for path in fmus.values())  # the archives reached the worker
+    assert set(fmus) and all((path / "modelDescription.xml").is_file() for path in fmus.values())  # unpacked there
     rng = vehicle_rng(spec["seed"], spec["vehicle"], spec["day"])
     row = {"carry_days_driven": spec.get("carry_days_driven", 0) + 1}
     for quantity, r in MEASUREMENT_STD.items():
@@ -40,3 +44,20 @@ def light_day(spec: dict, fmus: dict) -> dict:
         row[f"carry_own_{quantity}_std"] = row[f"own_{quantity}_std"]
         row[f"true_{quantity}"] = true
     return row
+
+
+KILLING_DAY = (5, 1)  # (vehicle, day) whose worker dies the first time it runs it
+
+
+def logged_day(spec: dict, fmus: dict) -> dict:
+    """``light_day``, each run logged as "vehicle day process" in
+    ``$BTWIN_TEST_FLEET_DIR/runs.log``; the worker that first runs
+    ``KILLING_DAY`` kills itself there (SIGKILL), as a machine lost mid-batch."""
+    events = Path(os.environ["BTWIN_TEST_FLEET_DIR"])
+    with open(events / "runs.log", "a") as log:
+        log.write(f"{spec['vehicle']} {spec['day']} {os.getpid()}\n")
+    killed = events / "killed"
+    if (spec["vehicle"], spec["day"]) == KILLING_DAY and not killed.exists():
+        killed.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return light_day(spec, fmus)

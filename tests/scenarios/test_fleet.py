@@ -57,6 +57,17 @@ def test_the_plant_ages_from_day_to_day(fleet):
         assert second["prior_capacity"] == pytest.approx(first["shrunk_capacity"])  # the cloud's prior went down
 
 
+def test_the_same_table_on_a_hand_started_cluster(fleet, fmu_dir, dask_cluster, tmp_path):
+    """The real vehicle-days on two workers started by hand (over TCP) give
+    the table of the one-worker local run, to the last bit."""
+    code = main(["fleet", "--vehicles", "2", "--days", "2", "--seed", "3", "--scheduler", dask_cluster[0],
+                 "--fmu-dir", str(fmu_dir), "--out", str(tmp_path)])
+    assert code == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["workers"] == 2
+    table = pq.read_table(tmp_path / "fleet.parquet").to_pylist()
+    assert table == pq.read_table(fleet[0] / "fleet.parquet").to_pylist()
+
+
 def test_daily_charge_follows_distance():
     assert vehicle_day._daily_charge_per_cell("wltc", 40.0) == pytest.approx(
         2.0 * vehicle_day._daily_charge_per_cell("wltc", 20.0))

@@ -1,27 +1,35 @@
 """The fleet runner on real Dask clusters with a light vehicle-day
-(``fleet_double``): determinism whatever the workers, resume, failures kept
-as rows, a wrong --out or scheduler refused; and the cloud's pooling against
-the known truth."""
+(``fleet_double``): determinism whatever the workers (local, or a cluster
+started by hand), a worker killed mid-run, resume, failures kept as rows, a
+wrong --out or scheduler refused; and the cloud's pooling against the known
+truth."""
 from __future__ import annotations
 
 import json
+import zipfile
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from distributed import Client
 
 from btwin.scenarios.fleet import fleet as fleet_module
 from btwin.scenarios.fleet.fleet import FleetError, run
 
+from .fleet_double import KILLING_DAY
+
 LIGHT = "tests.scenarios.fleet_double:light_day"
+LOGGED = "tests.scenarios.fleet_double:logged_day"
 
 
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fmus")
-    for name in fleet_module.FMUS:
-        (folder / f"{name}.fmu").write_bytes(name.encode())  # the light day only checks they arrive
+    for name in fleet_module.FMUS:  # the light day only checks that they arrive unpacked
+        with zipfile.ZipFile(folder / f"{name}.fmu", "w") as archive:
+            archive.writestr("modelDescription.xml", f"<fmiModelDescription modelName='{name}'/>")
     return folder
 
 
@@ -72,6 +80,35 @@ def test_a_restarted_run_resumes_and_matches_an_uninterrupted_one(tmp_path, arch
     summary = _run(tmp_path, archives, workers=1)
     assert summary["vehicle_days_this_run"] == 24 * 3
     assert _table(tmp_path) == _table(whole)
+
+
+@pytest.mark.slow
+def test_an_external_cluster_gives_the_same_table(tmp_path, archives, one_worker_run, dask_cluster):
+    address, _ = dask_cluster
+    summary = _run(tmp_path, archives, scheduler=address)
+    assert summary["workers"] == 2
+    assert _table(tmp_path) == _table(one_worker_run[0])
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_loses_only_its_batch_which_runs_again(tmp_path, archives, one_worker_run,
+                                                                       dask_cluster):
+    address, events = dask_cluster
+    for leftover in ("runs.log", "killed"):
+        (events / leftover).unlink(missing_ok=True)
+    batch = 4
+    _run(tmp_path, archives, scheduler=address, simulate=LOGGED, batch_size=batch)
+    assert (events / "killed").exists()  # a worker did die
+    assert _table(tmp_path) == _table(one_worker_run[0])
+    runs = Counter(tuple(map(int, line.split()[:2])) for line in (events / "runs.log").read_text().splitlines())
+    vehicle, day = KILLING_DAY
+    first = vehicle - vehicle % batch
+    lost = {(v, day) for v in range(first, first + batch)}
+    assert set(runs) == {(v, d) for v in range(24) for d in range(6)}
+    assert {key: n for key, n in runs.items() if key not in lost and n != 1} == {}  # nothing else ran twice
+    assert runs[KILLING_DAY] == 2 and all(runs[key] <= 2 for key in lost)
+    with Client(address) as client:  # the killed worker's nanny restarts it: the session's cluster whole again
+        client.wait_for_workers(2, timeout=60)
 
 
 def test_an_out_of_another_run_is_refused(tmp_path, archives):
