@@ -7,6 +7,12 @@ shares, its spread what pooling can remove) against their stated std.
     .venv/bin/python benchmarks/fleet_accuracy.py                                # 12 vehicles x 10 days, seed 11
     .venv/bin/python benchmarks/fleet_accuracy.py --vehicles 8 --days 6 --seeds 21,22 --workers 2
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet   # a run already made
+    .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet --workshop-share 0.5
+
+With ``--workshop-share`` the cloud's nights are replayed over the table's
+own estimates with that share of the vehicles checked at a workshop (the own
+twins never see the fleet, so their estimates stand; the edge twins' columns
+are left as they were run).
 
 Each run goes into a fresh temporary folder; the seeds of the tests are 0, 3 and 7."""
 from __future__ import annotations
@@ -45,10 +51,35 @@ def report(summary: dict, rows: list[dict]) -> None:
               f"({1.0 - sparse[f'{quantity}_rmse_shrunk'] / sparse[f'{quantity}_rmse_individual']:+.0%} lower); "
               f"data-rich individual {rich[f'{quantity}_rmse_individual']:.4f}, "
               f"shrunk {rich[f'{quantity}_rmse_shrunk']:.4f}; coverage_90 {figures['coverage_90']:.3f}")
+        twin = figures.get("twin_after_last_night", {})
+        print(f"    pooling alone (no workshop correction): sparse shrunk "
+              f"{sparse.get(f'{quantity}_rmse_shrunk_uncorrected', float('nan')):.4f}, data-rich "
+              f"{rich.get(f'{quantity}_rmse_shrunk_uncorrected', float('nan')):.4f}; after the last night "
+              f"{twin.get('workshop_checks', 0):.0f} checks: twin bias {twin.get('twin_bias', float('nan')):+.4f}, "
+              f"its std {twin.get('twin_error_std', float('nan')):.4f}, "
+              f"std scale {twin.get('twin_error_scale', 1.0):.2f}")
         own = own_errors(rows, quantity)
         print(f"    own twin: mean error by day {own['mean_error_by_day']}")
         print(f"              spread by day     {own['error_spread_by_day']}")
         print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
+
+
+def replay_nights(table: Path, rows: list[dict], days: int, workshop_share: float) -> list[dict]:
+    """The table's nights again, with another share of workshop checks."""
+    import json
+    from btwin.scenarios.fleet.draws import draw_fleet
+    from btwin.scenarios.fleet.runner import SETTINGS, FleetSettings, _replay
+    from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
+
+    recorded = json.loads((table.parent / SETTINGS).read_text(encoding="utf-8"))
+    settings = FleetSettings(vehicles=recorded["vehicles"], days=recorded["days"], seed=recorded["seed"],
+                             quantities=QUANTITIES_RUN, workshop_share=workshop_share)
+    state = _replay(settings, draw_fleet(settings.seed, settings.vehicles), [])
+    replayed = []
+    for day in range(days):
+        replayed += state.night(sorted((dict(row) for row in rows if row["day"] == day),
+                                       key=lambda row: row["vehicle"]))
+    return replayed
 
 
 def main() -> None:
@@ -58,12 +89,16 @@ def main() -> None:
     parser.add_argument("--seeds", default="11", help="comma-separated")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--table", default=None, help="report on this fleet.parquet instead of running")
+    parser.add_argument("--workshop-share", type=float, default=None,
+                        help="with --table: replay the nights with this share of the vehicles checked")
     args = parser.parse_args()
     if args.table:
         import pyarrow.parquet as pq
         from btwin.scenarios.fleet.summary import summarise
         rows = pq.read_table(args.table).to_pylist()
         days = int(max(row["day"] for row in rows)) + 1
+        if args.workshop_share is not None:
+            rows = replay_nights(Path(args.table), rows, days, args.workshop_share)
         report(summarise(rows, days, QUANTITIES, {"workers": 0, "wall_time_s": 0.0, "vehicle_days_run": 0}), rows)
         return
     for seed in (int(s) for s in args.seeds.split(",")):

@@ -33,7 +33,8 @@ common to all) moves mu-hat by b and every posterior with it; pooling cannot
 average it away, so ``shrink(..., shared_variance=sigma_b^2)`` adds it to
 every posterior variance. It cannot be estimated from the fleet's scatter
 (b moves all assets alike); it comes from the estimator's validation against
-a known truth.
+a known truth, or from reference checks of a few assets (``calibration``),
+which also give b itself to subtract.
 
 Limits: the assets are exchangeable (one population; usage or climate are not
 covariates, so a vehicle driven harder is shrunk toward a mean that is not
@@ -90,11 +91,17 @@ def _weighted_mean(y, s2, tau2) -> tuple[float, float]:
     return float(weights @ y / weights.sum()), float(1.0 / weights.sum())
 
 
+def restricted_deviance(y: np.ndarray, total: np.ndarray) -> float:
+    """-2 log restricted likelihood of y_i ~ N(mu, total_i), mu profiled out
+    (its precision-weighted mean), constants dropped."""
+    weights = 1.0 / total
+    mu = float(weights @ y / weights.sum())
+    return float(np.sum(np.log(total)) + np.log(np.sum(weights)) + np.sum((y - mu) ** 2 * weights))
+
+
 def _restricted_deviance(tau2: float, y: np.ndarray, s2: np.ndarray) -> float:
-    """-2 log restricted likelihood of tau^2, constants dropped."""
-    total = s2 + tau2
-    mu, _ = _weighted_mean(y, s2, tau2)
-    return float(np.sum(np.log(total)) + np.log(np.sum(1.0 / total)) + np.sum((y - mu) ** 2 / total))
+    """-2 log restricted likelihood of tau^2."""
+    return restricted_deviance(y, s2 + tau2)
 
 
 def fit_population(estimates, variances) -> Population:

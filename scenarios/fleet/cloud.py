@@ -8,22 +8,30 @@ day from the cloud's prior. For each slow parameter (capacity, resistance)
 the night
   1. takes every vehicle's own estimate with its standard deviation (the
      last one known, for a vehicle whose day failed),
-  2. fits the fleet's mean and spread to them (``fit_population``) and shrinks
-     each toward it (``shrink``: the *shrunk* twin), keeping the twin's own
-     systematic error (``twin_error_std``, shared by every vehicle's twin,
-     which pooling cannot average away) in the posterior,
-  3. hands the shrunk posterior, widened by one day's drift, to the edge twin
+  2. learns the twins' error from the workshop checks so far (the own
+     estimate on a checked vehicle's day minus the workshop's reading of the
+     plant; ``estimator_error``): the bias every vehicle's twin shares, which
+     pooling cannot average away, and how far the twins' stated standard
+     deviations over- or understate their errors. With no check the bias is
+     0 with the validated ``twin_error_std``, and the stated stds stand,
+  3. removes the bias from every own estimate, scales their stds, fits the
+     fleet's mean and spread to them (``fit_population``) and shrinks each
+     toward it (``shrink``: the *shrunk* twin), keeping the bias's own
+     uncertainty (shared by every vehicle) in the posterior,
+  4. hands the shrunk posterior, widened by one day's drift, to the edge twin
      as its prior for the next day.
+Beside it the night pools the raw own estimates too (``pooled_mean``), so
+that what pooling alone does can be told from what the checks add.
 The individual estimate keeps its data to itself, so the prior the fleet
 hands down never feeds back into what the fleet is fitted to.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from btwin.models.population import fit_population, shrink
+from btwin.models.population import EstimatorError, estimator_error, fit_population, shrink
 
 
 @dataclass(frozen=True)
@@ -46,11 +54,27 @@ class Belief:
     own_std: np.ndarray
     prior_mean: np.ndarray  # what the edge twin starts the next day with
     prior_std: np.ndarray
+    check_difference: np.ndarray  # own estimate minus the workshop's reading on the checked day (nan: none yet)
+    check_stated_variance: np.ndarray  # the own twin's stated variance that day
+    check_test_variance: np.ndarray  # the workshop test's
 
     @classmethod
     def start(cls, quantity: Quantity, vehicles: int) -> "Belief":
+        unchecked = np.full(vehicles, np.nan)
         return cls(np.full(vehicles, np.nan), np.full(vehicles, np.inf), np.full(vehicles, quantity.nominal),
-                   np.full(vehicles, quantity.nominal_std))
+                   np.full(vehicles, quantity.nominal_std), unchecked, unchecked.copy(), unchecked.copy())
+
+    def checked(self, own_mean, own_std, reference, reference_std) -> "Belief":
+        """With today's workshop checks (``reference``: nan on the vehicles not checked)."""
+        today = np.isfinite(reference) & np.isfinite(own_mean) & np.isfinite(own_std)
+        return replace(self, check_difference=np.where(today, own_mean - reference, self.check_difference),
+                       check_stated_variance=np.where(today, own_std**2, self.check_stated_variance),
+                       check_test_variance=np.where(today, reference_std**2, self.check_test_variance))
+
+    def estimator_error(self, quantity: Quantity) -> EstimatorError:
+        done = np.isfinite(self.check_difference)
+        return estimator_error(self.check_difference[done], self.check_stated_variance[done],
+                               self.check_test_variance[done], prior_bias_std=quantity.twin_error_std)
 
 
 @dataclass(frozen=True)
@@ -64,28 +88,40 @@ class Night:
     shrinkage: np.ndarray
     fleet_mean: float
     fleet_spread: float
+    pooled_mean: np.ndarray  # shrunk the same way from the raw own estimates: pooling without the checks
+    twin: EstimatorError  # the twins' error as the checks so far show it
 
 
 def night(quantity: Quantity, belief: Belief, own_mean: np.ndarray, own_std: np.ndarray,
-          reported: np.ndarray) -> tuple[Belief, Night]:
+          reported: np.ndarray, reference: np.ndarray | None = None,
+          reference_std: np.ndarray | None = None) -> tuple[Belief, Night]:
     """One night for one quantity. ``own_*`` are the own twins' end-of-day
     estimates and standard deviations; ``reported`` marks the vehicles whose
-    day ran."""
+    day ran; ``reference`` the workshop's readings of today's checked
+    vehicles (nan elsewhere) with their standard deviations."""
     mean = np.where(reported, own_mean, belief.own_mean)
     std = np.where(reported, own_std, belief.own_std)
+    if reference is not None:
+        belief = belief.checked(np.where(reported, own_mean, np.nan), own_std, reference, reference_std)
+    twin = belief.estimator_error(quantity)
     known = np.isfinite(mean) & np.isfinite(std) & (std > 0.0)
     shrunk_mean, shrunk_var = np.array(belief.prior_mean), np.array(belief.prior_std**2)
+    pooled_mean = np.array(shrunk_mean)
     factor = np.ones(mean.size)
     fleet_mean, fleet_spread = quantity.nominal, float("nan")
     if known.any():
-        population = fit_population(mean[known], std[known] ** 2)
+        variance = (twin.scale * std[known]) ** 2
+        population = fit_population(mean[known] - twin.bias, variance)
         fleet_mean, fleet_spread = population.mean, population.spread
-        posterior = shrink(population, mean[known], std[known] ** 2, quantity.twin_error_std**2)
+        posterior = shrink(population, mean[known] - twin.bias, variance, twin.bias_variance)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
+        raw = fit_population(mean[known], std[known] ** 2)
+        pooled_mean[known] = shrink(raw, mean[known], std[known] ** 2).mean
         # vehicles without data yet: the fleet itself
-        shrunk_mean[~known] = population.mean
-        shrunk_var[~known] = population.spread**2 + population.mean_variance + quantity.twin_error_std**2
-    result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread)
+        shrunk_mean[~known], pooled_mean[~known] = population.mean, raw.mean
+        shrunk_var[~known] = population.spread**2 + population.mean_variance + twin.bias_variance
+    result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread, pooled_mean,
+                   twin)
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
-    return Belief(mean, std, shrunk_mean, prior_std), result
+    return replace(belief, own_mean=mean, own_std=std, prior_mean=shrunk_mean, prior_std=prior_std), result

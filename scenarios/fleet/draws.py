@@ -19,6 +19,14 @@ Usage: a cycle (WLTC, UDDS, HWFET), a daily distance (lognormal, median
 temperature (uniform 10-25 degC: the range the edge twin was validated over
 by ``twin_observer``, assumption), fast or
 slow charging (30 % fast, assumption) to a target SOC (0.8-1.0).
+
+Workshop checks: a share of the vehicles (20 % by default, assumption: a
+fleet operator's sample) goes once, on a day drawn uniformly over the run,
+to a workshop whose cycler measures the pack's capacity by a full
+charge-discharge to within 0.5 % (one standard deviation, assumption: the
+0.02-0.1 % of full-scale current accuracy of laboratory cyclers, widened for
+a workshop's temperature and the cut-off's rest). That measures the plant;
+the cloud may use it, the edge twin never sees it.
 """
 from __future__ import annotations
 
@@ -36,6 +44,9 @@ DAILY_KM_LOG_SPREAD = 0.5  # lognormal sigma, assumption
 AMBIENT_RANGE_K = (283.15, 298.15)  # 10-25 degC, the edge twin's validated range, assumption
 FAST_CHARGING_SHARE = 0.3  # assumption
 TARGET_SOC_RANGE = (0.8, 1.0)
+WORKSHOP_SHARE = 0.2  # of the vehicles, each checked once, assumption
+WORKSHOP_CAPACITY_STD = 0.005  # relative, one standard deviation of the workshop's capacity test, assumption
+_WORKSHOP_STREAM = 1_000_003  # a word that keeps the workshop's draws apart from the vehicle's own
 
 
 @dataclass(frozen=True)
@@ -86,3 +97,19 @@ def daily_distance_km(vehicle: Vehicle, seed: int, day: int) -> float:
     """Today's distance: the vehicle's median, scattered day to day (lognormal, sigma 0.3, assumption)."""
     rng = vehicle_rng(seed, vehicle.index, day)
     return float(vehicle.median_daily_km * np.exp(0.3 * rng.standard_normal()))
+
+
+def workshop_day(seed: int, vehicle: int, days: int, share: float = WORKSHOP_SHARE) -> int | None:
+    """The day the vehicle's capacity is checked at a workshop, or None:
+    drawn from its own stream, so the checked vehicles do not depend on the
+    fleet's size (their day does, on the run's length)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, vehicle, _WORKSHOP_STREAM]))
+    checked, day = rng.random() < share, int(rng.integers(days))
+    return day if checked else None
+
+
+def workshop_capacity(seed: int, vehicle: int, day: int, true_capacity: float) -> float:
+    """The workshop's reading of the plant's capacity: the truth with the
+    test's error (``WORKSHOP_CAPACITY_STD``), seeded by the vehicle-day."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, vehicle, day + 1, _WORKSHOP_STREAM]))
+    return float(true_capacity * (1.0 + WORKSHOP_CAPACITY_STD * rng.standard_normal()))

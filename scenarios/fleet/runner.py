@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from .cloud import Belief, Quantity, night
-from .draws import Vehicle, daily_distance_km, draw_fleet
+from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
+                    workshop_capacity, workshop_day)
 from .worker_fmus import unpacked
 
 TABLE = "fleet.parquet"
@@ -54,6 +55,7 @@ class FleetSettings:
     batch_size: int = 0  # vehicle-days per task; 0: chosen from the fleet and the workers
     simulate: str = SIMULATE  # "module:function" run on the workers for one vehicle-day
     quantities: tuple[Quantity, ...] = field(default=())
+    workshop_share: float = WORKSHOP_SHARE  # of the vehicles whose capacity a workshop checks once
 
     def check(self) -> None:
         if self.vehicles < 1 or self.days < 1:
@@ -153,12 +155,16 @@ class _State:
     def night(self, day_rows: list[dict]) -> list[dict]:
         """The cloud's night over the day's rows; the rows gain its figures."""
         ran = np.array([not row["error"] for row in day_rows])
+        for row, ok in zip(day_rows, ran):
+            row["workshop_capacity"] = self._workshop(row) if ok else None
         for quantity in self.settings.quantities:
             q = quantity.name
             column = lambda key, default: np.array([row.get(key, default) if ok else default  # noqa: E731
                                                     for row, ok in zip(day_rows, ran)], dtype=float)
+            reference = column(f"workshop_{q}", np.nan)
             belief, figures = night(quantity, self.beliefs[q], column(f"own_{q}", np.nan),
-                                    column(f"own_{q}_std", np.inf), ran)
+                                    column(f"own_{q}_std", np.inf), ran, reference,
+                                    WORKSHOP_CAPACITY_STD * reference)
             self.beliefs[q] = belief
             for i, row in enumerate(day_rows):
                 row.update({f"individual_{q}": float(figures.individual_mean[i]),
@@ -167,12 +173,24 @@ class _State:
                             f"shrunk_{q}_std": float(figures.shrunk_std[i]),
                             f"shrinkage_{q}": float(figures.shrinkage[i]),
                             f"fleet_{q}_mean": figures.fleet_mean,
-                            f"fleet_{q}_spread": figures.fleet_spread})
+                            f"fleet_{q}_spread": figures.fleet_spread,
+                            f"shrunk_{q}_uncorrected": float(figures.pooled_mean[i]),
+                            f"twin_bias_{q}": figures.twin.bias,
+                            f"twin_error_std_{q}": float(np.sqrt(figures.twin.bias_variance)),
+                            f"twin_error_scale_{q}": figures.twin.scale,
+                            f"workshop_checks_{q}": figures.twin.checks})
         for row, ok in zip(day_rows, ran):
             if ok:
                 self.carried[row["vehicle"]] = {k: row[k] for k in row if k.startswith("carry_")}
         self.day += 1
         return day_rows
+
+    def _workshop(self, row: dict) -> float | None:
+        """The workshop's capacity reading if the vehicle is checked today, else None (a null in the
+        table, NaN in pandas)."""
+        checked = workshop_day(self.settings.seed, row["vehicle"], self.settings.days, self.settings.workshop_share)
+        return workshop_capacity(self.settings.seed, row["vehicle"], row["day"], row["true_capacity"]) \
+            if checked == row["day"] else None
 
 
 def _replay(settings: FleetSettings, vehicles: list[Vehicle], rows: list[dict]) -> _State:

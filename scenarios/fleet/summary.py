@@ -22,7 +22,8 @@ def _rmse(estimate: np.ndarray, truth: np.ndarray) -> float:
 
 def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
     c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}",
-                       f"shrunk_{quantity}_std"))
+                       f"shrunk_{quantity}_std", f"shrunk_{quantity}_uncorrected", f"twin_bias_{quantity}",
+                       f"twin_error_std_{quantity}", f"twin_error_scale_{quantity}", f"workshop_checks_{quantity}"))
     day, truth = c["day"], c[f"true_{quantity}"]
     individual, shrunk, std = c[f"individual_{quantity}"], c[f"shrunk_{quantity}"], c[f"shrunk_{quantity}_std"]
     sparse = day < SPARSE_DAYS
@@ -34,10 +35,16 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
         both = mask & np.isfinite(individual)
         return {f"{quantity}_rmse_individual": _rmse(individual[both], truth[both]),
                 f"{quantity}_rmse_shrunk": _rmse(shrunk[both], truth[both]),
+                # pooling alone: the raw own estimates shrunk, without the workshop checks' bias correction
+                f"{quantity}_rmse_shrunk_uncorrected": _rmse(c[f"shrunk_{quantity}_uncorrected"][both], truth[both]),
                 "vehicle_days": int(both.sum())}
 
+    last = day == day.max() if day.size else day.astype(bool)
+    twin = {name: float(c[f"{name}_{quantity}"][last][0]) if last.any() else float("nan")
+            for name in ("twin_bias", "twin_error_std", "twin_error_scale", "workshop_checks")}
     return {"sparse_data": window(sparse), "data_rich": window(rich),
-            "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan")}
+            "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan"),
+            "twin_after_last_night": twin}
 
 
 def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dict) -> dict:
@@ -53,6 +60,9 @@ def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dic
         "sparse_data": capacity.get("sparse_data", {}),
         "data_rich": capacity.get("data_rich", {}),
         "coverage_90": capacity.get("coverage_90", float("nan")),
+        # the twins' shared capacity bias and its std after the last night, from the workshop checks so far
+        "twin_bias_capacity": capacity.get("twin_after_last_night", {}).get("twin_bias", float("nan")),
+        "twin_error_std_capacity": capacity.get("twin_after_last_night", {}).get("twin_error_std", float("nan")),
         "quantities": per_quantity,
         "fleet": {"true_capacity_first_day_mean": float(np.mean(first)) if first.size else float("nan"),
                   "true_capacity_last_day_mean": float(np.mean(last)) if last.size else float("nan")},
