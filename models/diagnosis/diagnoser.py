@@ -277,8 +277,7 @@ class Diagnoser:
         s = self.settings
         e = evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False,
                      self._alarm_times[1] < self._alarm_times[0])
-        symptoms = parameter_evidence(t, current, r_v, resistance, *estimates)
-        e = replace(e, **symptoms.__dict__)
+        e = replace(e, parameters=parameter_evidence(t, current, r_v, resistance, *estimates))
         if self._resistance_baseline > 0.0 and estimates[1][-1] == 0.0:  # no factor: the resistance
             e = replace(e, resistance_rise=self._resistance - self._resistance_baseline)
         return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate, s.resistance_factor_change))

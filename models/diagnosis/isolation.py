@@ -71,6 +71,17 @@ STEP_WINDOW = 20.0  # s after the change over which the voltage step is averaged
 
 
 @dataclass(frozen=True)
+class ParameterEvidence:
+    """What the twin's parameter estimates show since the change (see the module docstring)."""
+
+    resistance_factor_rise: float = 0.0  # relative rise of the twin's theta since the change [1]
+    resistance_factor_z: float = 0.0  # that rise over theta's standard deviation
+    offset_z: float = 0.0  # change of the twin's current-offset estimate over its standard deviation
+    offset_explained: float = 0.0  # share of the voltage step R d(offset) explains
+    step_resistance: float = 0.0  # dR of r_V = -dR I over the voltage step [Ohm]
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What the residuals since the change show."""
 
@@ -86,22 +97,7 @@ class Evidence:
     runaway: bool  # surface temperature projected past the runaway temperature
     temperature_first: bool = False  # the temperature residual alarmed before the voltage one
     resistance_rise: float = 0.0  # the twin's resistance estimate above its warm-up value [Ohm]
-    resistance_factor_rise: float = 0.0  # relative rise of the twin's theta since the change [1]
-    resistance_factor_z: float = 0.0  # that rise over theta's standard deviation
-    offset_z: float = 0.0  # change of the twin's current-offset estimate over its standard deviation
-    offset_explained: float = 0.0  # share of the voltage step R d(offset) explains
-    step_resistance: float = 0.0  # dR of r_V = -dR I over the voltage step [Ohm]
-
-
-@dataclass(frozen=True)
-class ParameterEvidence:
-    """What the twin's parameter estimates show since the change (see the module docstring)."""
-
-    resistance_factor_rise: float = 0.0
-    resistance_factor_z: float = 0.0
-    offset_z: float = 0.0
-    offset_explained: float = 0.0
-    step_resistance: float = 0.0
+    parameters: ParameterEvidence = ParameterEvidence()  # what the twin's own estimates show
 
 
 @dataclass(frozen=True)
@@ -166,13 +162,14 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
             and e.voltage_mean < 0.0):
         return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
-    if e.voltage_alarm and abs(e.offset_z) > SIGNIFICANT and e.offset_explained > EXPLAINED and not (
+    p = e.parameters
+    if e.voltage_alarm and abs(p.offset_z) > SIGNIFICANT and p.offset_explained > EXPLAINED and not (
             e.temperature_alarm and e.temperature_first):
         return FaultCode.CURRENT_SENSOR  # the twin's offset estimate took up the voltage step
     if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
             e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change) or (
-            e.resistance_factor_z > SIGNIFICANT and e.step_resistance > 0.0
-            and e.resistance_factor_rise > limits.resistance_factor_change)):
+            p.resistance_factor_z > SIGNIFICANT and p.step_resistance > 0.0
+            and p.resistance_factor_rise > limits.resistance_factor_change)):
         return FaultCode.RESISTANCE_GROWTH
     if e.temperature_alarm and (not e.voltage_alarm or e.temperature_first):
         return FaultCode.TEMPERATURE_SENSOR  # a twin that reads the temperature may then err in voltage

@@ -226,7 +226,7 @@ def isolate_with(r_v, current, *estimates):
     from btwin.models.diagnosis.isolation import parameter_evidence
     alarm = int(np.sign(np.mean(r_v[:20])))
     e = evidence(T, current, r_v, noisy(0 * T, 0.1), alarm, 0, runaway=False)
-    return isolate(replace(e, **parameter_evidence(T, current, r_v, *estimates).__dict__), LIMITS)
+    return isolate(replace(e, parameters=parameter_evidence(T, current, r_v, *estimates)), LIMITS)
 
 
 def test_a_current_offset_the_twin_learns_is_named_by_its_offset_estimate():
