@@ -19,7 +19,6 @@ from pythonfmu.default_experiment import DefaultExperiment
 from pythonfmu.enums import Fmi2Status
 
 from btwin.models.estimation.estimator import Estimate, EstimatorSettings, StateEstimator as Model
-from btwin.models.estimation.offset import current_offset
 from btwin.models.thermal import ThermalParameters
 
 from .bounds import AMBIENT_TEMPERATURE, MAX_DC_VOLTAGE, MAX_PACK_CURRENT, SURFACE_TEMPERATURE
@@ -149,4 +148,4 @@ class StateEstimator(BtwinSlave):
         for name, value in zip(Estimate._fields, model.estimate()):
             setattr(self, name, value)
         self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs
-        self.current_offset, self.current_offset_std = current_offset(model)
+        self.current_offset, self.current_offset_std = model.current_offset()

@@ -27,7 +27,6 @@ from btwin.models.battery.short import ShortedBattery
 from btwin.models.diagnosis import Diagnoser, DiagnoserSettings, FaultCode, TwinEstimates
 from btwin.models.errors import StepRejected
 from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
-from btwin.models.estimation.offset import current_offset
 from btwin.models.thermal import CellThermal, ThermalParameters
 
 CAPACITY_AH = 5.0  # LG M50 nominal capacity [LG M50 data sheet]
@@ -177,7 +176,7 @@ class EstimatorTwin:
         estimate = self.estimator.step(dt, current, voltage, surface, ambient)
         eta = self.plating.step(dt, current, voltage, surface, ambient)[2]
         estimates = TwinEstimates(estimate.resistance_factor, estimate.resistance_factor_std,
-                                  *current_offset(self.estimator))
+                                  *self.estimator.current_offset())
         return (voltage - self.estimator.voltage_residual, surface - self.estimator.temperature_residual,
                 eta, estimate.soc_std, estimate.resistance, estimates)
 

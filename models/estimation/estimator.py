@@ -202,6 +202,14 @@ class StateEstimator:
             float(p[SOC, CORE] / (soc_std * core_std)) if soc_std * core_std > 0.0 else 0.0,
             float(x[THETA]), math.sqrt(p[THETA, THETA]))
 
+    def current_offset(self) -> tuple[float, float]:
+        """The pack current sensor's offset estimate [A] (measured = true +
+        offset; a nuisance state ``estimate`` does not list) and its standard
+        deviation [A]: a change of it is a symptom of a current-sensor fault
+        (``btwin.models.diagnosis.isolation``)."""
+        n_parallel, x, p = self.settings.n_parallel, self.filter.x, self.filter.P
+        return float(x[OFFSET]) * n_parallel, math.sqrt(max(float(p[OFFSET, OFFSET]), 0.0)) * n_parallel
+
     def predict(self, measured_current: float) -> tuple[float, float]:
         """Pack voltage [V] and surface temperature [K] expected now at this pack
         current, from the estimate before this time's measurements."""
