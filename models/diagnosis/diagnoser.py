@@ -13,9 +13,9 @@ Per sample (period dt):
      ``false_alarm_rate`` shared by the two: ``detector`` "cusum", a
      two-sided CUSUM (``cusum``) whose reference is half the change to
      detect (``voltage_change``, ``temperature_change``), or "glr", a
-     windowed GLR (``glr``) over ``glr_window`` seconds that needs no change
-     size (its threshold is a bound, so its false-alarm rate is lower than
-     stated; it restarts if the sample period changes);
+     windowed GLR (``glr``) over ``glr_window`` seconds for a change of
+     those sizes or larger (its threshold is a bound, so its false-alarm
+     rate is lower than stated; it restarts if the sample period changes);
   4. after an alarm the fault is isolated by its signature (``isolation``,
      with the twin's parameter estimates when it gives them: its resistance
      factor and current-sensor offset with their standard deviations, or
@@ -206,8 +206,8 @@ class Diagnoser:
         detectors = []
         for whitener, change in zip(self._whiteners, (s.voltage_change, s.temperature_change)):
             if s.detector == "glr":
-                window = sample_count(s.glr_window, dt)
-                detectors.append(Glr(glr_threshold_for(rate, dt, window), window))
+                window, minimum = sample_count(s.glr_window, dt), change * whitener.step_gain
+                detectors.append(Glr(glr_threshold_for(rate, dt, window, minimum), window, minimum))
             else:
                 reference = max(0.5 * change * whitener.step_gain, 0.25)
                 detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
@@ -313,7 +313,8 @@ class Diagnoser:
                 for w in self._whiteners],
             "detectors": None if self._detectors is None else [
                 {"threshold": c.threshold, "size": c.reference if isinstance(c, Cusum) else c.window,
-                 **c.get_state()} for c in self._detectors],
+                 "minimum": 0.0 if isinstance(c, Cusum) else c.minimum, **c.get_state()}
+                for c in self._detectors],
         }
 
     def set_state(self, state: dict) -> None:
@@ -347,7 +348,7 @@ class Diagnoser:
     def _detector(self, state: dict) -> Cusum | Glr:
         """The detector saved in ``state``: "size" is a CUSUM's reference or a GLR's window."""
         if self.settings.detector == "glr":
-            detector = Glr(state["threshold"], int(state["size"]))
+            detector = Glr(state["threshold"], int(state["size"]), float(state.get("minimum", 0.0)))
         else:
             detector = Cusum(state["size"], state["threshold"])
         detector.set_state(state)
