@@ -43,7 +43,8 @@ heat step tells the two apart by SEPARATION standard deviations, at most
 The rules are applied in the order of ``isolate``; a
 fault is named only with its evidence, else the anomaly stays unnamed.
 Limits: the t-statistics assume white residual noise (5 sigma is used for
-safety); a resistance change is only seen while the current varies; the
+safety); a resistance change shows in the voltage only while the current
+varies, and at a steady current by its heat alone; the
 parameter symptoms trust the twin's standard deviations (an EKF that is
 inconsistent, as in charges where SOC, resistance and offset are confounded
 at a constant current, moves its estimates without a fault); a short
@@ -174,13 +175,13 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
             and e.voltage_mean < 0.0):
         return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
-    if e.voltage_alarm and not (e.temperature_alarm and e.temperature_first):
+    voltage_led = e.voltage_alarm and not (e.temperature_alarm and e.temperature_first)
+    if voltage_led:
         verdict = steady_current_fault(e.steady, e.resistance)
         if verdict is not None:
             return verdict
     p = e.parameters
-    if e.voltage_alarm and abs(p.offset_z) > SIGNIFICANT and p.offset_explained > EXPLAINED and not (
-            e.temperature_alarm and e.temperature_first):
+    if voltage_led and abs(p.offset_z) > SIGNIFICANT and p.offset_explained > EXPLAINED:
         return FaultCode.CURRENT_SENSOR  # the twin's offset estimate took up the voltage step
     if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
             e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change) or (
