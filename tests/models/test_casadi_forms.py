@@ -28,7 +28,7 @@ def _numpy_outputs(cell, out, current):
     return {"voltage": out.voltage, "power": out.voltage * current,
             "heat_generation": out.heat_generation, "ocv": out.ocv,
             "plating_overpotential": out.plating_overpotential, "soc": out.soc,
-            "capacity_loss": out.capacity_loss,
+            "capacity_loss": out.capacity_loss, "plated_lithium": out.plated_lithium,
             "negative_stoichiometry": internals["negative_mean_stoichiometry"],
             "positive_stoichiometry": internals["positive_mean_stoichiometry"],
             "electrolyte_concentration_min": c_e.min(), "electrolyte_concentration_max": c_e.max(),
