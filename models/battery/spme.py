@@ -40,7 +40,7 @@ from .aging import lithium_per_thickness, sei_growth_rate
 from .chen2020 import FARADAY, GAS_CONSTANT
 from .diffusion import ModalDiffusion, arrhenius, layers, sphere
 from .parameters import BatteryParameters
-from .plating import NEGLIGIBLE, PlatingRates, PlatingStep, advance, equilibrium, split
+from .plating import NEGLIGIBLE, REMAINDER, PlatingRates, PlatingStep, advance, equilibrium, split
 from .soc import stoichiometry_window
 
 # Electrolyte step: the reference diffusivity is rounded up to a grid of this
@@ -358,8 +358,8 @@ class SPMeBattery:
         (``reaction``: negative reaction current per particle area [A/m2])."""
         c_e = float(self._mean_n @ self._c_e)
         _, eta = split(reaction, self._negative_potential(k), self._plated, c_e, k.plating)
-        if eta > self.parameters.plating_onset_potential and \
-                self._plated <= NEGLIGIBLE * equilibrium(eta, c_e, k.plating.f):
+        if eta > self.parameters.plating_onset_potential and self._plated <= min(
+                NEGLIGIBLE * equilibrium(eta, c_e, k.plating.f), REMAINDER * c_e):
             return PlatingStep(0.0, self._dead, self._plated / dt)  # the rest strips back at once
         gamma = self.parameters.dead_lithium_decay_constant
         if self._sei_thickness > 0.0:
