@@ -165,6 +165,7 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
     hours = sum(o.monitored_time for o in fault_free) / 3600.0
     alarms = sum(o.false_alarms for o in fault_free)
     charges = [o for o in fault_free if o.profile.kind == "charge"]
+    shares = [o.relaxation_share for o in charges if not math.isnan(o.relaxation_share)]
     per_class = {name: _class_summary(outcomes) for name, outcomes in faults.items()}
     every = [o for outcomes in faults.values() for o in outcomes]
     return {
@@ -173,9 +174,8 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
         "false_alarms": alarms,
         "plating_flags_on_half_c_charges": sum(o.plating_flagged for o in charges),
         "half_c_charges": len(charges),
-        "half_c_rests_watched": sum(not math.isnan(o.relaxation_share) for o in charges),
-        "half_c_relaxation_share_max": round(max((o.relaxation_share for o in charges
-                                                  if not math.isnan(o.relaxation_share)), default=math.nan), 3),
+        "half_c_rests_watched": len(shares),
+        "half_c_relaxation_share_max": round(max(shares), 3) if shares else None,
         "isolation_accuracy": round(float(np.mean([diagnosed_class(o) == o.fault.kind for o in every])), 4),
         "faults": per_class,
     }
@@ -211,7 +211,7 @@ def _plating_summary(outcomes: list[Outcome]) -> dict:
     return {
         "flagged_on_the_charge_residual": sum(o.plating_flagged and not o.plating_by_relaxation for o in outcomes),
         "flagged_on_the_relaxation": len(relaxed),
-        "median_delay_after_charge_end_s": round(float(np.median(after_charge)), 1) if relaxed else math.nan,
+        "median_delay_after_charge_end_s": round(float(np.median(after_charge)), 1) if relaxed else None,
         "plated_lithium_Ah": {"min": round(min(plated), 4), "max": round(max(plated), 4)},
         "relaxation_share": {"min": round(min(shares), 3), "max": round(max(shares), 3)} if shares else {},
     }
