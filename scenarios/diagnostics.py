@@ -88,10 +88,12 @@ def run(out_dir: Path | None = None, **params) -> dict:
     faults = {name: _fault_runs(name, index, p) for index, name in enumerate(CLASSES)}
     summary = {"detector": p["detector"], "twin": p["twin"], **_summary(fault_free, faults)}
     summary["results"] = {"runs": str(out / "runs.csv"), "residuals": str(out / "residuals.png"),
-                          "confusion": str(out / "confusion.png")}
+                          "confusion": str(out / "confusion.png"), "relaxation": str(out / "relaxation.png")}
     write_csv(out / "runs.csv", _table(faults))
     diagnostics_plots.residuals({name: runs[0] for name, runs in faults.items()}, out / "residuals.png")
     diagnostics_plots.confusion(_confusion(faults), CLASSES, out / "confusion.png")
+    rests = [faults["plating"][0]] + [o for o in fault_free if o.trace.time and o.profile.kind == "charge"]
+    diagnostics_plots.relaxation(rests, out / "relaxation.png")
     write_summary(out, summary)
     return summary
 
@@ -106,7 +108,8 @@ def _fault_free_runs(p: dict) -> list[Outcome]:
         profile = (Profile("drive", duration, rng.uniform(0.7, 0.95), p["ambient_temperature"]) if k % 2 == 0
                    else Profile("charge", duration, rng.uniform(0.2, 0.5), p["ambient_temperature"], 0.5,
                                 max(duration - RELAXATION_REST, 600.0)))
-        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], _settings(p), twin_kind=p["twin"]))
+        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], _settings(p), record=(k == 1),
+                                 twin_kind=p["twin"]))
     return outcomes
 
 

@@ -75,6 +75,8 @@ class Trace:
     fault_code: list = field(default_factory=list)
     core_temperature: list = field(default_factory=list)
     plating_overpotential: list = field(default_factory=list)
+    measured_voltage: list = field(default_factory=list)
+    measured_current: list = field(default_factory=list)
 
 
 @dataclass
@@ -238,7 +240,7 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
             outcome.false_alarms += 1
             diagnoser.reset()
         if record:
-            _record(outcome.trace, t, d, core, eta)
+            _record(outcome.trace, t, d, core, eta, measured_voltage, measured_current)
         if not math.isnan(outcome.runaway_core_time) and t > outcome.runaway_core_time + stop_after_runaway:
             break
     outcome.diagnosed = diagnoser.diagnosis.fault_code
@@ -291,7 +293,7 @@ def _alarmed(d) -> bool:
     return d.fault_code >= FaultCode.ANOMALY or d.plating or d.runaway
 
 
-def _record(trace: Trace, t: float, d, core: float, eta: float) -> None:
+def _record(trace: Trace, t: float, d, core: float, eta: float, voltage: float, current: float) -> None:
     trace.time.append(t)
     trace.voltage_residual.append(d.voltage_residual)
     trace.temperature_residual.append(d.temperature_residual)
@@ -300,6 +302,8 @@ def _record(trace: Trace, t: float, d, core: float, eta: float) -> None:
     trace.fault_code.append(int(d.fault_code))
     trace.core_temperature.append(core)
     trace.plating_overpotential.append(eta)
+    trace.measured_voltage.append(voltage)
+    trace.measured_current.append(current)
 
 
 def _offset(fault: Fault, kind: str, t: float) -> float:

@@ -32,6 +32,7 @@ def test_campaign_writes_one_entry_per_class_plots_and_summary(campaign):
         assert {"detection_rate", "median_detection_delay_s", "isolation_accuracy"} <= set(entry)
     assert "warning_lead_time_s" in summary["faults"]["thermal_runaway"]
     assert (out / "residuals.png").stat().st_size > 10_000
+    assert (out / "relaxation.png").stat().st_size > 10_000
     assert (out / "confusion.png").stat().st_size > 10_000
     assert summary["false_alarms_per_hour"] == 0.0
 
