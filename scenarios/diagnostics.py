@@ -168,7 +168,7 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
     hours = sum(o.monitored_time for o in fault_free) / 3600.0
     alarms = sum(o.false_alarms for o in fault_free)
     charges = [o for o in fault_free if o.profile.kind == "charge"]
-    shares = [o.relaxation_share for o in charges if not math.isnan(o.relaxation_share)]
+    shares = [float(o.relaxation_share) for o in charges if not math.isnan(o.relaxation_share)]
     per_class = {name: _class_summary(outcomes) for name, outcomes in faults.items()}
     every = [o for outcomes in faults.values() for o in outcomes]
     return {
@@ -209,7 +209,7 @@ def _plating_summary(outcomes: list[Outcome]) -> dict:
     (its delay from the charge's end), what the plant plated and the relaxation share seen."""
     relaxed = [o for o in outcomes if o.plating_by_relaxation]
     after_charge = [o.plating_alarm_time - o.profile.charge_time for o in relaxed]
-    shares = [o.relaxation_share for o in outcomes if not math.isnan(o.relaxation_share)]
+    shares = [float(o.relaxation_share) for o in outcomes if not math.isnan(o.relaxation_share)]
     plated = [o.plated_lithium for o in outcomes]
     return {
         "flagged_on_the_charge_residual": sum(o.plating_flagged and not o.plating_by_relaxation for o in outcomes),
