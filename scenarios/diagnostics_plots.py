@@ -54,9 +54,10 @@ def _mark(ax, outcome) -> None:
 
 
 def relaxation(outcomes: list, path: Path) -> None:
-    """The measured voltage of each run's rest after its charge, less its mean over the late
-    window, over the drop from the early to the middle window (the statistic's scale), with the
-    windows shaded and each run's late share against its threshold."""
+    """The measured voltage of each run's rest after its charge (a 60 s running mean, for the
+    eye), less its mean over the late window, over the drop from the early to the middle window
+    (the statistic's scale), with the windows shaded and each run's late share against its
+    threshold."""
     from btwin.models.diagnosis.relaxation import EARLY, LATE, MIDDLE, WINDOW
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -71,7 +72,8 @@ def relaxation(outcomes: list, path: Path) -> None:
                  f"{outcome.profile.ambient_temperature - 273.15:.0f} degC, plated "
                  f"{1e3 * outcome.plated_lithium:.0f} mA.h; share {outcome.relaxation_share:.3f} "
                  f"(threshold {outcome.relaxation_threshold:.3f})")
-        ax.plot(t[shown] / 60.0, (voltage[shown] - means[2]) / (means[0] - means[1]), lw=0.6, label=label)
+        smooth = np.convolve(voltage, np.ones(60) / 60.0, mode="same")
+        ax.plot(t[shown] / 60.0, (smooth[shown] - means[2]) / (means[0] - means[1]), lw=1.2, label=label)
     for start in (EARLY, MIDDLE, LATE):
         ax.axvspan(start / 60.0, (start + WINDOW) / 60.0, color="grey", alpha=0.2)
     ax.set_ylim(-0.3, 2.0)
