@@ -76,7 +76,7 @@ def split(total: float, potential: Callable[[float], tuple[float, float]], plate
           r: PlatingRates) -> tuple[float, float]:
     """(intercalation current, eta) with j_int + j_Li(eta(j_int)) = ``total`` [A/m2];
     ``potential(j_int)`` gives eta and d eta / d j_int (> 0)."""
-    eta, slope = potential(total)
+    eta, _ = potential(total)
     residual = stripping_current(eta, plated, c_e, r)[0]
     if residual == 0.0:
         return total, eta
