@@ -117,15 +117,17 @@ class KalmanFilter:
         return True
 
     def update_iterated(self, measure, measurement: float, noise: float, what: str,
-                        relinearize_above: float = 9.0, iterations: int = 5, bound=None) -> float:
-        """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``.
+                        relinearize_above: float = 9.0, iterations: int = 5, bound=None,
+                        at_prior: tuple[float, np.ndarray] | None = None) -> float:
+        """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``
+        (``at_prior``: that pair at the present estimate, if the caller has it).
         An innovation within ``relinearize_above`` times its predicted variance
         takes the plain update; a larger one (the linearisation point was
         off) takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
         (1993) 294), relinearising h at each new estimate, each iterate kept
         in the model's domain by ``bound(x)`` (in place). Returns the
         innovation of the prior."""
-        value, h = measure(self.x)
+        value, h = measure(self.x) if at_prior is None else at_prior
         innovation = measurement - value
         ph = self.P @ h
         s = float(h @ ph) + noise
