@@ -30,7 +30,6 @@ class _Member(NamedTuple):
     write_settled: RealPort  # inputs from u (settling at a communication point)
     feedthrough: bool  # it has inputs, and some output depends directly on one
     index: int  # in the stepper's ``sent`` and ``fresh`` bookkeeping
-    sent: np.ndarray  # the view Stepper.sent[inputs]: the input values the FMU holds
     feed: Feed  # its inputs from y
 
 
@@ -61,8 +60,7 @@ class Stepper:
         self.u = np.zeros(len(w.in_names))
         self.u_held = np.zeros_like(self.u)
         self.u_last = np.zeros_like(self.u)
-        self.sent = np.zeros_like(self.u)  # what each FMU was last given (valid where ``known``)
-        self.known = np.zeros(len(self.slaves), dtype=bool)  # per member: ``sent`` is what it holds
+        self.sent: list[bytes | None] = [None] * len(self.slaves)  # per member: the inputs it holds, if known
         self.fresh = np.zeros(len(self.slaves), dtype=bool)  # per member: y holds its present outputs
         self.members = {name: self._member(i, name, slave) for i, (name, slave) in enumerate(self.slaves.items())}
         self.ft_members = [m for m in self.members.values() if m.feedthrough]
@@ -84,6 +82,7 @@ class Stepper:
         self.nepce = self.m.correction == "nepce"
         self.linear = self.m.extrapolation == "linear"
         self.need_states = self.m.adaptive or self.m.iterations > 1
+        self.read_after_step = [self._read_after_step(m) for m in self.members.values()]
 
     def _member(self, index: int, name: str, slave: Slave) -> _Member:
         w, feedthrough = self.w, self.m.system.infos[name].feedthrough
@@ -93,7 +92,7 @@ class Stepper:
                        write_held=slave.port(w.in_vars[name], self.u_held[inputs]),
                        write_settled=slave.port(w.in_vars[name], self.u[inputs]),
                        feedthrough=bool(feedthrough and any(feedthrough.values()) and inputs.stop > inputs.start),
-                       index=index, sent=self.sent[inputs], feed=w.feed(inputs))
+                       index=index, feed=w.feed(inputs))
 
     def _dependency_order(self, targets: list[_Member]) -> list[_Member] | None:
         """``targets`` ordered so that each comes after every feedthrough member
@@ -113,6 +112,20 @@ class Stepper:
             placed.add(ready[0].index)
         return order
 
+    def _read_after_step(self, m: _Member) -> bool:
+        """Must m's outputs be read right after its step? Not if settling reads
+        them anyway (a feedthrough component, settled in one pass) before
+        anything uses them: no coupling of the ledger, no later Gauss-Seidel
+        group, no iteration or step control reads them at t+h before the
+        inputs change."""
+        if not m.feedthrough or self.settle_order[False] is None or self.need_states:
+            return True
+        in_m = np.zeros(len(self.y), dtype=bool)
+        in_m[m.outputs] = True
+        booked = any(in_m[i] for c in self.ledger.couplings for i in (c.src_out, c.snk_out) if i >= 0)
+        feeds = len(self.groups) > 1 and bool(in_m[self.w.source].any())
+        return booked or feeds
+
     # ------------------------------------------------------------ FMI traffic
     # An FMU keeps the inputs it was given and its outputs are a function of its
     # state and inputs, so the master skips a write of the values an FMU already
@@ -120,12 +133,10 @@ class Stepper:
     # given inputs. fmi2SetFMUstate restores other inputs: ``forget`` then.
     def send(self, m: _Member, port: RealPort) -> bool:
         """Write ``port`` (m's inputs) unless m holds exactly these values; True if written."""
-        values = port.values
-        if self.known[m.index] and np.array_equal(m.sent.view(np.int64), values.view(np.int64)):
-            return False  # bit for bit: -0.0 and 0.0 are different inputs
+        if port.values.tobytes() == self.sent[m.index]:  # bit for bit: -0.0 is not 0.0
+            return False
         port.write()
-        m.sent[:] = values
-        self.known[m.index] = True
+        self.sent[m.index] = port.values.tobytes()  # as written (an Integer port rounds)
         self.fresh[m.index] = False
         return True
 
@@ -137,7 +148,7 @@ class Stepper:
 
     def forget(self) -> None:
         """After the FMUs' states were set: nothing is known of their inputs and outputs."""
-        self.known[:] = False
+        self.sent = [None] * len(self.slaves)
         self.fresh[:] = False
 
     def _can_move(self, targets: list[_Member]) -> bool:
@@ -253,7 +264,8 @@ class Stepper:
                 m.slave.do_step(t, h)
                 self.fresh[m.index] = False
             for m in group.members:
-                self.refresh(m)
+                if self.read_after_step[m.index]:
+                    self.refresh(m)
                 if advanced is not None:
                     advanced[m.outputs] = True
 
