@@ -7,7 +7,11 @@ A subclass is a short declaration around one model:
 * ``advance(time, step)``: one call into the model with the input
   attributes, then write the output attributes;
 * ``input_limits()`` (optional): bounds on inputs that follow from the
-  parameters, e.g. a current in C-rate terms of the pack.
+  parameters, e.g. a current in C-rate terms of the pack;
+* ``outputs_on_read = True`` (optional): ``advance`` writes only the outputs
+  that do not depend directly on inputs, and ``read_outputs()`` computes the
+  others when one is next read, so a host that sets new inputs after a step
+  pays for them once. A non-finite one is then an error of that read.
 
 This class owns everything else, as a template around those hooks:
 
@@ -62,6 +66,7 @@ class BtwinSlave(Fmi2Slave):
     """Template for a btwin FMU; see the module docstring for the rules."""
 
     variables: ClassVar[tuple[Var, ...]] = ()
+    outputs_on_read: ClassVar[bool] = False  # see the module docstring
     author = "btwin"
     license = "BSD-3-Clause"
 
@@ -139,9 +144,9 @@ class BtwinSlave(Fmi2Slave):
             self._check_outputs_finite()
         except BaseException:
             self._restore_held(saved)
-            raise
-        finally:
             self._inputs_changed = False
+            raise
+        self._inputs_changed = self.outputs_on_read  # then the next read computes them
 
     def set_real(self, vrs, values):
         self._guard("fmi2SetReal", self._set_checked, vrs, values)
@@ -226,7 +231,8 @@ class BtwinSlave(Fmi2Slave):
             self._check_outputs_finite()
         self._initialized = state["initialized"]
         self._terminated = state.get("terminated", False)
-        self._inputs_changed = False
+        # a state saved between a step and a read holds such outputs not yet computed
+        self._inputs_changed = self.outputs_on_read and self.model is not None
 
     @staticmethod
     def _fmu_state_to_bytes(state) -> bytes:

@@ -119,6 +119,8 @@ class StateEstimator(BtwinSlave):
         *_THERMAL_PARAMETERS,
     )
 
+    outputs_on_read = True  # the predictions at the inputs the host sets after a step, computed once
+
     def create_model(self) -> Model:
         settings = EstimatorSettings(**{var.name: getattr(self, var.name) for var in _SETTINGS})
         thermal = ThermalParameters(**{var.name: getattr(self, var.name) for var in _THERMAL_PARAMETERS})
@@ -140,7 +142,6 @@ class StateEstimator(BtwinSlave):
         for event in model.filter.take_events():
             self.log(f"t={current_time:g} s: {event}", Fmi2Status.warning)
         self._write_estimates(estimate)
-        self.read_outputs()
 
     def _write_estimates(self, estimate: Estimate | None = None) -> None:
         """The estimates change only with a step: written then, not on every input change."""
