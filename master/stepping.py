@@ -83,6 +83,8 @@ class Stepper:
         self.linear = self.m.extrapolation == "linear"
         self.need_states = self.m.adaptive or self.m.iterations > 1
         self.read_after_step = [self._read_after_step(m) for m in self.members.values()]
+        # the outputs at t+ (with the held inputs) matter to the ledger and to iterations only
+        self.read_at_start = [m.feedthrough and (self.need_states or self._booked(m)) for m in self.members.values()]
 
     def _member(self, index: int, name: str, slave: Slave) -> _Member:
         w, feedthrough = self.w, self.m.system.infos[name].feedthrough
@@ -120,11 +122,13 @@ class Stepper:
         inputs change."""
         if not m.feedthrough or self.settle_order[False] is None or self.need_states:
             return True
-        in_m = np.zeros(len(self.y), dtype=bool)
-        in_m[m.outputs] = True
-        booked = any(in_m[i] for c in self.ledger.couplings for i in (c.src_out, c.snk_out) if i >= 0)
-        feeds = len(self.groups) > 1 and bool(in_m[self.w.source].any())
-        return booked or feeds
+        feeds = len(self.groups) > 1 and any(m.outputs.start <= i < m.outputs.stop for i in self.w.source)
+        return self._booked(m) or feeds
+
+    def _booked(self, m: _Member) -> bool:
+        """Is an output of m one side of a coupling in the ledger?"""
+        return any(m.outputs.start <= i < m.outputs.stop
+                   for c in self.ledger.couplings for i in (c.src_out, c.snk_out) if i >= 0)
 
     # ------------------------------------------------------------ FMI traffic
     # An FMU keeps the inputs it was given and its outputs are a function of its
@@ -257,7 +261,7 @@ class Stepper:
                 self.ledger.apply_correction(y_start, self.u_held, h, group.corrections)
             for m in group.members:
                 self.send(m, m.write_held)
-                if m.feedthrough and not self.fresh[m.index]:  # outputs at t+ see the held inputs
+                if self.read_at_start[m.index] and not self.fresh[m.index]:  # outputs at t+ see the held inputs
                     self.refresh(m)
                     m.at_start[:] = m.read.values
             for m in group.members:
