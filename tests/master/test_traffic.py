@@ -87,3 +87,19 @@ def test_inputs_an_fmu_holds_are_not_written_again(fmus, calls):
     assert calls["tally", "write"] <= 2 + changes, calls["tally", "write"]
     assert calls["tally", "step"] == result.macro_steps == 10
 
+
+
+def test_only_the_recorded_and_connected_outputs_are_read(fmus):
+    """``record`` names the outputs wanted besides the connected ones: the
+    results hold those, with the values of a run that records everything."""
+    everything = Master(System(stair_tally(fmus))).run()
+    some = Master(System(stair_tally(fmus)), record=["tally.n_seen"]).run()
+    assert set(some.columns) == {"time", "stair.counter", "stair.odd", "tally.n_seen", "tally.x", "tally.n",
+                                 "tally.flag"}
+    for name in some.columns:
+        assert some.column(name) == pytest.approx(everything.column(name), abs=0)
+
+
+def test_an_unknown_recorded_output_is_refused_with_the_close_names(fmus):
+    with pytest.raises(ValueError, match=r"tally.n_sen \(did you mean tally.n_seen"):
+        Master(System(stair_tally(fmus)), record=["tally.n_sen", "stair.counter"])
