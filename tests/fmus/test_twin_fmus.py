@@ -73,9 +73,10 @@ def test_predicted_voltage_and_residual_follow_the_inputs_before_any_step(fmu_di
 
 def test_predictions_after_a_step_are_those_of_the_new_estimate_even_from_a_saved_state(fmu_dir):
     """The predictions are computed when read (a host that sets new inputs
-    after a step pays for them once): read after the step, after new inputs,
-    and from a state saved between the step and any read, they are the
-    model's at the stepped estimate and the inputs then set."""
+    after a step pays for them once): read after the step, after new inputs
+    (and a read of an estimate alone), and from a state saved between the
+    step and any read, they are the model's at the stepped estimate and the
+    inputs then set."""
     current, voltage, surface = _measurements(steps=30)
     instance = Instance(fmu_dir / "StateEstimator.fmu").initialize(
         initial_soc=0.6, measured_voltage=voltage[0], measured_surface_temperature=surface[0])
@@ -89,6 +90,7 @@ def test_predictions_after_a_step_are_those_of_the_new_estimate_even_from_a_save
     held, = instance.get("predicted_voltage")
     assert held == pytest.approx(model.predict(current[-1])[0], rel=1e-12)
     instance.set(measured_current=-5.0)
+    assert instance.get("soc")[0] == pytest.approx(model.estimate().soc, rel=1e-12)  # leaves the predictions
     assert instance.get("predicted_voltage")[0] == pytest.approx(model.predict(-5.0)[0], rel=1e-12)
     instance.slave.setFMUstate(saved)
     assert instance.get("predicted_voltage")[0] == pytest.approx(held, rel=1e-12)
