@@ -52,7 +52,7 @@ class Stepper:
         self.structure = master.system.structure
         self.t = self.h_prev = 0.0  # the loop's time and last step, for messages and extrapolation
         infos = self.m.system.infos
-        w = self.w = Wiring(self.structure, {name: infos[name] for name in self.slaves})
+        w = self.w = Wiring(self.structure, {name: infos[name] for name in self.slaves}, self.m.record)
         self.y = np.zeros(len(w.out_names))
         self.y_start = np.zeros_like(self.y)
         self.y_prev = np.zeros_like(self.y)
