@@ -180,6 +180,9 @@ def main() -> None:
         long = fleet_run(args.vehicles, args.days, 2, args.seed, args.keep)
         long["total_wall_time_s"] = round(time.perf_counter() - started, 1)  # with the cluster's start and stop
         long.update(memory_figures(long["worker_rss_MiB_by_day"]))
+        minutes = 1000.0 / long["vehicle_days_per_minute"]  # issue 15: 1,000 vehicle-days within 15 minutes
+        long["minutes_per_1000_vehicle_days"] = round(minutes, 1)
+        long["target_1000_in_15_minutes"] = "met" if minutes <= 15.0 else "missed"
         figures["long_run"] = long
         print(json.dumps({k: v for k, v in long.items() if k != "worker_rss_MiB_by_day"}, indent=1))
     if args.json is not None:
