@@ -12,7 +12,9 @@ Each macro step ``[t, t+h]``:
 1. *settle* (at ``t``): inputs are set from the connected outputs (with
    their LinearTransformation) and outputs that depend directly on inputs
    are read again, until nothing changes — this solves algebraic loops by
-   fixed-point iteration and propagates feedthrough chains;
+   fixed-point iteration and propagates feedthrough chains (without a cycle,
+   in one pass in dependency order; an input an FMU already holds is not
+   written again, see :class:`~.stepping.Stepper`);
 2. the held inputs ``u`` are formed: the settled value (``hold``) or the
    value at the step's midpoint (``linear`` extrapolation from the last two
    communication points; for Gauss-Seidel, outputs already advanced are
