@@ -176,7 +176,11 @@ def _summary(pick):
 
 def _overpotential(index):
     def get(self):
-        return 0.0 if self.model is None else self.model.overpotentials()[index]
+        if self.model is None:
+            return 0.0
+        if self._overpotentials is None:  # the master reads all eight at once: split once
+            self._overpotentials = self.model.overpotentials()
+        return self._overpotentials[index]
     return property(get, lambda self, value: None)  # from the model's last evaluation
 
 
@@ -197,9 +201,10 @@ class BatteryCell(BtwinSlave):
         *_SHORT,
     )
     _internals = None  # the model's internals() for the present state, once read
+    _overpotentials = None  # the model's overpotentials() at its last evaluation, once read
 
     def create_model(self) -> SPMeBattery:
-        self._internals = None
+        self._internals = self._overpotentials = None
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
         battery = SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
@@ -223,6 +228,7 @@ class BatteryCell(BtwinSlave):
         self._write(self.model.step(step_size, self.current, self.temperature))
 
     def _write(self, out) -> None:
+        self._overpotentials = None
         self.voltage = out.voltage
         self.power = out.voltage * self.current
         self.heat_generation = out.heat_generation
@@ -234,7 +240,7 @@ class BatteryCell(BtwinSlave):
 
     def _set_fmu_state(self, state):
         super()._set_fmu_state(state)
-        self._internals = None
+        self._internals = self._overpotentials = None
 
 
 for _name, (_, _pick) in _SUMMARIES.items():
