@@ -86,6 +86,9 @@ _PARAMETERS = (
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
+    parameter("plating_enabled", None, _DEFAULT.plating_enabled,
+              "Partially reversible lithium plating and stripping on the negative particles (O'Kane 2022); "
+              "dead lithium counts in capacity_loss", type=bool),
     parameter("sei_initial_thickness", "m", _DEFAULT.sei_initial_thickness,
               "SEI film thickness at start (an aged cell has a thicker film, hence more film resistance)",
               min=0.0),
@@ -116,7 +119,10 @@ _OUTPUTS = (
     output("plating_overpotential", "V", "phi_s - phi_e vs Li/Li+ at the negative electrode/separator "
            "interface; lithium plating is favoured below 0" + _NOW, depends_on=_INPUTS),
     output("soc", "1", "State of charge, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)" + _AT_END),
-    output("capacity_loss", "A.h", "Pack capacity lost to SEI growth since the start" + _AT_END, min=0.0),
+    output("capacity_loss", "A.h", "Pack capacity lost to SEI growth and dead lithium since the start"
+           + _AT_END, min=0.0),
+    output("plated_lithium", "A.h", "Lithium plated reversibly on the negative electrode (pack, as charge); "
+           "it strips back into the particles at rest or on discharge" + _AT_END, min=0.0),
 )
 
 # What the pack loses to each process, as the model splits ocv - voltage
@@ -230,6 +236,7 @@ class BatteryCell(BtwinSlave):
         self.plating_overpotential = out.plating_overpotential
         self.soc = out.soc
         self.capacity_loss = out.capacity_loss
+        self.plated_lithium = out.plated_lithium
 
     def _set_fmu_state(self, state):
         super()._set_fmu_state(state)
