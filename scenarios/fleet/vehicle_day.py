@@ -110,6 +110,11 @@ QUANTITIES = (
     Quantity("resistance_factor", "1", nominal=1.0, nominal_std=0.1, daily_drift_std=0.005, twin_error_std=0.0075),
 )
 
+# the outputs a vehicle-day reads besides the connected ones (the master reads and records only these)
+RECORDED = ("battery.soc", "battery.capacity_loss",
+            *(f"{twin}.{name}" for twin in ("estimator", "own")
+              for name in ("soc", "soc_std", *(f"{q.name}{std}" for q in QUANTITIES for std in ("", "_std")))))
+
 
 def true_resistance_factor(p: BatteryParameters) -> float:
     """The plant's resistance over the nominal fresh cell's, as a lab measures
@@ -140,7 +145,7 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
             + to_charge / charge_current * 3600.0 + CV_ALLOWANCE_S + REST_S)
     stop = STEP_S * math.ceil(stop / STEP_S)
     system = System(_structure(spec, plant, fmus, drawn, charge_current, ambient))
-    result = Master(system, algorithm="jacobi", correction="nepce").run(stop_time=stop, step=STEP_S)
+    result = Master(system, algorithm="jacobi", correction="nepce", record=RECORDED).run(stop_time=stop, step=STEP_S)
     last = {name: float(result.column(name)[-1]) for name in result.columns}
 
     lost_today = last["battery.capacity_loss"]  # A.h per cell, to SEI during the run
