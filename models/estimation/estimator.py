@@ -49,7 +49,21 @@ of more noise than there is is pushed the other way.
 One ``step(dt, ...)`` takes the measurements at time t: the voltage and the
 surface temperature are first *predicted* from the estimate that reached t
 (before they are seen), then used to update it, then the estimate is carried
-to t + dt with the measured current held. So ``predicted_voltage`` minus the
+to t + dt with the measured current held.
+
+Which current a reading is. The step above holds the current read at t over
+the coming dt (a sample-and-hold of the current). A cycler or a BMS that
+integrates its current sensor between samples gives instead the mean over
+the step that *ends* at the readings, the current that made the voltage read
+with it. With ``step_mean_current`` the estimate is first carried over dt
+with that current, then updated: the model's diffusion then holds the same
+history as the cell's. Held the other way, the diffusion lags one step, its
+polarisation is missing after every rise of the current, and the filter
+makes it up with resistance: on fleet days (5 s steps, a Cycler's drive) the
+resistance factor rose ~8 % in the first minutes of every drive and, too
+high through the drive, pulled capacity up with its depth (+0.10 A.h after a
+97 km HWFET day; +0.016 A.h with ``step_mean_current``, replayed in
+benchmarks/fleet_twin_error.py). So ``predicted_voltage`` minus the
 measured voltage is the filter's innovation at t; ``predict(current)`` gives
 the same prediction for any current without a step.
 

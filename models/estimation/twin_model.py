@@ -271,23 +271,10 @@ class TwinModel:
         ``h``, writes its gradient in x there."""
         soc, temperature, q, theta = x[SOC], x[CORE], x[CAPACITY], x[THETA]
         xm, ym, dx_ds, dy_ds, dx_dq, dy_dq = self.mean_stoichiometries(soc, q)
-        dev_n, dev_p = self._surface_deviation
-        xs = min(max(xm + dev_n + self._gaps[0] * current, _STO_FLOOR), 1.0 - _STO_FLOOR)
-        ys = min(max(ym + dev_p + self._gaps[1] * current, _STO_FLOOR), 1.0 - _STO_FLOOR)
-        rt_f = GAS_CONSTANT * temperature / FARADAY
+        xs, ys = self._surface(xm, ym, current)
         ohmic = self._ohmic(temperature)
-        etas, deta_dtheta, deta_dt = [0.0, 0.0], 0.0, 0.0
-        for side, sto in enumerate((xs, ys)):
-            density, prefactor, activation = self._kinetics[side]
-            j0 = prefactor * math.exp(activation / GAS_CONSTANT * (1.0 / self._t_ref - 1.0 / temperature)) \
-                * math.sqrt(sto * (1.0 - sto))
-            a = theta * density * current * self._kinetic_factor[side] / (2.0 * j0)
-            root = math.sqrt(1.0 + a * a)
-            etas[side] = eta = 2.0 * rt_f * math.asinh(a)
-            sign = 1.0 if side else -1.0
-            deta_dtheta += sign * 2.0 * rt_f * (a / theta) / root
-            deta_dt += sign * (eta / temperature - 2.0 * rt_f * a * activation / (GAS_CONSTANT * temperature**2) / root)
-        eta_c = self._chi * rt_f * self._log_ratio
+        etas, deta_dtheta, deta_dt = self._kinetic_overpotentials(xs, ys, temperature, theta, current)
+        eta_c = self._chi * GAS_CONSTANT * temperature / FARADAY * self._log_ratio
         u_n, u_p = self._ocp_n(xs), self._ocp_p(ys)
         v = u_p - u_n + etas[1] - etas[0] + eta_c - theta * ohmic * current
         if h is not None:
@@ -299,6 +286,44 @@ class TwinModel:
             h[CAPACITY] = dup * dy_dq - dun * dx_dq
             h[THETA] = deta_dtheta - ohmic * current
         return v
+
+    def losses(self, x: np.ndarray, current: float) -> dict[str, float]:
+        """What the cell in state x loses to each process at this current [V,
+        > 0 a loss on discharge], named as ``SPMeBattery.overpotentials`` (the
+        twin's ohmic drop lumps electrolyte, solid and film), and its ``ocv``
+        (of the mean stoichiometries): ocv minus the losses is ``voltage``."""
+        temperature, theta = x[CORE], x[THETA]
+        xm, ym, *_ = self.mean_stoichiometries(x[SOC], x[CAPACITY])
+        xs, ys = self._surface(xm, ym, current)
+        (eta_n, eta_p), _, _ = self._kinetic_overpotentials(xs, ys, temperature, theta, current)
+        return {"ocv": self._ocp_p(ym) - self._ocp_n(xm), "ohmic": theta * self._ohmic(temperature) * current,
+                "negative_kinetic": eta_n, "positive_kinetic": -eta_p,
+                "negative_diffusion": self._ocp_n(xs) - self._ocp_n(xm),
+                "positive_diffusion": self._ocp_p(ym) - self._ocp_p(ys),
+                "electrolyte_concentration": -self._chi * GAS_CONSTANT * temperature / FARADAY * self._log_ratio}
+
+    def _surface(self, xm: float, ym: float, current: float) -> tuple[float, float]:
+        """Surface stoichiometries from the mean ones: the diffusion's deviation and the surface gap."""
+        dev_n, dev_p = self._surface_deviation
+        return (min(max(xm + dev_n + self._gaps[0] * current, _STO_FLOOR), 1.0 - _STO_FLOOR),
+                min(max(ym + dev_p + self._gaps[1] * current, _STO_FLOOR), 1.0 - _STO_FLOOR))
+
+    def _kinetic_overpotentials(self, xs: float, ys: float, temperature: float, theta: float, current: float):
+        """Butler-Volmer overpotentials [V] of both electrodes (module docstring)
+        and the sums of their signed derivatives in theta and in temperature."""
+        rt_f = GAS_CONSTANT * temperature / FARADAY
+        etas, deta_dtheta, deta_dt = [0.0, 0.0], 0.0, 0.0
+        for side, sto in enumerate((xs, ys)):
+            density, prefactor, activation = self._kinetics[side]
+            j0 = prefactor * math.exp(activation / GAS_CONSTANT * (1.0 / self._t_ref - 1.0 / temperature)) \
+                * math.sqrt(sto * (1.0 - sto))
+            a = theta * density * current * self._kinetic_factor[side] / (2.0 * j0)
+            root = math.sqrt(1.0 + a * a)
+            etas[side] = eta = 2.0 * rt_f * math.asinh(a)
+            sign = 1.0 if side else -1.0
+            deta_dtheta += sign * 2.0 * rt_f * (a / theta) / root
+            deta_dt += sign * (eta / temperature - 2.0 * rt_f * a * activation / (GAS_CONSTANT * temperature**2) / root)
+        return etas, deta_dtheta, deta_dt
 
     def resistance(self, x: np.ndarray) -> float:
         """Ohmic plus linearised charge-transfer resistance [Ohm] of the cell in state x."""

@@ -137,15 +137,7 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
     co-simulation, then the overnight rest."""
     plant = plant_parameters(spec)
     ambient = spec["vehicle_ambient_temperature"]
-    drawn = _daily_charge_per_cell(spec["vehicle_cycle"], spec["distance_km"])
-    charge_current = (FAST_CHARGE_W if spec["vehicle_fast_charging"] else SLOW_CHARGE_W) \
-        / PACK_NOMINAL_V / VEHICLE_PARALLEL
-    # the charge puts back the day's draw and whatever the pack lacked at the start (a new car's first day
-    # starts at FIRST_DAY_SOC), at the nominal capacity: the day's schedule, not the twin's knowledge
-    to_charge = drawn + max(1.0 - spec.get("carry_plant_soc", FIRST_DAY_SOC), 0.0) * QUANTITIES[0].nominal
-    stop = (drawn / _mean_drive_current(spec["vehicle_cycle"]) * 3600.0 * 1.1 + REST_S
-            + to_charge / charge_current * 3600.0 + CV_ALLOWANCE_S + REST_S)
-    stop = STEP_S * math.ceil(stop / STEP_S)
+    drawn, charge_current, stop = day_plan(spec)
     system = System(_structure(spec, plant, fmus, drawn, charge_current, ambient))
     result = Master(system, algorithm=ALGORITHM, correction="nepce").run(stop_time=stop, step=STEP_S)
     last = {name: float(result.column(name)[-1]) for name in result.columns}
@@ -185,6 +177,20 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
         "carry_lost_lithium": at_end.lost_lithium_inventory + lost_overnight,
         "carry_sei_thickness": sei_tomorrow,
     }
+
+
+def day_plan(spec: dict) -> tuple[float, float, float]:
+    """The day's charge drawn per cell [A.h], charge current per cell [A] and
+    the co-simulation's stop time [s]."""
+    drawn = _daily_charge_per_cell(spec["vehicle_cycle"], spec["distance_km"])
+    charge_current = (FAST_CHARGE_W if spec["vehicle_fast_charging"] else SLOW_CHARGE_W) \
+        / PACK_NOMINAL_V / VEHICLE_PARALLEL
+    # the charge puts back the day's draw and whatever the pack lacked at the start (a new car's first day
+    # starts at FIRST_DAY_SOC), at the nominal capacity: the day's schedule, not the twin's knowledge
+    to_charge = drawn + max(1.0 - spec.get("carry_plant_soc", FIRST_DAY_SOC), 0.0) * QUANTITIES[0].nominal
+    stop = (drawn / _mean_drive_current(spec["vehicle_cycle"]) * 3600.0 * 1.1 + REST_S
+            + to_charge / charge_current * 3600.0 + CV_ALLOWANCE_S + REST_S)
+    return drawn, charge_current, STEP_S * math.ceil(stop / STEP_S)
 
 
 def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_current: float,
@@ -235,7 +241,8 @@ def _twin_start(spec: dict, which: str, priors: dict, ambient: float) -> dict:
             "initial_resistance_factor": priors["resistance_factor"][0],
             "initial_resistance_factor_std": priors["resistance_factor"][1],
             "ambient_temperature": ambient, "n_series": 1, "n_parallel": 1,
-            "linearisation_time": LINEARISATION_S, "compensate_current_noise": True}
+            "linearisation_time": LINEARISATION_S, "compensate_current_noise": True,
+            "step_mean_current": True}  # the Cycler's current is its mean over the step that ends at the reading
 
 
 def _seed(spec: dict) -> int:

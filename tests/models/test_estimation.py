@@ -70,6 +70,26 @@ def test_twin_voltage_follows_the_spme_through_half_an_hour_of_sustained_current
     assert abs(np.mean(errors)) < limit
 
 
+def test_twin_losses_follow_the_spme_process_by_process(twin):
+    """After 10 min at 2 A, given the plant's SOC: the same particle modes give
+    the same OCV and diffusion losses (within 0.05 mV); kinetics, ohmic drop
+    (electrolyte, solid and film lumped) and concentration overpotential each
+    within 1 mV of the SPMe's (0.1, 0.6 and 0.3 measured)."""
+    plant = SPMeBattery(BatteryParameters(initial_soc=0.8, sei_enabled=False))
+    twin.reset_diffusion()
+    for _ in range(120):
+        plant.step(5.0, 2.0, T_25C)
+        twin.advance_diffusion(2.0, 5.0)
+    losses = twin.losses(np.array([plant.outputs.soc, T_25C, T_25C, twin.nominal_capacity, 1.0]), 2.0)
+    spme = plant.overpotentials()._asdict()
+    spme["ohmic"] = spme.pop("electrolyte_ohmic") + spme.pop("solid_ohmic") + spme.pop("sei_film")
+    spme["ocv"] = plant.outputs.ocv
+    for name in ("ocv", "negative_diffusion", "positive_diffusion"):
+        assert losses[name] == pytest.approx(spme[name], abs=5e-5), name
+    for name in ("ohmic", "negative_kinetic", "positive_kinetic", "electrolyte_concentration"):
+        assert losses[name] == pytest.approx(spme[name], abs=1e-3), name
+
+
 @pytest.mark.parametrize("fade", [0.0, 0.1, 0.25])
 def test_twin_ocv_of_an_aged_cell_is_the_plant_ocv_at_its_capacity(twin, fade):
     """Lost lithium moves OCV(SOC) by tens of mV; the twin, told the capacity,
