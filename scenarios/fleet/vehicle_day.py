@@ -44,6 +44,8 @@ from btwin.master import Component, Master, System, SystemStructure
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.aging import lithium_per_thickness, rest
 from btwin.models.battery.soc import stoichiometry_window
+from btwin.models.estimation.rest_aging import carry_over_rest
+from btwin.models.estimation.twin_model import TwinModel
 from btwin.models.powertrain import Powertrain, vehicle_preset
 from btwin.models.powertrain.drive_cycles import load_cycle
 from btwin.models.thermal import ThermalParameters
@@ -171,12 +173,28 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
         "carry_own_soc_std": last["own.soc_std"],
         **{f"own_{q.name}": last[f"own.{q.name}"] for q in QUANTITIES},
         **{f"own_{q.name}_std": last[f"own.{q.name}_std"] for q in QUANTITIES},
-        # tomorrow the own twin starts where it ended, widened by a day's drift
-        **{f"carry_own_{q.name}": last[f"own.{q.name}"] for q in QUANTITIES},
+        # tomorrow the own twin starts where it ended, aged by the SEI law over the day to come (its own
+        # prediction, ``carry_over_rest``), widened by a day's drift
+        **_own_carry(spec, last, ambient),
         **{f"carry_own_{q.name}_std": math.hypot(last[f"own.{q.name}_std"], q.daily_drift_std) for q in QUANTITIES},
         "carry_lost_lithium": at_end.lost_lithium_inventory + lost_overnight,
         "carry_sei_thickness": sei_tomorrow,
     }
+
+
+def _own_carry(spec: dict, last: dict, ambient: float) -> dict:
+    """The own twin's capacity, resistance factor and predicted film for tomorrow's start: today's end
+    estimates carried over the ``aging_acceleration`` days to the end of tomorrow's run, at the ambient."""
+    capacity, theta, film = carry_over_rest(
+        _twin_model(), last["own.capacity"], last["own.resistance_factor"],
+        spec.get("carry_own_sei_thickness", _CELL.sei_initial_thickness), spec["aging_acceleration"] * DAY_S,
+        ambient)
+    return {"carry_own_capacity": capacity, "carry_own_resistance_factor": theta, "carry_own_sei_thickness": film}
+
+
+@lru_cache(maxsize=None)
+def _twin_model() -> TwinModel:
+    return TwinModel()
 
 
 def day_plan(spec: dict) -> tuple[float, float, float]:
