@@ -13,7 +13,8 @@ the night
      plant; ``estimator_error``): the bias every vehicle's twin shares, which
      pooling cannot average away, and how far the twins' stated standard
      deviations over- or understate their errors. With no check the bias is
-     0 with the validated ``twin_error_std``, and the stated stds stand,
+     0 with the validated ``twin_error_std``, and the stated stds are
+     scaled by the validated ``twin_std_scale``,
   3. removes the bias from every own estimate, scales their stds, fits the
      fleet's mean and spread to them (``fit_population``) and shrinks each
      toward it (``shrink``: the *shrunk* twin), keeping the bias's own
@@ -44,6 +45,7 @@ class Quantity:
     nominal_std: float  # and its standard deviation
     daily_drift_std: float  # how far the true value may move in one (accelerated) day
     twin_error_std: float = 0.0  # the edge twin's systematic error, the same on every vehicle
+    twin_std_scale: float = 1.0  # its real error over its stated std, as validated (until the checks tell)
 
 
 @dataclass
@@ -74,7 +76,8 @@ class Belief:
     def estimator_error(self, quantity: Quantity) -> EstimatorError:
         done = np.isfinite(self.check_difference)
         return estimator_error(self.check_difference[done], self.check_stated_variance[done],
-                               self.check_test_variance[done], prior_bias_std=quantity.twin_error_std)
+                               self.check_test_variance[done], prior_bias_std=quantity.twin_error_std,
+                               prior_scale=quantity.twin_std_scale)
 
 
 @dataclass(frozen=True)
