@@ -106,7 +106,8 @@ def main() -> None:
     parser.add_argument("--vehicles", default=None, help="comma-separated; default all")
     parser.add_argument("--days", default="0", help="comma-separated")
     parser.add_argument("--held", action="store_true", help="the twin holds the current read over the next step")
-    parser.add_argument("--no-noise", action="store_true", help="sensors without noise")
+    parser.add_argument("--no-noise", action="store_true",
+                        help="sensors without noise (and the twin compensates no current noise)")
     args = parser.parse_args()
     rows = [r for r in pq.read_table(args.table).to_pylist() if not r["error"]]
     vehicles = sorted({r["vehicle"] for r in rows}) if args.vehicles is None else \
@@ -115,7 +116,8 @@ def main() -> None:
     for day in (int(d) for d in args.days.split(",")):
         for vehicle in vehicles:
             spec = day_spec(rows, vehicle, day)
-            result = replay(spec, own_settings(spec, args.held), noise=not args.no_noise)
+            settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {})}
+            result = replay(spec, settings, noise=not args.no_noise)
             results.append(result)
             logs.append(result["log"])
             print(f"  vehicle {vehicle:3d} day {day}: {spec['vehicle_cycle']:5s} "

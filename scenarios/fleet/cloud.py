@@ -48,6 +48,7 @@ class Quantity:
     twin_error_std: float = 0.0  # the edge twin's systematic error, the same on every vehicle
     twin_std_scale: float = 1.0  # its real error over its stated std, as validated (until the checks tell)
     twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
+    twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
 
 
 @dataclass
@@ -80,17 +81,22 @@ class Belief:
                        check_night=np.where(today, float(self.nights), self.check_night))
 
     def estimator_error(self, quantity: Quantity) -> EstimatorError:
-        """The shared error tonight. It may drift (``twin_error_drift_std`` a
-        day, a random walk), so a check of n nights ago tells it with n times
-        that variance more, and the validated prior with one night's more
-        each night (the drift's steps shared by several checks are taken as
-        independent: a little too sure with many old checks)."""
+        """The shared error tonight: b0 + r n on night n, with the validated
+        trend r (``twin_error_rate``) and b0 learnt from the checks, each
+        check's difference less the trend up to its night. Beyond the trend
+        it may drift (``twin_error_drift_std`` a day, a random walk), so a
+        check of n nights ago tells it with n times that variance more, and
+        the validated prior with one night's more each night (the drift's
+        steps shared by several checks are taken as independent: a little
+        too sure with many old checks)."""
         done = np.isfinite(self.check_difference)
-        drift = quantity.twin_error_drift_std**2
-        return estimator_error(self.check_difference[done], self.check_stated_variance[done],
-                               self.check_test_variance[done] + drift * (self.nights - self.check_night[done]),
-                               prior_bias_std=float(np.sqrt(quantity.twin_error_std**2 + drift * self.nights)),
-                               prior_scale=quantity.twin_std_scale)
+        drift, rate = quantity.twin_error_drift_std**2, quantity.twin_error_rate
+        error = estimator_error(self.check_difference[done] - rate * self.check_night[done],
+                                self.check_stated_variance[done],
+                                self.check_test_variance[done] + drift * (self.nights - self.check_night[done]),
+                                prior_bias_std=float(np.sqrt(quantity.twin_error_std**2 + drift * self.nights)),
+                                prior_scale=quantity.twin_std_scale)
+        return error._replace(bias=error.bias + rate * self.nights)
 
 
 @dataclass(frozen=True)

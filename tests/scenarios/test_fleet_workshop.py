@@ -19,7 +19,9 @@ from .fleet_double import light_day
 BIAS = -0.06  # A.h, added to every own twin's capacity (its carried value stays unbiased)
 # the stand-in's own twins state their noise honestly (std scale 1) and share a bias the fleet's validated
 # prior does not expect (its 0.013 A.h would hold -0.06 back): a prior as wide as 1.2 % of capacity, no drift
-CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0)
+# or trend
+CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0,
+                   twin_error_rate=0.0)
 
 
 class _Arrived:
@@ -126,3 +128,19 @@ def test_an_old_check_tells_a_drifting_bias_less_each_night():
     prior = 0.062**2 + 5 * 0.01**2
     assert variances[-1] == pytest.approx(1.0 / (1.0 / prior + 1.0 / check), rel=1e-9)
     assert np.all(np.diff(variances) > 0.0) and later.twin.bias < 0.0 and later.twin.checks == 1
+
+
+def test_a_validated_trend_moves_the_shared_error_each_night():
+    """With a trend of -0.005 A.h a day and no check, the shared error is the
+    trend alone; one check on the first night fixes its start, and the
+    trend carries it on: five nights later it is 0.025 A.h lower."""
+    trending = replace(CAPACITY, twin_error_rate=-0.005)
+    belief, own, std = Belief.start(trending, 3), np.full(3, 5.1), np.full(3, 0.08)
+    belief, first = night(trending, belief, own, std, np.ones(3, bool))
+    assert first.twin.bias == 0.0
+    belief, checked = night(trending, belief, own, std, np.ones(3, bool), np.array([5.2, np.nan, np.nan]),
+                            np.full(3, 0.02))
+    for _ in range(5):
+        belief, later = night(trending, belief, own, std, np.ones(3, bool))
+    assert later.twin.bias == pytest.approx(checked.twin.bias - 0.025, abs=1e-12)
+    assert checked.twin.bias < -0.005  # the check (-0.1 against the trend's -0.005) pulled it down
