@@ -42,11 +42,16 @@ def targets(s: dict) -> list[tuple[str, bool]]:
         ("internal short <= 10 Ohm: detected >= 95 %, median delay <= 300 s", found("internal_short", 300.0)),
         (f"runaway: alarm >= 60 s before the core reaches 120 degC in every run (min {lead} s)",
          not math.isnan(lead) and lead >= 60.0),
-        ("plating: every cold fast charge flagged", f["plating"]["detection_rate"] == 1.0),
+        (f"plating: every cold fast charge flagged ({_flagged(f['plating'])} of {f['plating']['runs']})",
+         _flagged(f["plating"]) == f["plating"]["runs"]),
         (f"plating: no flag on {s['half_c_charges']} 0.5C charges",
          s["plating_flags_on_half_c_charges"] == 0),
         (f"isolation accuracy {s['isolation_accuracy']} >= 0.9", s["isolation_accuracy"] >= 0.9),
     ]
+
+
+def _flagged(plating: dict) -> int:
+    return plating["flagged_on_the_charge_residual"] + plating["flagged_on_the_relaxation"]
 
 
 def step_cost(detector: str, samples: int = 20000) -> float:
@@ -86,6 +91,12 @@ def main() -> int:
     print(f"false alarms per hour {s['false_alarms_per_hour']} over {s['fault_free_hours_monitored']} h; "
           f"isolation accuracy {s['isolation_accuracy']}; runaway lead time min {lead['min']} s, "
           f"median {lead['median']} s")
+    pl = s["faults"]["plating"]
+    print(f"plating: flagged on the charge's residual {pl['flagged_on_the_charge_residual']}, on the relaxation "
+          f"{pl['flagged_on_the_relaxation']} (median {pl['median_delay_after_charge_end_s']} s after the charge's "
+          f"end); plated {pl['plated_lithium_Ah']} A.h; relaxation share {pl['relaxation_share']}; 0.5C rests at "
+          f"25 degC: {s['half_c_rests_watched']} watched, largest share {s['half_c_relaxation_share_max']}, "
+          f"{s['plating_flags_on_half_c_charges']} flagged")
     print(f"Diagnoser step: {step_cost(args.detector) * 1e6:.0f} us (fault-free, past warm-up)")
     ok = True
     for text, met in targets(s):

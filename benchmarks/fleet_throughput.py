@@ -7,13 +7,19 @@ and each worker's memory (RSS) after every day, which should stay flat.
     .venv/bin/python benchmarks/fleet_throughput.py --long-only --vehicles 40 --days 25
     nice .venv/bin/python benchmarks/fleet_throughput.py --json results/fleet_throughput.json --keep results/fleet_1000
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/fleet_throughput.py --cpu-only 12   # no Dask
+    .venv/bin/python benchmarks/fleet_throughput.py --cpu-only 3 --against 589cbc5 --rounds 3
 
 Every run goes into a fresh temporary folder (no resume); ``--keep`` keeps
 the long run's (the same table and plot as ``btwin fleet --vehicles 40 --days
 25 --seed 11 --workers 2``). The machine's load
 average is recorded beside the figures: other work on the same cores slows
 the rates down, and the workers' CPU seconds per vehicle-day say what a
-vehicle-day costs whatever the load."""
+vehicle-day costs whatever the load (less so on a machine whose cores are
+shared: a busy sibling hyperthread makes every instruction slower). So
+``--against REV`` measures this checkout and git revision REV (its code and
+its FMUs, built from it in a temporary folder) in alternation on the same
+vehicle-days, ``--rounds`` times each, and reports the ratio of their CPU
+seconds per vehicle-day, which the load changes much less than either."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +86,51 @@ def cpu_per_vehicle_day(vehicles: int, seed: int) -> dict:
             "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
+def against(revision: str, vehicles: int, seed: int, rounds: int) -> dict:
+    """CPU seconds per vehicle-day of this checkout and of ``revision``,
+    measured in turn in fresh processes (see the module docstring)."""
+    import statistics
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="btwin-bench-rev-") as temporary:
+        tree, shim = Path(temporary) / "tree", Path(temporary) / "path"
+        _export(root, revision, tree, shim)
+        command = [sys.executable, str(Path(__file__).resolve()), "--cpu-only", str(vehicles), "--seed", str(seed)]
+        runs = {"this": (root, os.environ.get("PYTHONPATH", "")), revision: (tree, str(shim))}
+        found = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, (cwd, path) in runs.items():
+                done = subprocess.run(command, cwd=cwd, env={**os.environ, "PYTHONPATH": path,
+                                                              "OPENBLAS_NUM_THREADS": "1"},
+                                      capture_output=True, text=True, check=True)
+                found[name].append(json.loads(done.stdout)["cpu_s_per_vehicle_day"])
+    median = {name: statistics.median(values) for name, values in found.items()}
+    return {"cpu_s_per_vehicle_day": found, "median": median,
+            "ratio_this_over_revision": round(median["this"] / median[revision], 3),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+def _export(root: Path, revision: str, tree: Path, shim: Path) -> None:
+    """``revision``'s files into ``tree`` and a package folder ``shim/btwin``
+    whose subpackages are its folders (as ``setup.py`` maps them), so that
+    PYTHONPATH=shim imports that revision instead of this checkout."""
+    import subprocess
+    import tarfile
+    from io import BytesIO
+
+    archive = subprocess.run(["git", "archive", revision], cwd=root, capture_output=True, check=True).stdout
+    tree.mkdir(parents=True)
+    with tarfile.open(fileobj=BytesIO(archive)) as files:
+        files.extractall(tree, filter="data")
+    package = shim / "btwin"
+    package.mkdir(parents=True)
+    (package / "__init__.py").touch()
+    for folder in ("models", "fmus", "master", "ontology", "scenarios"):
+        (package / folder).symlink_to(tree / folder)
+
+
 def memory_figures(rss_by_day: list[list[float]]) -> dict:
     """Each worker's RSS after the first day and after the last, and the
     growth from the first day's to the last quarter's mean (MiB per 100
@@ -102,11 +153,17 @@ def main() -> None:
     parser.add_argument("--scaling-only", action="store_true")
     parser.add_argument("--cpu-only", type=int, default=0, metavar="N",
                         help="only the CPU seconds per vehicle-day of N vehicle-days in this process")
+    parser.add_argument("--against", default=None, metavar="REV",
+                        help="with --cpu-only: this checkout against git revision REV, in alternation")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs of each")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--keep", type=Path, default=None,
                         help="write the long run's fleet.parquet and plot here (a fresh folder)")
     args = parser.parse_args()
     figures = {"cpu_count": os.cpu_count()}
+    if args.cpu_only and args.against:
+        print(json.dumps(against(args.against, args.cpu_only, args.seed, args.rounds), indent=1))
+        return
     if args.cpu_only:
         print(json.dumps(cpu_per_vehicle_day(args.cpu_only, args.seed), indent=1))
         return
@@ -123,6 +180,9 @@ def main() -> None:
         long = fleet_run(args.vehicles, args.days, 2, args.seed, args.keep)
         long["total_wall_time_s"] = round(time.perf_counter() - started, 1)  # with the cluster's start and stop
         long.update(memory_figures(long["worker_rss_MiB_by_day"]))
+        minutes = 1000.0 / long["vehicle_days_per_minute"]  # issue 15: 1,000 vehicle-days within 15 minutes
+        long["minutes_per_1000_vehicle_days"] = round(minutes, 1)
+        long["target_1000_in_15_minutes"] = "met" if minutes <= 15.0 else "missed"
         figures["long_run"] = long
         print(json.dumps({k: v for k, v in long.items() if k != "worker_rss_MiB_by_day"}, indent=1))
     if args.json is not None:

@@ -86,6 +86,9 @@ _PARAMETERS = (
     parameter("sei_enabled", None, _DEFAULT.sei_enabled,
               "SEI growth (solvent-diffusion limited) consumes lithium and adds a film resistance",
               type=bool),
+    parameter("plating_enabled", None, _DEFAULT.plating_enabled,
+              "Partially reversible lithium plating and stripping on the negative particles (O'Kane 2022); "
+              "dead lithium counts in capacity_loss", type=bool),
     parameter("sei_initial_thickness", "m", _DEFAULT.sei_initial_thickness,
               "SEI film thickness at start (an aged cell has a thicker film, hence more film resistance)",
               min=0.0),
@@ -116,7 +119,10 @@ _OUTPUTS = (
     output("plating_overpotential", "V", "phi_s - phi_e vs Li/Li+ at the negative electrode/separator "
            "interface; lithium plating is favoured below 0" + _NOW, depends_on=_INPUTS),
     output("soc", "1", "State of charge, PyBaMM's scale (1: OCV 4.2 V, 0: OCV 2.5 V)" + _AT_END),
-    output("capacity_loss", "A.h", "Pack capacity lost to SEI growth since the start" + _AT_END, min=0.0),
+    output("capacity_loss", "A.h", "Pack capacity lost to SEI growth and dead lithium since the start"
+           + _AT_END, min=0.0),
+    output("plated_lithium", "A.h", "Lithium plated reversibly on the negative electrode (pack, as charge); "
+           "it strips back into the particles at rest or on discharge" + _AT_END, min=0.0),
 )
 
 # What the pack loses to each process, as the model splits ocv - voltage
@@ -170,7 +176,11 @@ def _summary(pick):
 
 def _overpotential(index):
     def get(self):
-        return 0.0 if self.model is None else self.model.overpotentials()[index]
+        if self.model is None:
+            return 0.0
+        if self._overpotentials is None:  # the master reads all eight at once: split once
+            self._overpotentials = self.model.overpotentials()
+        return self._overpotentials[index]
     return property(get, lambda self, value: None)  # from the model's last evaluation
 
 
@@ -191,9 +201,10 @@ class BatteryCell(BtwinSlave):
         *_SHORT,
     )
     _internals = None  # the model's internals() for the present state, once read
+    _overpotentials = None  # the model's overpotentials() at its last evaluation, once read
 
     def create_model(self) -> SPMeBattery:
-        self._internals = None
+        self._internals = self._overpotentials = None
         tortuosities = {f"{r}_tortuosity": getattr(self, f"{r}_tortuosity") or None for r in _REGIONS}
         battery = SPMeBattery(BatteryParameters(
             **{name: getattr(self, name) for name in _MODEL_FIELDS}, **tortuosities,
@@ -217,6 +228,7 @@ class BatteryCell(BtwinSlave):
         self._write(self.model.step(step_size, self.current, self.temperature))
 
     def _write(self, out) -> None:
+        self._overpotentials = None
         self.voltage = out.voltage
         self.power = out.voltage * self.current
         self.heat_generation = out.heat_generation
@@ -224,10 +236,11 @@ class BatteryCell(BtwinSlave):
         self.plating_overpotential = out.plating_overpotential
         self.soc = out.soc
         self.capacity_loss = out.capacity_loss
+        self.plated_lithium = out.plated_lithium
 
     def _set_fmu_state(self, state):
         super()._set_fmu_state(state)
-        self._internals = None
+        self._internals = self._overpotentials = None
 
 
 for _name, (_, _pick) in _SUMMARIES.items():

@@ -7,7 +7,13 @@ A subclass is a short declaration around one model:
 * ``advance(time, step)``: one call into the model with the input
   attributes, then write the output attributes;
 * ``input_limits()`` (optional): bounds on inputs that follow from the
-  parameters, e.g. a current in C-rate terms of the pack.
+  parameters, e.g. a current in C-rate terms of the pack;
+* ``outputs_on_read = True`` (optional): ``advance`` writes only the outputs
+  that do not depend directly on inputs, and ``read_outputs()`` computes the
+  others when one of them is next read (after initialization; in it, at any
+  read), so a host that sets new inputs after a step pays for them once, and
+  one that reads none of them not at all. A non-finite one is then an error
+  of that read.
 
 This class owns everything else, as a template around those hooks:
 
@@ -62,6 +68,7 @@ class BtwinSlave(Fmi2Slave):
     """Template for a btwin FMU; see the module docstring for the rules."""
 
     variables: ClassVar[tuple[Var, ...]] = ()
+    outputs_on_read: ClassVar[bool] = False  # see the module docstring
     author = "btwin"
     license = "BSD-3-Clause"
 
@@ -77,6 +84,7 @@ class BtwinSlave(Fmi2Slave):
         self._by_reference: dict[int, Var] = {}
         self._real_names: dict[int, str] = {}  # value reference -> attribute, Reals only
         self._output_references: set[int] = set()
+        self._feedthrough_references: set[int] = set()  # outputs that depend directly on an input
         # outputs held as attributes (not computed on read), saved and checked around a step
         self._held_outputs = tuple(var.name for var in self.variables if var.causality == "output"
                                    and not isinstance(getattr(type(self), var.name, None), property))
@@ -139,9 +147,9 @@ class BtwinSlave(Fmi2Slave):
             self._check_outputs_finite()
         except BaseException:
             self._restore_held(saved)
-            raise
-        finally:
             self._inputs_changed = False
+            raise
+        self._inputs_changed = self.outputs_on_read  # then the next read computes them
 
     def set_real(self, vrs, values):
         self._guard("fmi2SetReal", self._set_checked, vrs, values)
@@ -226,7 +234,8 @@ class BtwinSlave(Fmi2Slave):
             self._check_outputs_finite()
         self._initialized = state["initialized"]
         self._terminated = state.get("terminated", False)
-        self._inputs_changed = False
+        # a state saved between a step and a read holds such outputs not yet computed
+        self._inputs_changed = self.outputs_on_read and self.model is not None
 
     @staticmethod
     def _fmu_state_to_bytes(state) -> bytes:
@@ -254,6 +263,8 @@ class BtwinSlave(Fmi2Slave):
             self._real_names[scalar.value_reference] = var.name
         if var.causality == "output":
             self._output_references.add(scalar.value_reference)
+            if var.depends_on:
+                self._feedthrough_references.add(scalar.value_reference)
 
     def _get_reals(self, vrs) -> list[float]:
         """pythonfmu's ``get_real`` without a getter call per variable (the
@@ -332,6 +343,8 @@ class BtwinSlave(Fmi2Slave):
         if self.model is None:
             self._ensure_model()
         elif self._feedthrough and self._inputs_changed:
+            if self.outputs_on_read and self._initialized and self._feedthrough_references.isdisjoint(vrs):
+                return  # none of these depends on the inputs: computed when one that does is read
             outputs = {name: getattr(self, name) for name in self._held_outputs}
             try:
                 self.read_outputs()

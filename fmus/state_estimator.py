@@ -122,6 +122,8 @@ class StateEstimator(BtwinSlave):
         *_THERMAL_PARAMETERS,
     )
 
+    outputs_on_read = True  # the predictions at the inputs the host sets after a step, computed once
+
     def create_model(self) -> Model:
         settings = EstimatorSettings(**{var.name: getattr(self, var.name) for var in _SETTINGS})
         thermal = ThermalParameters(**{var.name: getattr(self, var.name) for var in _THERMAL_PARAMETERS})
@@ -139,16 +141,15 @@ class StateEstimator(BtwinSlave):
 
     def advance(self, current_time: float, step_size: float) -> None:
         model = self.model
-        model.step(step_size, *(getattr(self, name) for name in _MEASURED))
+        estimate = model.step(step_size, *(getattr(self, name) for name in _MEASURED))
         for event in model.filter.take_events():
             self.log(f"t={current_time:g} s: {event}", Fmi2Status.warning)
-        self._write_estimates()
-        self.read_outputs()
+        self._write_estimates(estimate)
 
-    def _write_estimates(self) -> None:
+    def _write_estimates(self, estimate: Estimate | None = None) -> None:
         """The estimates change only with a step: written then, not on every input change."""
         model = self.model
-        for name, value in zip(Estimate._fields, model.estimate()):
+        for name, value in zip(Estimate._fields, model.estimate() if estimate is None else estimate):
             setattr(self, name, value)
         self.outliers_rejected, self.covariance_repairs = model.filter.outliers, model.filter.repairs
         self.current_offset, self.current_offset_std = model.current_offset()

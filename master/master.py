@@ -12,7 +12,9 @@ Each macro step ``[t, t+h]``:
 1. *settle* (at ``t``): inputs are set from the connected outputs (with
    their LinearTransformation) and outputs that depend directly on inputs
    are read again, until nothing changes — this solves algebraic loops by
-   fixed-point iteration and propagates feedthrough chains;
+   fixed-point iteration and propagates feedthrough chains (without a cycle,
+   in one pass in dependency order; an input an FMU already holds is not
+   written again, see :class:`~.stepping.Stepper`);
 2. the held inputs ``u`` are formed: the settled value (``hold``) or the
    value at the step's midpoint (``linear`` extrapolation from the last two
    communication points; for Gauss-Seidel, outputs already advanced are
@@ -29,11 +31,13 @@ Each macro step ``[t, t+h]``:
 """
 from __future__ import annotations
 
+import difflib
 import signal
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -139,7 +143,10 @@ class Master:
     to the tolerances ``rtol``/``atol`` (J) on each step's residual;
     ``algebraic_loops``: ``"iterate"`` (solve at communication points) or
     ``"refuse"`` (raise :class:`AlgebraicLoop` naming the loop);
-    ``progress``: a tqdm bar (``None``: only when stderr is a terminal).
+    ``progress``: a tqdm bar (``None``: only when stderr is a terminal);
+    ``record``: the outputs (``"component.variable"``) to read and record
+    besides those connected to an input (``None``: every output; fewer
+    outputs, fewer FMI calls and property reads a step).
 
     SIGINT and SIGTERM during :meth:`run` stop it after the current step
     (see :mod:`.run_control`).
@@ -150,7 +157,7 @@ class Master:
                  coupling_tolerance: float = 1e-8, adaptive: bool = False, rtol: float = 1e-3,
                  atol: float = 1e-6, min_step: float | None = None, max_step: float | None = None,
                  algebraic_loops: str = "iterate", settle_passes: int = 50, settle_tolerance: float = 1e-10,
-                 progress: bool | None = None):
+                 progress: bool | None = None, record: Iterable[str] | None = None):
         for value, allowed, what in ((algorithm, ALGORITHMS, "algorithm"),
                                      (extrapolation, EXTRAPOLATIONS, "extrapolation"),
                                      (correction, CORRECTIONS, "correction"),
@@ -168,6 +175,7 @@ class Master:
         self.min_step, self.max_step = min_step, max_step
         self.settle_passes, self.settle_tolerance = settle_passes, settle_tolerance
         self.progress = progress
+        self.record = None if record is None else _known_outputs(system, record)
 
     # ------------------------------------------------------------------ run
     def run(self, stop_time: float | None = None, step: float | None = None,
@@ -192,6 +200,19 @@ class Master:
         out = Path(out_dir) if out_dir is not None else None
         run = _Run(self, start, stop, h, out, keep_values)
         return run.execute()
+
+
+def _known_outputs(system: System, names: Iterable[str]) -> frozenset[str]:
+    """``names`` if each is an output of a component, else ValueError naming those that are not."""
+    names = frozenset(names)
+    outputs = {f"{c}.{v.name}" for c, info in system.infos.items() for v in info.variables.values()
+               if v.causality == "output"}
+    unknown = sorted(names - outputs)
+    if unknown:
+        guesses = [f"{name} (did you mean {', '.join(close)}?)" if close else name
+                   for name in unknown for close in [difflib.get_close_matches(name, outputs, 2)]]
+        raise ValueError(f"record: not an output of the system's components: {'; '.join(guesses)}")
+    return names
 
 
 class _Run:

@@ -29,6 +29,8 @@ class _Member(NamedTuple):
     write_held: RealPort  # inputs from u_held (before a step)
     write_settled: RealPort  # inputs from u (settling at a communication point)
     feedthrough: bool  # it has inputs, and some output depends directly on one
+    index: int  # in the stepper's ``sent`` and ``fresh`` bookkeeping
+    feed: Feed  # its inputs from y
 
 
 class _Group(NamedTuple):
@@ -50,7 +52,7 @@ class Stepper:
         self.structure = master.system.structure
         self.t = self.h_prev = 0.0  # the loop's time and last step, for messages and extrapolation
         infos = self.m.system.infos
-        w = self.w = Wiring(self.structure, {name: infos[name] for name in self.slaves})
+        w = self.w = Wiring(self.structure, {name: infos[name] for name in self.slaves}, self.m.record)
         self.y = np.zeros(len(w.out_names))
         self.y_start = np.zeros_like(self.y)
         self.y_prev = np.zeros_like(self.y)
@@ -58,11 +60,16 @@ class Stepper:
         self.u = np.zeros(len(w.in_names))
         self.u_held = np.zeros_like(self.u)
         self.u_last = np.zeros_like(self.u)
-        self.members = {name: self._member(name, slave) for name, slave in self.slaves.items()}
+        self.sent: list[bytes | None] = [None] * len(self.slaves)  # per member: the inputs it holds, if known
+        self.fresh = np.zeros(len(self.slaves), dtype=bool)  # per member: y holds its present outputs
+        self.members = {name: self._member(i, name, slave) for i, (name, slave) in enumerate(self.slaves.items())}
         self.ft_members = [m for m in self.members.values() if m.feedthrough]
         self.in_members = [m for m in self.members.values() if m.inputs.stop > m.inputs.start]
         self.all_inputs = w.feed(slice(None))
         self.settle_can_move = {True: self._can_move(self.in_members), False: self._can_move(self.ft_members)}
+        # in dependency order, if there is one (None: a cycle among them, settled by fixed point)
+        self.settle_order = {True: self._dependency_order(self.in_members),
+                             False: self._dependency_order(self.ft_members)}
         self.ledger = Ledger(couplings(self.structure, infos, w, self.m.system.to_si), self.m.nepce_gain,
                              self.m.correction == "nepce")
         order = list(self.slaves)
@@ -75,15 +82,78 @@ class Stepper:
         self.nepce = self.m.correction == "nepce"
         self.linear = self.m.extrapolation == "linear"
         self.need_states = self.m.adaptive or self.m.iterations > 1
+        self.read_after_step = [self._read_after_step(m) for m in self.members.values()]
+        # the outputs at t+ (with the held inputs) matter to the ledger and to iterations only
+        self.read_at_start = [m.feedthrough and (self.need_states or self._booked(m)) for m in self.members.values()]
 
-    def _member(self, name: str, slave: Slave) -> _Member:
+    def _member(self, index: int, name: str, slave: Slave) -> _Member:
         w, feedthrough = self.w, self.m.system.infos[name].feedthrough
         outputs, inputs = w.out_slices[name], w.in_slices[name]
         return _Member(name, slave, outputs, inputs,
                        read=slave.port(w.out_vars[name], self.y[outputs]), at_start=self.y_start[outputs],
                        write_held=slave.port(w.in_vars[name], self.u_held[inputs]),
                        write_settled=slave.port(w.in_vars[name], self.u[inputs]),
-                       feedthrough=bool(feedthrough and any(feedthrough.values()) and inputs.stop > inputs.start))
+                       feedthrough=bool(feedthrough and any(feedthrough.values()) and inputs.stop > inputs.start),
+                       index=index, feed=w.feed(inputs))
+
+    def _dependency_order(self, targets: list[_Member]) -> list[_Member] | None:
+        """``targets`` ordered so that each comes after every feedthrough member
+        whose outputs feed it (Kahn's algorithm, declaration order among equals);
+        None if they depend on each other in a cycle."""
+        by_output = np.full(len(self.y), -1)
+        for m in self.ft_members:
+            by_output[m.outputs] = m.index
+        after = {m.index: {int(i) for i in by_output[self.w.source[m.inputs]] if i >= 0 and i != m.index}
+                 for m in targets}
+        order, placed = [], set()
+        while len(order) < len(targets):
+            ready = [m for m in targets if m.index not in placed and after[m.index] & set(after) <= placed]
+            if not ready:
+                return None
+            order.append(ready[0])
+            placed.add(ready[0].index)
+        return order
+
+    def _read_after_step(self, m: _Member) -> bool:
+        """Must m's outputs be read right after its step? Not if settling reads
+        them anyway (a feedthrough component, settled in one pass) before
+        anything uses them: no coupling of the ledger, no later Gauss-Seidel
+        group, no iteration or step control reads them at t+h before the
+        inputs change."""
+        if not m.feedthrough or self.settle_order[False] is None or self.need_states:
+            return True
+        feeds = len(self.groups) > 1 and any(m.outputs.start <= i < m.outputs.stop for i in self.w.source)
+        return self._booked(m) or feeds
+
+    def _booked(self, m: _Member) -> bool:
+        """Is an output of m one side of a coupling in the ledger?"""
+        return any(m.outputs.start <= i < m.outputs.stop
+                   for c in self.ledger.couplings for i in (c.src_out, c.snk_out) if i >= 0)
+
+    # ------------------------------------------------------------ FMI traffic
+    # An FMU keeps the inputs it was given and its outputs are a function of its
+    # state and inputs, so the master skips a write of the values an FMU already
+    # holds and a read of outputs it has read since the FMU last stepped or was
+    # given inputs. fmi2SetFMUstate restores other inputs: ``forget`` then.
+    def send(self, m: _Member, port: RealPort) -> bool:
+        """Write ``port`` (m's inputs) unless m holds exactly these values; True if written."""
+        if port.values.tobytes() == self.sent[m.index]:  # bit for bit: -0.0 is not 0.0
+            return False
+        port.write()
+        self.sent[m.index] = port.values.tobytes()  # as written (an Integer port rounds)
+        self.fresh[m.index] = False
+        return True
+
+    def refresh(self, m: _Member) -> None:
+        """Read m's outputs into y unless they are there already."""
+        if not self.fresh[m.index]:
+            m.read.read()
+            self.fresh[m.index] = True
+
+    def forget(self) -> None:
+        """After the FMUs' states were set: nothing is known of their inputs and outputs."""
+        self.sent = [None] * len(self.slaves)
+        self.fresh[:] = False
 
     def _can_move(self, targets: list[_Member]) -> bool:
         """Can re-reading the feedthrough outputs move an input of ``targets``?"""
@@ -106,16 +176,27 @@ class Stepper:
         sets those inputs anyway (``every_component`` for initialisation).
         After the first pass only components whose inputs moved are written
         again; when no written input comes from a feedthrough output (no
-        chain, no loop), nothing can have moved."""
+        chain, no loop), nothing can have moved. Without a cycle among the
+        written components, one pass in dependency order settles them: each
+        is written after the feedthrough components that feed it were read."""
         u, written = self.u, self.u_last
+        order = self.settle_order[every_component]
+        if order is not None:
+            for m in order:
+                m.feed(self.y, u[m.inputs])
+                self.send(m, m.write_settled)
+                if m.feedthrough:
+                    self.refresh(m)
+            self.all_inputs(self.y, u)
+            return
         targets = self.in_members if every_component else self.ft_members
         self.all_inputs(self.y, u)
         for m in targets:
-            m.write_settled.write()
+            self.send(m, m.write_settled)
         if not self.ft_members:
             return
         for m in self.ft_members:
-            m.read.read()
+            self.refresh(m)
         if not self.settle_can_move[every_component]:
             return
         written[:] = u
@@ -128,9 +209,9 @@ class Stepper:
             if not again:
                 return
             for m in again:
-                m.write_settled.write()
+                self.send(m, m.write_settled)
                 if m.feedthrough:
-                    m.read.read()
+                    self.refresh(m)
             written[:] = u
         loops = self.m.system.loops
         if loops:
@@ -140,13 +221,15 @@ class Stepper:
     def initialize(self) -> None:
         for slave in self.slaves.values():
             slave.enter_initialization()
+        self.forget()
         for m in self.members.values():
-            m.read.read()
+            self.refresh(m)
         self.settle(every_component=True)
         for slave in self.slaves.values():
             slave.exit_initialization()
+        self.fresh[:] = False  # the models exist now: outputs may differ for the same inputs
         for m in self.members.values():
-            m.read.read()
+            self.refresh(m)
         self.settle(every_component=True)
         self.y_prev[:] = self.y
 
@@ -177,14 +260,16 @@ class Stepper:
             if self.nepce:
                 self.ledger.apply_correction(y_start, self.u_held, h, group.corrections)
             for m in group.members:
-                m.write_held.write()
-                if m.feedthrough:  # outputs at t+ see the held inputs
-                    m.read.read()
+                self.send(m, m.write_held)
+                if self.read_at_start[m.index] and not self.fresh[m.index]:  # outputs at t+ see the held inputs
+                    self.refresh(m)
                     m.at_start[:] = m.read.values
             for m in group.members:
                 m.slave.do_step(t, h)
+                self.fresh[m.index] = False
             for m in group.members:
-                m.read.read()
+                if self.read_after_step[m.index]:
+                    self.refresh(m)
                 if advanced is not None:
                     advanced[m.outputs] = True
 
@@ -195,6 +280,7 @@ class Stepper:
         states, y = saved
         for slave, state in states:
             slave.restore_state(state)
+        self.forget()
         self.y[:] = y
 
     def free(self, saved) -> None:

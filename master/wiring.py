@@ -31,10 +31,11 @@ class Wiring:
     and the variables each slave contributes to them (outputs, then inputs, in
     slave order: each slave's share is one contiguous slice)."""
 
-    def __init__(self, structure: SystemStructure, infos: dict[str, FmuInfo]):
+    def __init__(self, structure: SystemStructure, infos: dict[str, FmuInfo], record: frozenset[str] | None = None):
         self.out_names, self.out_slices, self.out_vars = [], {}, {}
-        for name, info in infos.items():
-            outputs = [v.name for v in info.variables.values() if v.causality == "output" and v.type in NUMERIC]
+        for name, info in infos.items():  # the recorded outputs (all unless ``record`` names them) and the connected
+            outputs = [v.name for v in info.variables.values() if v.causality == "output" and v.type in NUMERIC
+                       and (record is None or f"{name}.{v.name}" in record)]
             outputs += [c.start.variable for c in structure.connections
                         if c.start.component == name and c.start.variable not in outputs]
             outputs = _by_type(outputs, info)

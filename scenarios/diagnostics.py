@@ -1,8 +1,9 @@
 """Diagnostics campaign: how fast, how often and how rightly the Diagnoser finds faults.
 
 Fault-free runs (one monitored hour each after the Diagnoser's warm-up,
-alternately driving WLTC cycles and charging at 0.5C, a new noise seed each)
-give the false-alarm rate. Then each fault
+alternately driving WLTC cycles and charging at 0.5C then resting for
+``RELAXATION_REST`` s, a new noise seed each) give the false-alarm rate and
+the rests the plating check must pass. Then each fault
 class is injected ``runs`` times at a random time (600-900 s) and size:
 
 | class              | size (sign random for offsets)                | duty |
@@ -12,11 +13,12 @@ class is injected ``runs`` times at a random time (600-900 s) and size:
 | temperature_offset | 1-3 K on the surface temperature sensor       | drive or charge |
 | internal_short     | 5-10 Ohm across the cell                      | drive or charge |
 | resistance_growth  | 30-100 % more ohmic and charge-transfer resistance (BatteryCell's resistance_growth) | drive or charge |
-| plating            | 1.5-2C charge from 10-30 % SOC at -10..0 degC | charge |
+| plating            | 1.5-2C CC-CV charge for 20-30 min from 10-30 % SOC at -10..0 degC, the cell forced-air cooled (R_u = 6.28 K/W, as ``fast_charge``), then a rest of RELAXATION_REST s | charge, rest |
 | thermal_runaway    | a 0.5-1.5 Ohm short or 15-40 W external heat  | drive |
 
 A fault counts as detected at the first alarm after it appeared (plating:
-after the plant's plating overpotential first fell below 0); it is isolated
+after the plant first held plated lithium; an alarm on the relaxation comes
+after the charge's end by design, and that delay is reported too); it is isolated
 rightly if the diagnosis at the end of the run names it (a runaway: if the
 runaway alarm was raised). ``warning_lead_time_s`` runs from the runaway alarm
 to the plant's core reaching 120 degC. The residuals are measured minus
@@ -36,10 +38,12 @@ from pathlib import Path
 import numpy as np
 
 from btwin.models.diagnosis import DiagnoserSettings, FaultCode
+from btwin.models.diagnosis.relaxation import LATE, WINDOW
 
 from . import diagnostics_plots
 from .common import output_dir, write_csv, write_summary
 from .diagnostics_runs import Fault, Outcome, Profile, default_settings, run as simulate
+from .fast_charge import FORCED_AIR_RESISTANCE
 from .params import Param, resolve
 
 CLASSES = ("voltage_offset", "current_offset", "temperature_offset", "internal_short",
@@ -55,6 +59,8 @@ _SIZES = {  # low, high, random sign
     "temperature_offset": (1.0, 3.0, True), "internal_short": (5.0, 10.0, False),
     "resistance_growth": (0.3, 1.0, False),
 }
+
+RELAXATION_REST = LATE + WINDOW + 60.0  # s of rest after a charge: the relaxation check's verdict
 
 PARAMS = {
     "runs": Param(20, "runs per fault class", minimum=1),
@@ -82,10 +88,12 @@ def run(out_dir: Path | None = None, **params) -> dict:
     faults = {name: _fault_runs(name, index, p) for index, name in enumerate(CLASSES)}
     summary = {"detector": p["detector"], "twin": p["twin"], **_summary(fault_free, faults)}
     summary["results"] = {"runs": str(out / "runs.csv"), "residuals": str(out / "residuals.png"),
-                          "confusion": str(out / "confusion.png")}
+                          "confusion": str(out / "confusion.png"), "relaxation": str(out / "relaxation.png")}
     write_csv(out / "runs.csv", _table(faults))
     diagnostics_plots.residuals({name: runs[0] for name, runs in faults.items()}, out / "residuals.png")
     diagnostics_plots.confusion(_confusion(faults), CLASSES, out / "confusion.png")
+    rests = [faults["plating"][0]] + [o for o in fault_free if o.trace.time and o.profile.kind == "charge"]
+    diagnostics_plots.relaxation(rests, out / "relaxation.png")
     write_summary(out, summary)
     return summary
 
@@ -98,8 +106,10 @@ def _fault_free_runs(p: dict) -> list[Outcome]:
     for k in range(count):
         rng = np.random.default_rng([p["seed"], 99, k])
         profile = (Profile("drive", duration, rng.uniform(0.7, 0.95), p["ambient_temperature"]) if k % 2 == 0
-                   else Profile("charge", duration, rng.uniform(0.2, 0.5), p["ambient_temperature"], 0.5))
-        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], _settings(p), twin_kind=p["twin"]))
+                   else Profile("charge", duration, rng.uniform(0.2, 0.5), p["ambient_temperature"], 0.5,
+                                max(duration - RELAXATION_REST, 600.0)))
+        outcomes.append(simulate(profile, Fault("none"), [p["seed"], 98, k], _settings(p), record=(k == 1),
+                                 twin_kind=p["twin"]))
     return outcomes
 
 
@@ -125,7 +135,10 @@ def _draw(name: str, k: int, rng, p: dict) -> tuple[Profile, Fault]:
     if name == "plating":
         cold = rng.uniform(263.15, 273.15)
         rate = rng.uniform(1.5, 2.0)
-        return Profile("charge", duration, rng.uniform(0.1, 0.3), cold, rate), Fault(name, 0.0, rate)
+        soc = rng.uniform(0.1, 0.3)
+        charge_time = rng.uniform(1200.0, 1800.0)
+        return (Profile("charge", max(duration, charge_time + RELAXATION_REST), soc, cold, rate, charge_time,
+                        FORCED_AIR_RESISTANCE), Fault(name, 0.0, rate))
     if name == "thermal_runaway":
         trigger = ("short", "heating")[k % 2]
         size = rng.uniform(0.5, 1.5) if trigger == "short" else rng.uniform(15.0, 40.0)
@@ -155,6 +168,7 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
     hours = sum(o.monitored_time for o in fault_free) / 3600.0
     alarms = sum(o.false_alarms for o in fault_free)
     charges = [o for o in fault_free if o.profile.kind == "charge"]
+    shares = [float(o.relaxation_share) for o in charges if not math.isnan(o.relaxation_share)]
     per_class = {name: _class_summary(outcomes) for name, outcomes in faults.items()}
     every = [o for outcomes in faults.values() for o in outcomes]
     return {
@@ -163,6 +177,8 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
         "false_alarms": alarms,
         "plating_flags_on_half_c_charges": sum(o.plating_flagged for o in charges),
         "half_c_charges": len(charges),
+        "half_c_rests_watched": len(shares),
+        "half_c_relaxation_share_max": round(max(shares), 3) if shares else None,
         "isolation_accuracy": round(float(np.mean([diagnosed_class(o) == o.fault.kind for o in every])), 4),
         "faults": per_class,
     }
@@ -178,12 +194,30 @@ def _class_summary(outcomes: list[Outcome]) -> dict:
         "isolation_accuracy": round(float(np.mean([diagnosed_class(o) == o.fault.kind for o in outcomes])), 4),
         "alarms_before_the_fault": sum(o.early_alarm for o in outcomes),
     }
+    if outcomes[0].fault.kind == "plating":
+        entry.update(_plating_summary(outcomes))
     if outcomes[0].fault.kind == "thermal_runaway":
         leads = [o.runaway_core_time - o.runaway_alarm_time for o in outcomes]
         entry["warning_lead_time_s"] = {"min": round(float(np.min(leads)), 1),
                                         "median": round(float(np.median(leads)), 1)}
         entry["runs_warned_60_s_ahead"] = int(np.sum(np.array(leads) >= 60.0))
     return entry
+
+
+def _plating_summary(outcomes: list[Outcome]) -> dict:
+    """How the plating runs were flagged: on the charge's residual or on the relaxation
+    (its delay from the charge's end), what the plant plated and the relaxation share seen."""
+    relaxed = [o for o in outcomes if o.plating_by_relaxation]
+    after_charge = [o.plating_alarm_time - o.profile.charge_time for o in relaxed]
+    shares = [float(o.relaxation_share) for o in outcomes if not math.isnan(o.relaxation_share)]
+    plated = [o.plated_lithium for o in outcomes]
+    return {
+        "flagged_on_the_charge_residual": sum(o.plating_flagged and not o.plating_by_relaxation for o in outcomes),
+        "flagged_on_the_relaxation": len(relaxed),
+        "median_delay_after_charge_end_s": round(float(np.median(after_charge)), 1) if relaxed else None,
+        "plated_lithium_Ah": {"min": round(min(plated), 4), "max": round(max(plated), 4)},
+        "relaxation_share": {"min": round(min(shares), 3), "max": round(max(shares), 3)} if shares else {},
+    }
 
 
 def _confusion(faults: dict[str, list[Outcome]]) -> np.ndarray:

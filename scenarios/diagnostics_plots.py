@@ -53,6 +53,39 @@ def _mark(ax, outcome) -> None:
         ax.axvline(outcome.detection_time / 60.0, color="red", lw=1.0)
 
 
+def relaxation(outcomes: list, path: Path) -> None:
+    """The measured voltage of each run's rest after its charge (a 60 s running mean, for the
+    eye), less its mean over the late window, over the drop from the early to the middle window
+    (the statistic's scale), with the windows shaded and each run's late share against its
+    threshold."""
+    from btwin.models.diagnosis.relaxation import EARLY, LATE, MIDDLE, WINDOW
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for outcome in outcomes:
+        t = np.asarray(outcome.trace.time) - outcome.profile.charge_time
+        voltage = np.asarray(outcome.trace.measured_voltage)
+        if not (t > LATE + WINDOW - 1.0).any():
+            continue  # the run ended before its rest was watched
+        means = [voltage[(t > start) & (t <= start + WINDOW)].mean() for start in (EARLY, MIDDLE, LATE)]
+        shown = (t > 0.0) & (t <= LATE + WINDOW)
+        label = (f"{outcome.fault.kind.replace('none', 'fault-free')}: {outcome.profile.charge_rate:.2g}C at "
+                 f"{outcome.profile.ambient_temperature - 273.15:.0f} degC, plated "
+                 f"{1e3 * outcome.plated_lithium:.0f} mA.h; share {outcome.relaxation_share:.3f} "
+                 f"(threshold {outcome.relaxation_threshold:.3f})")
+        smooth = np.convolve(voltage, np.ones(60) / 60.0, mode="same")
+        ax.plot(t[shown] / 60.0, (smooth[shown] - means[2]) / (means[0] - means[1]), lw=1.2, label=label)
+    for start in (EARLY, MIDDLE, LATE):
+        ax.axvspan(start / 60.0, (start + WINDOW) / 60.0, color="grey", alpha=0.2)
+    ax.set_ylim(-0.3, 2.0)
+    ax.set_xlabel("time since the charge ended [min]")
+    ax.set_ylabel("(V - V_late) / (V_early - V_middle)")
+    ax.set_title("Relaxation after a charge: stripping plated lithium keeps the voltage falling late", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def confusion(matrix: np.ndarray, classes, path: Path) -> None:
     plt = _pyplot()
     columns = list(classes) + ["none"]

@@ -27,7 +27,7 @@ from btwin.models.battery.short import ShortedBattery
 from btwin.models.diagnosis import Diagnoser, DiagnoserSettings, FaultCode, TwinEstimates
 from btwin.models.errors import StepRejected
 from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
-from btwin.models.thermal import CellThermal, ThermalParameters
+from btwin.models.thermal import SURFACE_TO_AMBIENT_RESISTANCE, CellThermal, ThermalParameters
 
 CAPACITY_AH = 5.0  # LG M50 nominal capacity [LG M50 data sheet]
 MAX_VOLTAGE = 4.2  # V, charge cut-off [LG M50 data sheet]
@@ -48,13 +48,19 @@ class Fault:
 
 @dataclass(frozen=True)
 class Profile:
-    """The duty: "drive" (WLTC, one cell of a 96s40p Bolt-sized pack) or "charge" (CC-CV)."""
+    """The duty: "drive" (WLTC, one cell of a 96s40p Bolt-sized pack) or "charge" (CC-CV,
+    then a rest from ``charge_time`` on)."""
 
     kind: str
     duration: float  # s
     initial_soc: float
     ambient_temperature: float  # K
     charge_rate: float = 0.5  # C, for "charge"
+    charge_time: float = math.inf  # s, for "charge": the charger stops then and the cell rests
+    cooling: float = SURFACE_TO_AMBIENT_RESISTANCE  # K/W, R_u of the cell's surface to ambient
+
+    def thermal(self) -> ThermalParameters:
+        return ThermalParameters(surface_to_ambient_resistance=self.cooling)
 
 
 @dataclass
@@ -69,6 +75,8 @@ class Trace:
     fault_code: list = field(default_factory=list)
     core_temperature: list = field(default_factory=list)
     plating_overpotential: list = field(default_factory=list)
+    measured_voltage: list = field(default_factory=list)
+    measured_current: list = field(default_factory=list)
 
 
 @dataclass
@@ -80,8 +88,13 @@ class Outcome:
     diagnosed: FaultCode = FaultCode.NONE
     runaway_alarm_time: float = math.nan
     runaway_core_time: float = math.nan  # s, plant core reaches 120 degC
-    plating_onset: float = math.nan  # s, plant plating overpotential first below 0 while charging
+    plating_onset: float = math.nan  # s, the plant first holds plated lithium
     plating_flagged: bool = False  # the diagnoser raised its plating alarm
+    plating_alarm_time: float = math.nan  # s, when it did
+    plating_by_relaxation: bool = False  # ... on the relaxation after the charge (else the charge's residual)
+    relaxation_share: float = math.nan  # the last rest's late share of its voltage drop, and its threshold
+    relaxation_threshold: float = math.nan
+    plated_lithium: float = 0.0  # A.h, most the plant held
     false_alarms: int = 0  # fault-free runs: alarms, the diagnoser restarting after each
     monitored_time: float = 0.0  # s the diagnoser was past its warm-up
     trace: Trace = field(default_factory=Trace)
@@ -99,7 +112,8 @@ def drive_current() -> np.ndarray:
 
 
 class Plant:
-    """The cell with its faults; ``step`` returns the true (V, I, T_surface, T_core, eta_plating)."""
+    """The cell with its faults; ``step`` returns the true (V, I, T_surface, T_core, eta_plating,
+    plated lithium [A.h])."""
 
     def __init__(self, profile: Profile, fault: Fault):
         self.fault = fault
@@ -108,7 +122,7 @@ class Plant:
         battery = SPMeBattery(self._parameters)
         short = _short_resistance(fault)
         self.battery = ShortedBattery(battery, short, fault.time) if short else battery
-        self.thermal = CellThermal(ThermalParameters(), profile.ambient_temperature, AbuseReactions())
+        self.thermal = CellThermal(profile.thermal(), profile.ambient_temperature, AbuseReactions())
 
     def step(self, dt: float, time: float, current: float, ambient: float):
         f = self.fault
@@ -122,7 +136,7 @@ class Plant:
             heat += f.size  # W from outside the cell (a heater, a neighbour in runaway)
         self.thermal.step(dt, heat, ambient)
         return (voltage, current, self.thermal.surface_temperature, self.thermal.core_temperature,
-                out.plating_overpotential)
+                out.plating_overpotential, out.plated_lithium)
 
 
     def _grow_resistance(self, growth: float) -> None:
@@ -134,13 +148,16 @@ class Plant:
 
 
 class Twin:
-    """The nominal cell and thermal model, open loop on the measured current and ambient."""
+    """The nominal cell and thermal model, open loop on the measured current and ambient;
+    without the plating reaction (a twin does not know what it has not seen), so plated
+    lithium shows in its residual and its plating overpotential is the early warning."""
 
     def __init__(self, profile: Profile):
         self.battery = SPMeBattery(BatteryParameters(initial_soc=profile.initial_soc, sei_enabled=False,
+                                                     plating_enabled=False,
                                                      initial_temperature=_cell_temperature(
                                                          profile.ambient_temperature)))
-        self.thermal = CellThermal(ThermalParameters(), profile.ambient_temperature)
+        self.thermal = CellThermal(profile.thermal(), profile.ambient_temperature)
 
     def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
         """Predictions from the measured current and ambient (the voltage and surface
@@ -169,7 +186,7 @@ class EstimatorTwin:
                                      current_noise=NOISE["current"], temperature_noise=NOISE["temperature"],
                                      voltage_model_error=0.004, resistance_model_error=0.0, soc_drift=0.0,
                                      voltage_bias_std=1e-6)
-        self.estimator = StateEstimator(settings)
+        self.estimator = StateEstimator(settings, thermal=profile.thermal())
         self.plating = Twin(profile)
 
     def step(self, dt: float, current: float, voltage: float, surface: float, ambient: float):
@@ -202,7 +219,7 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
         t = float(k + 1)
         current = _duty(profile, k, cycle, current, measured_voltage)
         try:
-            v, i, surface, core, eta = plant.step(1.0, t - 1.0, current, ambient)
+            v, i, surface, core, eta, plated = plant.step(1.0, t - 1.0, current, ambient)
         except StepRejected:
             break  # the cell is empty (a short drained it) or the run asks the impossible
         measured_current = i + _offset(fault, "current_offset", t) + rng.normal(0.0, NOISE["current"])
@@ -216,14 +233,14 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
             break
         d = diagnoser.step(1.0, measured_current, measured_voltage, measured_surface, predicted_voltage,
                            predicted_surface, soc_std, predicted_eta, ambient, resistance, estimates)
-        _book(outcome, t, d, core, eta, current)
+        _book(outcome, t, d, core, plated)
         if d.fault_code is not FaultCode.WARMING_UP:
             outcome.monitored_time += 1.0
         if fault.kind == "none" and _alarmed(d):
             outcome.false_alarms += 1
             diagnoser.reset()
         if record:
-            _record(outcome.trace, t, d, core, eta)
+            _record(outcome.trace, t, d, core, eta, measured_voltage, measured_current)
         if not math.isnan(outcome.runaway_core_time) and t > outcome.runaway_core_time + stop_after_runaway:
             break
     outcome.diagnosed = diagnoser.diagnosis.fault_code
@@ -233,6 +250,8 @@ def run(profile: Profile, fault: Fault, seed, settings: DiagnoserSettings | None
 def _duty(profile: Profile, k: int, cycle: np.ndarray, current: float, measured_voltage: float) -> float:
     if profile.kind == "drive":
         return float(cycle[k % cycle.size])
+    if k >= profile.charge_time:
+        return 0.0
     return _cc_cv(profile.charge_rate * CAPACITY_AH, current, measured_voltage)
 
 
@@ -246,11 +265,17 @@ def _cc_cv(charge_current: float, current: float, measured_voltage: float) -> fl
     return 0.0 if -proposal < CAPACITY_AH / 20.0 and measured_voltage >= MAX_VOLTAGE - 0.01 else proposal
 
 
-def _book(outcome: Outcome, t: float, d, core: float, eta: float, current: float) -> None:
+def _book(outcome: Outcome, t: float, d, core: float, plated: float) -> None:
     f = outcome.fault
     alarmed = _alarmed(d)
-    if math.isnan(outcome.plating_onset) and current < 0.0 and eta < 0.0:
+    if math.isnan(outcome.plating_onset) and plated > 0.0:
         outcome.plating_onset = t
+    outcome.plated_lithium = max(outcome.plated_lithium, plated)
+    if d.plating and not outcome.plating_flagged:
+        outcome.plating_alarm_time = t
+        outcome.plating_by_relaxation = d.relaxation_share > d.relaxation_threshold > 0.0
+    if d.relaxation_threshold > 0.0:
+        outcome.relaxation_share, outcome.relaxation_threshold = d.relaxation_share, d.relaxation_threshold
     start = outcome.plating_onset if f.kind == "plating" else f.time
     if alarmed and math.isnan(outcome.detection_time):
         if t < start:
@@ -268,7 +293,7 @@ def _alarmed(d) -> bool:
     return d.fault_code >= FaultCode.ANOMALY or d.plating or d.runaway
 
 
-def _record(trace: Trace, t: float, d, core: float, eta: float) -> None:
+def _record(trace: Trace, t: float, d, core: float, eta: float, voltage: float, current: float) -> None:
     trace.time.append(t)
     trace.voltage_residual.append(d.voltage_residual)
     trace.temperature_residual.append(d.temperature_residual)
@@ -277,6 +302,8 @@ def _record(trace: Trace, t: float, d, core: float, eta: float) -> None:
     trace.fault_code.append(int(d.fault_code))
     trace.core_temperature.append(core)
     trace.plating_overpotential.append(eta)
+    trace.measured_voltage.append(voltage)
+    trace.measured_current.append(current)
 
 
 def _offset(fault: Fault, kind: str, t: float) -> float:

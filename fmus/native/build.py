@@ -61,7 +61,8 @@ def build_native(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT,
     (the way to give a native cell another microstructure, which is compiled in)."""
     names = list(names or NATIVE)
     specs = {name: native_spec(name) for name in names}  # unknown names fail before any work
-    declarations = {name: with_start_values(slave_class(name).variables, values or {}) for name in names}
+    declarations = {name: with_start_values(slave_class(name).variables, {**(values or {}), **dict(specs[name].fixed)})
+                    for name in names}
     _check_all_used(values or {}, declarations)
     compiler = shutil.which("gcc") or shutil.which("cc")
     if compiler is None:

@@ -60,6 +60,7 @@ class NativeSpec:
     messages: tuple[tuple[str, str], ...]  # (below, above) printf formats of each check's value
     positive: tuple[str, ...] = ()  # parameters that must be > 0
     limits: tuple[InputLimit, ...] = ()
+    fixed: tuple[tuple[str, object], ...] = ()  # parameter start values the form requires
 
 
 NATIVE = {
@@ -68,7 +69,8 @@ NATIVE = {
     "BatteryCell": NativeSpec(
         _battery_form, (_NEGATIVE, _NEGATIVE, _POSITIVE, _POSITIVE, _ELECTROLYTE),
         limits=(InputLimit("current", _NOMINAL_CAPACITY, ("max_c_rate", "n_parallel"),
-                           f"%g C of %g parallel cells of {_NOMINAL_CAPACITY:g} A.h, max_c_rate"),)),
+                           f"%g C of %g parallel cells of {_NOMINAL_CAPACITY:g} A.h, max_c_rate"),),
+        fixed=(("plating_enabled", False),)),  # the CasADi form has no plating reaction
     "CellThermal": NativeSpec(_thermal_form, (
         _below_zero_kelvin("core"), _below_zero_kelvin("surface")),
         positive=("core_heat_capacity", "surface_heat_capacity", "core_to_surface_resistance",

@@ -11,6 +11,9 @@ Sources (cited beside each value):
              carries beyond the paper (double-layer capacity, contact resistance).
   [CRC] CRC Handbook of Chemistry and Physics, 97th ed., "Permittivity
              (dielectric constant) of inorganic solids": Li2CO3 4.9.
+  [OKane2022] S. E. J. O'Kane et al., Phys. Chem. Chem. Phys. 24 (2022) 7909,
+             as tabulated in PyBaMM's ``OKane2022`` parameter set (built on
+             Chen2020): partially reversible lithium plating.
 SI units throughout; names say the unit where it is not the SI base unit.
 """
 from __future__ import annotations
@@ -94,6 +97,16 @@ class BatteryParameters:
     sei_lithium_per_mole: float = 2.0  # mol Li / mol SEI [PyBaMM-SEI]
     sei_resistivity: float = 2.0e5  # Ohm m [PyBaMM-SEI]
     sei_activation_energy: float = 0.0  # J/mol [PyBaMM-SEI]
+
+    # --- lithium plating, partially reversible (plating.py) --------------------
+    plating_enabled: bool = True  # False: no plating reaction (the overpotential is still an output)
+    plating_rate_constant: float = 1.0e-9  # m/s, k in j0 = F k c [OKane2022]
+    plating_transfer_coefficient: float = 0.65  # 1, alpha of plating; stripping 1 - alpha [OKane2022]
+    dead_lithium_decay_constant: float = 1.0e-6  # 1/s, gamma_0 of plated -> dead lithium [OKane2022]
+    # Assumption: lithium nucleates on a negative electrode without plated lithium
+    # only below 0 V vs Li/Li+ (the metal's own potential); OKane2022's rate law
+    # alone would plate a little at any potential (see plating.py).
+    plating_onset_potential: float = 0.0  # V vs Li/Li+, assumption
 
     # --- interface capacitances and contact ------------------------------------
     # The double layer and the SEI film's capacitance enter only the impedance
@@ -181,7 +194,8 @@ class BatteryParameters:
     def _check_fractions(self) -> None:
         for name in ("negative_electrode_porosity", "separator_porosity",
                      "positive_electrode_porosity", "negative_active_material_fraction",
-                     "positive_active_material_fraction", "cation_transference_number"):
+                     "positive_active_material_fraction", "cation_transference_number",
+                     "plating_transfer_coefficient"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 raise ValueError(f"{name} must lie in (0, 1), got {value!r}")

@@ -11,7 +11,13 @@ composite closure PyBaMM's ``SPMe`` uses):
   * symmetric Butler-Volmer kinetics at each electrolyte node, x-averaged;
   * SEI growth limited by solvent diffusion through the film (L dL/dt = const),
     consuming cyclable lithium from the negative particle, with a film
-    resistance; Arrhenius factors on every rate.
+    resistance; Arrhenius factors on every rate;
+  * partially reversible lithium plating on the negative particles (O'Kane et
+    al. 2020, 2022; ``plating``), sharing the negative reaction current with
+    intercalation at one potential; dead lithium counts in ``capacity_loss``.
+    The reaction is only evaluated while lithium is plated or the electrode
+    potential of the last evaluation was below the nucleation onset, so it
+    starts at most one step late and costs a normal step nothing.
 
 Numerics: both particles and the electrolyte are advanced in the eigenbasis of
 their finite-volume operators (see ``diffusion``). Particle diffusion is linear,
@@ -34,6 +40,7 @@ from .aging import lithium_per_thickness, sei_growth_rate
 from .chen2020 import FARADAY, GAS_CONSTANT
 from .diffusion import ModalDiffusion, arrhenius, layers, sphere
 from .parameters import BatteryParameters
+from .plating import NEGLIGIBLE, REMAINDER, PlatingRates, PlatingStep, advance, equilibrium, split
 from .soc import stoichiometry_window
 
 # Electrolyte step: the reference diffusivity is rounded up to a grid of this
@@ -41,6 +48,10 @@ from .soc import stoichiometry_window
 # keeps the step stable.
 _DIFFUSIVITY_GRID = math.log(1.01)
 _CACHE_LIMIT = 512
+# While lithium plates or strips, longer steps are taken as sub-steps of this
+# length [s]: the reaction split's potential is held over each (1 s keeps the
+# voltage within 0.1 mV of a 0.01 s reference at plating onset).
+PLATING_STEP = 1.0
 _smallest, _largest = np.minimum.reduce, np.maximum.reduce  # no wrapper overhead
 
 
@@ -52,7 +63,8 @@ class BatteryOutputs(NamedTuple):
     heat_generation: float  # W, whole pack, irreversible + reversible
     ocv: float  # V, pack open-circuit voltage of the relaxed (mean) stoichiometries
     plating_overpotential: float  # V, phi_s - phi_e at negative/separator, vs Li/Li+
-    capacity_loss: float  # A.h, pack capacity lost to SEI
+    capacity_loss: float  # A.h, pack capacity lost to SEI and dead lithium
+    plated_lithium: float = 0.0  # A.h, pack, reversibly plated lithium (strips back)
 
 
 class Overpotentials(NamedTuple):
@@ -103,7 +115,7 @@ class _StepCoefficients:
 
     __slots__ = ("decay_n", "gain_n", "decay_p", "gain_p", "half_shell_n", "half_shell_p",
                  "j0_n", "j0_p", "electrolyte_diffusivity", "conductivity", "rt_f",
-                 "sei_growth", "entropic", "ocv_shift")
+                 "sei_growth", "entropic", "ocv_shift", "plating")
 
 
 class SPMeBattery:
@@ -124,6 +136,8 @@ class SPMeBattery:
         self._area = p.electrode_area
         self._growth = 1.0 + p.resistance_growth  # ohmic and charge-transfer resistances
         self._sei_area_to_ah = lithium_per_thickness(p)
+        self._negative_volume = p.negative_electrode_thickness * p.electrode_area  # m3 per cell
+        self._plating_area = p.specific_surface_area("negative")  # 1/m
         self._coefficients: dict[tuple[float, float], _StepCoefficients] = {}
         self._electrolyte_propagators: dict[tuple[float, int], tuple] = {}
         self.reset()
@@ -188,6 +202,8 @@ class SPMeBattery:
         self._c_e = self.electrolyte.modes @ self._z_e
         self._current = 0.0
         self._temperature = p.initial_temperature
+        self._plated = self._dead = 0.0  # mol/m3 of negative electrode
+        self._plating_potential = math.inf  # V vs Li/Li+, x-averaged, of the last evaluation
         self.outputs = self.evaluate(0.0, p.initial_temperature)
 
     # --- the step -------------------------------------------------------------
@@ -196,8 +212,45 @@ class SPMeBattery:
         if not (math.isfinite(dt) and dt > 0.0):
             raise ValueError(f"dt must be positive and finite, got {dt!r}")
         self._check_inputs(current, temperature)
-        p = self.parameters
         k = self._coefficients_for(dt, temperature)
+        if dt <= PLATING_STEP or k.plating is None:
+            return self._step(dt, current, temperature, k)
+        if not self._plating_active(k):
+            before = self._snapshot()
+            out = self._step(dt, current, temperature, k)
+            if not self._plating_active(k):
+                return out
+            self._restore(before)  # plating became possible within the step: again in sub-steps
+        return self._plating_substeps(dt, current, temperature)
+
+    def _plating_substeps(self, dt: float, current: float, temperature: float) -> BatteryOutputs:
+        """``dt`` in equal steps of at most PLATING_STEP (the split's potential is held over
+        each); all or nothing."""
+        count = math.ceil(dt / PLATING_STEP)
+        before = self._snapshot()
+        try:
+            for _ in range(count):
+                self._step(dt / count, current, temperature,
+                           self._coefficients_for(dt / count, temperature))
+        except StepRejected:
+            self._restore(before)
+            raise
+        self.time = before[0] + dt
+        return self.outputs
+
+    def _snapshot(self) -> tuple:
+        """The evolving state by reference (a step replaces its arrays, never writes into them)."""
+        return (self.time, self._z_n, self._z_p, self._z_e, self._c_e, self._sei_thickness,
+                self._plated, self._dead, self._plating_potential, self._current, self._temperature,
+                self.outputs, self._losses)
+
+    def _restore(self, snapshot: tuple) -> None:
+        (self.time, self._z_n, self._z_p, self._z_e, self._c_e, self._sei_thickness, self._plated,
+         self._dead, self._plating_potential, self._current, self._temperature, self.outputs,
+         self._losses) = snapshot
+
+    def _step(self, dt: float, current: float, temperature: float, k: _StepCoefficients) -> BatteryOutputs:
+        p = self.parameters
         i_cell = current / p.n_parallel
         density = i_cell / self._area  # A/m2
 
@@ -208,6 +261,10 @@ class SPMeBattery:
             sei_flux = ((sei_thickness - self._sei_thickness) * p.sei_lithium_per_mole
                         / (p.sei_partial_molar_volume * dt))  # mol/m2/s on the particles
         flux_n = i_cell / (FARADAY * self.negative.surface_area) + sei_flux
+        plating = None
+        if self._plating_active(k):
+            plating = self._plating_step(dt, density * self._reaction_per_density[0], k)
+            flux_n -= plating.stripping_rate / self._plating_area  # stripped lithium enters the particle
         flux_p = -i_cell / (FARADAY * self.positive.surface_area)
         z_n = self._z_n * k.decay_n
         z_n += k.gain_n * flux_n
@@ -219,6 +276,8 @@ class SPMeBattery:
 
         self._z_n, self._z_p, self._z_e, self._c_e = z_n, z_p, z_e, c_e
         self._sei_thickness = sei_thickness
+        if plating is not None:
+            self._plated, self._dead = plating.plated, plating.dead
         self.time += dt
         self._current, self._temperature = current, temperature
         self.outputs = self._evaluate(current, temperature, k)
@@ -289,13 +348,59 @@ class SPMeBattery:
                 f"{side} particle stoichiometry to {value / particle.c_max:.6f}, outside [0, 1] "
                 f"(cell {state}); step refused, state unchanged")
 
+    # --- plating (see plating.py) ---------------------------------------------------
+    def _plating_active(self, k: _StepCoefficients) -> bool:
+        return k.plating is not None and (
+            self._plated > 0.0 or self._plating_potential < self.parameters.plating_onset_potential)
+
+    def _plating_step(self, dt, reaction, k):
+        """Plated and dead lithium after ``dt`` at the potential of the reaction split
+        (``reaction``: negative reaction current per particle area [A/m2])."""
+        c_e = float(self._mean_n @ self._c_e)
+        _, eta = split(reaction, self._negative_potential(k), self._plated, c_e, k.plating)
+        if eta > self.parameters.plating_onset_potential and self._plated <= min(
+                NEGLIGIBLE * equilibrium(eta, c_e, k.plating.f), REMAINDER * c_e):
+            return PlatingStep(0.0, self._dead, self._plated / dt)  # the rest strips back at once
+        gamma = self.parameters.dead_lithium_decay_constant
+        if self._sei_thickness > 0.0:
+            gamma *= self._sei_thickness_0 / self._sei_thickness
+        return advance(self._plated, self._dead, eta, c_e, self._plating_area, gamma, dt, k.plating)
+
+    def _negative_potential(self, k: _StepCoefficients):
+        """eta(j_int) = U_n(surface) + eta_intercalation [V vs Li/Li+], x-averaged, of the
+        present state, and its derivative [V m2/A], for an intercalation current j_int [A/m2]."""
+        neg = self.negative
+        outer = float(neg.outer_row @ self._z_n)
+        inverse_sqrt_c = np.exp(-0.5 * np.log(self._c_e))
+        mean_n, rt_f, shift = self._mean_n, k.rt_f, k.ocv_shift[0]
+        gap = k.half_shell_n / FARADAY
+        low, high = 1e-9 * neg.c_max, (1.0 - 1e-9) * neg.c_max
+
+        def potential(j_int: float) -> tuple[float, float]:
+            c_s = min(max(outer - j_int * gap, low), high)  # a refused step is the particle check's
+            sto = c_s / neg.c_max
+            scale = inverse_sqrt_c / (2.0 * k.j0_n * math.sqrt(c_s * (neg.c_max - c_s)))
+            y = j_int * scale
+            eta = 2.0 * rt_f * float(mean_n @ np.arcsinh(y))
+            d_eta = 2.0 * rt_f * float(mean_n @ (scale / np.sqrt(1.0 + y * y)))
+            h = 1e-6
+            d_ocp = (neg.ocp(sto + h) - neg.ocp(sto - h)) / (2.0 * h)
+            return neg.ocp(sto) + shift + eta, d_eta - d_ocp * gap / neg.c_max
+        return potential
+
     # --- outputs ----------------------------------------------------------------
     def _evaluate(self, current: float, temperature: float, k: _StepCoefficients) -> BatteryOutputs:
         p = self.parameters
         neg, pos = self.negative, self.positive
         i_cell = current / p.n_parallel
         density = i_cell / self._area
+        j_n = density * self._reaction_per_density[0]  # A/m2 of particle surface
+        j_int = j_n  # of which intercalation
         flux_n = i_cell / (FARADAY * neg.surface_area)
+        if self._plating_active(k):
+            j_int = split(j_n, self._negative_potential(k), self._plated, float(self._mean_n @ self._c_e),
+                          k.plating)[0]
+            flux_n = j_int / FARADAY
         flux_p = -i_cell / (FARADAY * pos.surface_area)
         c_sn = float(neg.outer_row @ self._z_n) - flux_n * k.half_shell_n
         c_sp = float(pos.outer_row @ self._z_p) - flux_p * k.half_shell_p
@@ -304,9 +409,8 @@ class SPMeBattery:
         inverse_sqrt_c = np.exp(-0.5 * log_c)
         rt_f = k.rt_f
         # symmetric Butler-Volmer inverted per electrolyte node, then x-averaged
-        j_n = density * self._reaction_per_density[0]  # A/m2 of particle surface
         j_p = -density * self._reaction_per_density[1]
-        x_n = j_n / (2.0 * k.j0_n * math.sqrt(c_sn * (neg.c_max - c_sn)))
+        x_n = j_int / (2.0 * k.j0_n * math.sqrt(c_sn * (neg.c_max - c_sn)))
         x_p = j_p / (2.0 * k.j0_p * math.sqrt(c_sp * (pos.c_max - c_sp)))
         eta_n = 2.0 * rt_f * float(self._mean_n @ np.arcsinh(x_n * inverse_sqrt_c))
         eta_p = 2.0 * rt_f * float(self._mean_p @ np.arcsinh(x_p * inverse_sqrt_c))
@@ -326,6 +430,8 @@ class SPMeBattery:
         u_p_mean = pos.ocp(p_mean) + k.ocv_shift[1]
         ocv = u_p_mean - u_n_mean
         heat = i_cell * (ocv - voltage) - i_cell * temperature * k.entropic
+        if j_int is not j_n:  # stripped lithium gives up u_n per charge as heat, plating stores it
+            heat += (j_n - j_int) * neg.surface_area * u_n_mean
 
         c_interface = (self._interface_weights[0] * c_e[self._n_n - 1]
                        + self._interface_weights[1] * c_e[self._n_n])
@@ -335,10 +441,12 @@ class SPMeBattery:
                    + self._chi * rt_f * (log_n - math.log(c_interface)))
         self._losses = (ohmic_electrolyte, ohmic_solid, film, eta_n, -eta_p,
                         u_n - u_n_mean, u_p_mean - u_p, -eta_c)
-        loss = (self._sei_thickness - self._sei_thickness_0) * self._sei_area_to_ah
+        self._plating_potential = u_n + eta_n
+        to_ah = self._negative_volume * FARADAY / 3600.0 * p.n_parallel
+        loss = (self._sei_thickness - self._sei_thickness_0) * self._sei_area_to_ah * p.n_parallel
         cells = p.n_series * p.n_parallel
         return BatteryOutputs(voltage * p.n_series, self.window.soc(n_mean), heat * cells,
-                              ocv * p.n_series, plating, loss * p.n_parallel)
+                              ocv * p.n_series, plating, loss + self._dead * to_ah, self._plated * to_ah)
 
     def overpotentials(self) -> Overpotentials:
         """The pack's overpotentials by process at the last ``step`` or
@@ -379,6 +487,8 @@ class SPMeBattery:
         k.entropic = p.positive_entropic_coefficient - p.negative_entropic_coefficient
         k.ocv_shift = ((temperature - t_ref) * p.negative_entropic_coefficient,
                        (temperature - t_ref) * p.positive_entropic_coefficient)
+        k.plating = (PlatingRates(FARADAY * p.plating_rate_constant, p.plating_transfer_coefficient,
+                                  1.0 / k.rt_f) if p.plating_enabled else None)
         return k
 
     def _check_inputs(self, current: float, temperature: float) -> None:
@@ -393,13 +503,18 @@ class SPMeBattery:
     # --- state ----------------------------------------------------------------------
     def get_state(self) -> dict:
         """Everything that evolves (copies): modal coordinates of the particle and
-        electrolyte concentrations, SEI thickness, time and the last inputs."""
+        electrolyte concentrations, SEI thickness, plated and dead lithium [mol/m3],
+        the plating potential of the last evaluation (None before any), time and the
+        last inputs."""
         return {
             "time": self.time,
             "negative_particle_modes": self._z_n.copy(),
             "positive_particle_modes": self._z_p.copy(),
             "electrolyte_modes": self._z_e.copy(),
             "sei_thickness": self._sei_thickness,
+            "plated_lithium": self._plated,
+            "dead_lithium": self._dead,
+            "plating_potential": _known(self._plating_potential),
             "current": self._current,
             "temperature": self._temperature,
         }
@@ -421,6 +536,10 @@ class SPMeBattery:
         self._c_e = self.electrolyte.modes @ self._z_e
         self.time = float(state["time"])
         self._sei_thickness = float(state["sei_thickness"])
+        self._plated = _amount(state, "plated_lithium")
+        self._dead = _amount(state, "dead_lithium")
+        potential = state.get("plating_potential")
+        self._plating_potential = math.inf if potential is None else float(potential)
         self._current = float(state["current"])
         self._temperature = float(state["temperature"])
         self.outputs = self.evaluate(self._current, self._temperature)
@@ -446,6 +565,7 @@ class SPMeBattery:
         c_n = neg.diffusion.modes @ self._z_n
         c_p = pos.diffusion.modes @ self._z_p
         electrolyte_li = float(self.electrolyte.volumes @ self._c_e) * self._area
+        plated_li = (self._plated + self._dead) * self._negative_volume
         return {
             "negative_concentration": c_n,  # mol/m3 per shell, centre first
             "positive_concentration": c_p,
@@ -453,11 +573,13 @@ class SPMeBattery:
             "positive_mean_stoichiometry": float(pos.mean_row @ self._z_p) / pos.c_max,
             "electrolyte_concentration": self._c_e.copy(),  # mol/m3 at x_nodes
             "sei_thickness": self._sei_thickness,  # m
+            "plated_lithium": self._plated * self._negative_volume,  # mol, reversible
+            "dead_lithium": self._dead * self._negative_volume,  # mol
             "lithium_inventory": (float(neg.diffusion.volumes @ c_n)
                                   / neg.diffusion.volumes.sum() * neg.solid_volume
                                   + float(pos.diffusion.volumes @ c_p)
                                   / pos.diffusion.volumes.sum() * pos.solid_volume
-                                  + electrolyte_li),  # mol, particles + electrolyte
+                                  + electrolyte_li + plated_li),  # mol, particles + electrolyte + plated
         }
 
     def stored_energy_change(self, negative_from: float, positive_from: float,
@@ -468,3 +590,15 @@ class SPMeBattery:
         w_n = quad(neg.ocp, negative_from, negative_to, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
         w_p = quad(pos.ocp, positive_from, positive_to, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
         return -FARADAY * (neg.c_max * neg.solid_volume * w_n + pos.c_max * pos.solid_volume * w_p)
+
+
+def _known(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _amount(state: dict, name: str) -> float:
+    """A plated or dead lithium amount of a saved state [mol/m3]; 0 in states saved without it."""
+    value = float(state.get(name, 0.0))
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"state {name} must be a finite amount >= 0, got {value!r}")
+    return value

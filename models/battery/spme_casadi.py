@@ -19,6 +19,13 @@ Layout (``spme_form(parameters)``):
   checks = CHECKS: particle stoichiometries (surface included) must stay in
        (0, 1) and the electrolyte concentration above 0.
 
+Not here: the plating reaction of ``plating`` (a switched reaction with a
+root per step, for the plant only). The form is the SPMe with
+``plating_enabled = False``: ``plated_lithium`` is 0 and ``capacity_loss`` is
+the SEI's. Its users keep plating away instead of modelling it: the MPC holds
+the plating overpotential above 0, where the plant's reaction stays off, and
+the native BatteryCell is built with ``plating_enabled`` fixed to False.
+
 Limits: the reference diffusivity is rounded up to a 1 % grid (``ceil``), so
 the step is piecewise smooth in the electrolyte state; its derivatives ignore
 the jumps (they are below 1e-7 of the step's change). ``derivatives`` is the
@@ -38,7 +45,7 @@ from .spme import _DIFFUSIVITY_GRID, Overpotentials, SPMeBattery
 INPUTS = ("current", "temperature")
 PARAMETERS = ("initial_soc", "n_series", "n_parallel", "sei_enabled")
 OUTPUTS = ("voltage", "power", "heat_generation", "ocv", "plating_overpotential", "soc",
-           "capacity_loss", "negative_stoichiometry", "positive_stoichiometry",
+           "capacity_loss", "plated_lithium", "negative_stoichiometry", "positive_stoichiometry",
            "electrolyte_concentration_min", "electrolyte_concentration_max", "sei_thickness",
            *(f"{name}_overpotential" for name in Overpotentials._fields))  # pack, sum to ocv - voltage
 CHECKS = ("negative_stoichiometry_low", "negative_stoichiometry_high",
@@ -237,7 +244,7 @@ class _Builder:
         losses = (ohmic_electrolyte, ohmic_solid, film, eta_n, -eta_p, u_n - u_n_mean, u_p_mean - u_p, -eta_c)
         return ca.vertcat(pack_voltage, pack_voltage * self.current,
                           heat * self.n_series * self.n_parallel, ocv * self.n_series, plating,
-                          m.window.soc(n_mean), loss, n_mean, p_mean, ca.mmin(c_e), ca.mmax(c_e), sei,
+                          m.window.soc(n_mean), loss, 0.0, n_mean, p_mean, ca.mmin(c_e), ca.mmax(c_e), sei,
                           *(loss_ * self.n_series for loss_ in losses))
 
 

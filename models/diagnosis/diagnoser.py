@@ -23,10 +23,16 @@ Per sample (period dt):
      over the samples since the estimated change time, re-decided every
      sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
      another detector alarms;
-  5. plating: the twin's plating overpotential below ``-plating_margin`` for
-     ``plating_time`` seconds of a charge; a residual alarm during it is
-     put down to the plating (the twin is least to be trusted in a cold fast
-     charge), not to a sensor or a resistance growth;
+  5. plating, from what the BMS measures: (a) the charge's residual, a
+     negative voltage residual alarm while the twin's plating overpotential
+     has been below ``-plating_margin`` for ``plating_time`` seconds of the
+     charge (that condition alone is only ``plating_warning``; any residual
+     alarm during it is put down to the plating, not to a sensor or a
+     resistance growth: the twin is least to be trusted in a cold fast
+     charge); (b) the relaxation after a charge (``relaxation``): the late
+     share of the rest's voltage drop above its fault-free bound, with the
+     threshold from ``plating_false_alarm_probability`` per rest; this one
+     needs neither the twin nor its warm-up;
   6. runaway: the surface temperature, above ambient and extrapolated
      ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
@@ -48,6 +54,7 @@ from .. import checks
 from .cusum import Cusum, threshold_for
 from .glr import Glr, glr_threshold_for, sample_count
 from .isolation import FaultCode, Thresholds, evidence, isolate, parameter_evidence
+from .relaxation import RelaxationWatch
 from .whitening import Whitener
 
 WHITENING_ORDER = 2
@@ -73,6 +80,11 @@ class DiagnoserSettings:
     short_heating_rate: float = 0.005  # K/s, r_T slope only a short's heat explains
     plating_margin: float = 0.0  # V
     plating_time: float = 10.0  # s
+    # relaxation after a charge (relaxation.py): the largest late share of a fault-free rest's drop
+    # (0.5C charges at 25 degC, noise-free; benchmarks/plating_relaxation.py: 0.085), a margin above it
+    plating_fault_free_share: float = 0.09  # 1
+    plating_false_alarm_probability: float = 0.001  # per rest watched
+    rest_current: float = 0.1  # A, |current| below this is a rest (C/50 of an LG M50)
     runaway_temperature: float = 353.15  # K, surface
     runaway_horizon: float = 300.0  # s
     detector: str = "cusum"  # or "glr"
@@ -87,6 +99,8 @@ class DiagnoserSettings:
                 continue
             if field.name in ("plating_margin", "voltage_tracking_time"):
                 checks.non_negative(field.name, value)
+            elif field.name == "plating_false_alarm_probability" and not 0.0 < value < 0.5:
+                raise ValueError(f"{field.name} must lie in (0, 0.5), got {value!r}")
             else:
                 checks.positive(field.name, value)
 
@@ -115,7 +129,10 @@ class Diagnosis:
     temperature_statistic: float = 0.0
     voltage_residual: float = 0.0  # V
     temperature_residual: float = 0.0  # K
-    plating: bool = False
+    plating: bool = False  # the alarm: backed by the charge's residual or the relaxation
+    plating_warning: bool = False  # the twin's plating overpotential below -margin while charging
+    relaxation_share: float = 0.0  # late share of the last watched rest's voltage drop (0: none yet)
+    relaxation_threshold: float = 0.0  # and its threshold
     runaway: bool = False
     detection_time: float = math.nan  # s, first residual alarm
 
@@ -141,6 +158,9 @@ class Diagnoser:
         self._onset = math.nan
         self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, R, theta, std, offset, std)
         self._plating_time = 0.0
+        s = self.settings
+        self._relaxation = RelaxationWatch(s.plating_fault_free_share, s.plating_false_alarm_probability,
+                                           s.rest_current)
         self._ambient = 0.0
         self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
 
@@ -165,6 +185,7 @@ class Diagnoser:
         self._history.append((self.time, current, r_v, r_t, surface_temperature, self._resistance,
                               *estimates))
         self._check_plating(dt, current, plating_overpotential)
+        self._check_relaxation(dt, current, voltage)
         if self._detectors is None:
             self._learn(dt, r_v, r_t, soc_std)
         else:
@@ -248,7 +269,14 @@ class Diagnoser:
         if current < 0.0 and overpotential < -s.plating_margin:
             self._plating_time += dt
         if self._plating_time >= s.plating_time:
-            self.diagnosis.plating = True
+            self.diagnosis.plating_warning = True
+
+    def _check_relaxation(self, dt, current, voltage) -> None:
+        verdict = self._relaxation.step(dt, current, voltage)
+        if verdict is not None:
+            d = self.diagnosis
+            d.relaxation_share, d.relaxation_threshold = verdict.share, verdict.threshold
+            d.plating |= verdict.plated
 
     def _fault_code(self) -> FaultCode:
         d = self.diagnosis
@@ -261,9 +289,10 @@ class Diagnoser:
             if due or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
-            plating_explains = d.plating and self._isolated in (  # the twin is not trusted in a
+            plating_explains = d.plating_warning and self._isolated in (  # the twin is not trusted in a
                 FaultCode.VOLTAGE_SENSOR, FaultCode.CURRENT_SENSOR, FaultCode.RESISTANCE_GROWTH,
                 FaultCode.TEMPERATURE_SENSOR, FaultCode.ANOMALY)  # plating charge: its alarm is the plating
+            d.plating |= plating_explains and self._alarms[0] < 0  # (a): the charge's residual fell
             if self._isolated is not FaultCode.ANOMALY and not plating_explains:
                 return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)
@@ -291,7 +320,7 @@ class Diagnoser:
             "alarms": list(self._alarms), "alarm_times": [_known(t) for t in self._alarm_times],
             "onset": _known(self._onset),
             "resistance": self._resistance, "resistance_baseline": self._resistance_baseline,
-            "plating_time": self._plating_time,
+            "plating_time": self._plating_time, "relaxation": self._relaxation.get_state(),
             "isolated": int(self._isolated), "isolated_at": _known(self._isolated_at),
             "isolated_alarms": list(self._isolated_alarms),
             "diagnosis": {**d.__dict__, "fault_code": int(d.fault_code),
@@ -314,6 +343,7 @@ class Diagnoser:
         self._resistance = float(state["resistance"])
         self._resistance_baseline = float(state["resistance_baseline"])
         self._plating_time = float(state["plating_time"])
+        self._relaxation.set_state(state["relaxation"])
         self._isolated = FaultCode(state["isolated"])
         self._isolated_at = _unknown(state["isolated_at"], -math.inf)
         self._isolated_alarms = [int(a) for a in state["isolated_alarms"]]

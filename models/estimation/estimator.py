@@ -267,7 +267,8 @@ class StateEstimator:
         if compensation is not None:
             noise += compensation[1]
         innovation = kf.update_iterated(lambda x: self._measure_voltage(x, measured_current), voltage, noise,
-                                        "voltage", bound=self._clamp)
+                                        "voltage", bound=self._clamp,
+                                        at_prior=None if compensation is None else compensation[3])
         if compensation is not None:
             kf.x += compensation[0] / (compensation[2] + noise)
         self.voltage_residual = innovation * s.n_series
@@ -312,8 +313,9 @@ class StateEstimator:
         resistance factor toward zero (the attenuation bias of regression on a
         noisy regressor; Soderstrom, Automatica 43 (2007) 939). Returns the
         numerator of its compensation, P H_I h_I sigma^2, the variance the
-        noise adds to the voltage, (h_I sigma)^2, and H P H^T (all before the
-        update), or None at zero current noise."""
+        noise adds to the voltage, (h_I sigma)^2, H P H^T (all before the
+        update) and the voltage and its gradient at the estimate (the update's
+        first evaluation), or None at zero current noise."""
         s, x = self.settings, self.filter.x
         sigma = s.current_noise / s.n_parallel
         if sigma == 0.0:
@@ -321,10 +323,11 @@ class StateEstimator:
         delta = max(sigma, 1e-3)
         v_high, high = self._measure_voltage(x, measured_current + delta * s.n_parallel)[0], self._h.copy()
         v_low, low = self._measure_voltage(x, measured_current - delta * s.n_parallel)[0], self._h.copy()
-        h = self._measure_voltage(x, measured_current)[1]
+        value, h = self._measure_voltage(x, measured_current)
         h_i = (v_high - v_low) / (2.0 * delta)
         p = self.filter.P
-        return p @ ((high - low) / (2.0 * delta)) * h_i * sigma**2, (h_i * sigma) ** 2, float(h @ p @ h)
+        return (p @ ((high - low) / (2.0 * delta)) * h_i * sigma**2, (h_i * sigma) ** 2, float(h @ p @ h),
+                (value, h))
 
     def _advance_reference(self, current: float, dt: float) -> None:
         """The reference SOC after the update: relaxed toward the estimate over

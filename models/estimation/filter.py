@@ -111,21 +111,23 @@ class KalmanFilter:
             self._log(f"{what}: {rejected} innovations in a row outside the gate: taken with variance {s:.3g}")
         self.rejected_in_a_row[what] = 0
         self.x += ph * (innovation / s)
-        self.P -= np.outer(ph, ph * (1.0 / s))  # K S K^T with K = P H^T / s: symmetric as written
+        self._downdate(ph, s)
         self._check(what)
         self._project()
         return True
 
     def update_iterated(self, measure, measurement: float, noise: float, what: str,
-                        relinearize_above: float = 9.0, iterations: int = 5, bound=None) -> float:
-        """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``.
+                        relinearize_above: float = 9.0, iterations: int = 5, bound=None,
+                        at_prior: tuple[float, np.ndarray] | None = None) -> float:
+        """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``
+        (``at_prior``: that pair at the present estimate, if the caller has it).
         An innovation within ``relinearize_above`` times its predicted variance
         takes the plain update; a larger one (the linearisation point was
         off) takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
         (1993) 294), relinearising h at each new estimate, each iterate kept
         in the model's domain by ``bound(x)`` (in place). Returns the
         innovation of the prior."""
-        value, h = measure(self.x)
+        value, h = measure(self.x) if at_prior is None else at_prior
         innovation = measurement - value
         ph = self.P @ h
         s = float(h @ ph) + noise
@@ -148,10 +150,16 @@ class KalmanFilter:
             if done:
                 break
         self.x = prior + ph * ((measurement - value - float(h @ (prior - x))) / s)
-        self.P -= np.outer(ph, ph * (1.0 / s))
+        self._downdate(ph, s)
         self._check(what)
         self._project()
         return innovation
+
+    def _downdate(self, ph: np.ndarray, s: float) -> None:
+        """P <- P - K S K^T with K = P H^T / s, as the outer product of P H^T
+        with itself over s (symmetric as written; numpy's outer without its
+        call overhead)."""
+        self.P -= ph[:, None] * (ph * (1.0 / s))
 
     def _project(self) -> None:
         """Each state outside its bound onto it, the others along their covariance
@@ -177,8 +185,7 @@ class KalmanFilter:
     def _check(self, what: str) -> None:
         """A cheap necessary condition per step: a finite diagonal, none negative
         (0 is a state known exactly, as a frozen parameter)."""
-        diagonal = self.P.diagonal()
-        if diagonal.min() >= 0.0 and diagonal.max() < math.inf:  # False for NaN too
+        if all(0.0 <= v < math.inf for v in self.P.diagonal().tolist()):  # False for NaN too
             return
         self.repair(f"covariance lost positive definiteness after {what}")
 

@@ -7,6 +7,7 @@ rows. After its last sample a cycle holds its final speed.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass
 from importlib import resources
@@ -99,8 +100,7 @@ def load_cycle(spec: str) -> DriveCycle:
     key = spec.strip().lower().replace("-", "_").replace(" ", "_")
     key = _ALIASES.get(key, key)
     if key in STANDARD_CYCLES:
-        text = resources.files(__package__).joinpath("cycles", STANDARD_CYCLES[key]).read_text()
-        return parse_cycle_csv(text, key, source=STANDARD_CYCLES[key])
+        return _standard_cycle(key)
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".csv" or path.exists():
         if not path.is_file():
@@ -108,6 +108,14 @@ def load_cycle(spec: str) -> DriveCycle:
         return parse_cycle_csv(path.read_text(), path.stem, source=str(path))
     raise ValueError(f"unknown drive cycle {spec!r}; known cycles: {', '.join(known_cycles())} "
                      "(or the path of a CSV file of time [s], speed [m/s])")
+
+
+@functools.lru_cache(maxsize=None)
+def _standard_cycle(key: str) -> DriveCycle:
+    """A shipped cycle, parsed once per process (a DriveCycle is immutable; a
+    Cycler that repeats its cycle builds a powertrain on it each time)."""
+    text = resources.files(__package__).joinpath("cycles", STANDARD_CYCLES[key]).read_text()
+    return parse_cycle_csv(text, key, source=STANDARD_CYCLES[key])
 
 
 def parse_cycle_csv(text: str, name: str, source: str) -> DriveCycle:

@@ -125,6 +125,11 @@ QUANTITIES = (
              twin_std_scale=0.76, twin_error_drift_std=0.0025),
 )
 
+# the outputs a vehicle-day reads besides the connected ones (the master reads and records only these)
+RECORDED = ("battery.soc", "battery.capacity_loss",
+            *(f"{twin}.{name}" for twin in ("estimator", "own")
+              for name in ("soc", "soc_std", *(f"{q.name}{std}" for q in QUANTITIES for std in ("", "_std")))))
+
 
 def true_resistance_factor(p: BatteryParameters) -> float:
     """The plant's resistance over the nominal fresh cell's, as a lab measures
@@ -147,7 +152,7 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
     ambient = spec["vehicle_ambient_temperature"]
     drawn, charge_current, stop = day_plan(spec)
     system = System(_structure(spec, plant, fmus, drawn, charge_current, ambient))
-    result = Master(system, algorithm=ALGORITHM, correction="nepce").run(stop_time=stop, step=STEP_S)
+    result = Master(system, algorithm=ALGORITHM, correction="nepce", record=RECORDED).run(stop_time=stop, step=STEP_S)
     last = {name: float(result.column(name)[-1]) for name in result.columns}
 
     lost_today = last["battery.capacity_loss"]  # A.h per cell, to SEI during the run

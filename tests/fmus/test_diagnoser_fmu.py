@@ -143,3 +143,30 @@ def test_an_unknown_detector_is_refused_by_name_and_the_host_lives_on(fmu, capfd
         instance.slave.exitInitializationMode()
     assert "detector" in capfd.readouterr().out
     instance.close()
+
+
+def test_fmpy_names_plating_on_the_relaxation_of_a_plant_that_plated(fmu):
+    """The measured current and voltage of the plant's cold fast charge (1.5C for 20 min at
+    -5 degC, it plates) and rest, 2 mV noise; the twin's prediction equals the measurement, so
+    only the relaxation can name the plating."""
+    from btwin.models.battery import BatteryParameters, SPMeBattery
+    from btwin.models.diagnosis.relaxation import LATE, WINDOW
+
+    cell = SPMeBattery(BatteryParameters(initial_soc=0.2, sei_enabled=False, initial_temperature=268.15))
+    current = np.r_[np.full(1200, -7.5), np.zeros(int(LATE + WINDOW) + 10)]
+    voltage = [cell.step(1.0, i, 268.15).voltage for i in current]
+    signal = np.zeros(current.size, dtype=[("time", float), ("measured_voltage", float),
+                                           ("predicted_voltage", float), ("measured_current", float)])
+    signal["time"] = np.arange(current.size, dtype=float)
+    signal["measured_current"] = current
+    signal["measured_voltage"] = np.r_[voltage[0], voltage[:-1]]  # the reading at each step's start
+    signal["measured_voltage"] += np.random.default_rng(5).normal(0.0, 2e-3, current.size)
+    signal["predicted_voltage"] = signal["measured_voltage"]
+    result = simulate_fmu(str(fmu), stop_time=current.size - 1.0, step_size=1.0, output_interval=1.0,
+                          input=signal, start_values=START,
+                          output=["plating_alarm", "plating_warning", "relaxation_share", "fault_code"])
+    first = int(np.argmax(result["plating_alarm"]))
+    assert result["plating_alarm"][-1] and not result["plating_warning"][-1]
+    assert result["time"][first] == pytest.approx(1200.0 + LATE + WINDOW, abs=2.0)
+    assert result["relaxation_share"][-1] > DiagnoserSettings().plating_fault_free_share
+    assert result["fault_code"][-1] == FaultCode.PLATING

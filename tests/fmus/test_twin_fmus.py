@@ -71,6 +71,33 @@ def test_predicted_voltage_and_residual_follow_the_inputs_before_any_step(fmu_di
     instance.close()
 
 
+def test_predictions_after_a_step_are_those_of_the_new_estimate_even_from_a_saved_state(fmu_dir):
+    """The predictions are computed when read (a host that sets new inputs
+    after a step pays for them once): read after the step, after new inputs
+    (and a read of an estimate alone), and from a state saved between the
+    step and any read, they are the model's at the stepped estimate and the
+    inputs then set."""
+    current, voltage, surface = _measurements(steps=30)
+    instance = Instance(fmu_dir / "StateEstimator.fmu").initialize(
+        initial_soc=0.6, measured_voltage=voltage[0], measured_surface_temperature=surface[0])
+    model = StateEstimator(EstimatorSettings(initial_soc=0.6))
+    model.seed_temperature(surface[0])
+    for k in range(len(current)):
+        instance.set(measured_current=current[k], measured_voltage=voltage[k], measured_surface_temperature=surface[k])
+        instance.step(1.0)
+        model.step(1.0, current[k], voltage[k], surface[k], 298.15)
+    saved = instance.slave.getFMUstate()  # before any read of the stepped predictions
+    held, = instance.get("predicted_voltage")
+    assert held == pytest.approx(model.predict(current[-1])[0], rel=1e-12)
+    instance.set(measured_current=-5.0)
+    assert instance.get("soc")[0] == pytest.approx(model.estimate().soc, rel=1e-12)  # leaves the predictions
+    assert instance.get("predicted_voltage")[0] == pytest.approx(model.predict(-5.0)[0], rel=1e-12)
+    instance.slave.setFMUstate(saved)
+    assert instance.get("predicted_voltage")[0] == pytest.approx(held, rel=1e-12)
+    instance.slave.freeFMUstate(saved)
+    instance.close()
+
+
 def test_a_voltage_spike_is_skipped_and_counted_never_nan(fmu_dir):
     instance = Instance(fmu_dir / "StateEstimator.fmu").initialize(measured_voltage=3.75, initial_soc=0.5)
     instance.step(1.0, 50)

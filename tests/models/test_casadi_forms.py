@@ -28,7 +28,7 @@ def _numpy_outputs(cell, out, current):
     return {"voltage": out.voltage, "power": out.voltage * current,
             "heat_generation": out.heat_generation, "ocv": out.ocv,
             "plating_overpotential": out.plating_overpotential, "soc": out.soc,
-            "capacity_loss": out.capacity_loss,
+            "capacity_loss": out.capacity_loss, "plated_lithium": out.plated_lithium,
             "negative_stoichiometry": internals["negative_mean_stoichiometry"],
             "positive_stoichiometry": internals["positive_mean_stoichiometry"],
             "electrolyte_concentration_min": c_e.min(), "electrolyte_concentration_max": c_e.max(),
@@ -100,7 +100,8 @@ def _out_of_bounds(checks):
 
 @pytest.mark.parametrize("soc, current, side", [(0.02, 5.0, "negative"), (0.98, -5.0, "negative")])
 def test_a_step_the_numpy_model_refuses_fails_a_check(soc, current, side):
-    parameters = BatteryParameters(initial_soc=soc)
+    # the CasADi form has no plating reaction, which takes part of an overcharge's current
+    parameters = BatteryParameters(initial_soc=soc, plating_enabled=False)
     form, cell = spme_form(parameters), SPMeBattery(parameters)
     p = [soc, 1, 1, 1.0]
     x = form.initial_state(p)

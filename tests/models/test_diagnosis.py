@@ -168,12 +168,13 @@ def test_diagnoser_detects_and_names_a_voltage_offset():
     assert 720.0 - 120.0 < d.detection_time < 720.0 - 120.0 + 10.0
 
 
-def test_plating_needs_a_sustained_negative_overpotential_while_charging():
+def test_the_twins_plating_overpotential_alone_is_a_warning_not_an_alarm():
     diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0, plating_time=10.0))
     feed(diagnoser, 100, current=-5.0, plating=0.01)
     feed(diagnoser, 100, current=5.0, plating=-0.01)  # discharging: not plating
-    assert not diagnoser.diagnosis.plating
-    assert feed(diagnoser, 10, current=-5.0, plating=-0.002).fault_code is FaultCode.PLATING
+    assert not diagnoser.diagnosis.plating_warning
+    d = feed(diagnoser, 10, current=-5.0, plating=-0.002)
+    assert d.plating_warning and not d.plating and d.fault_code is FaultCode.NONE
 
 
 def test_non_finite_input_is_refused_by_name():

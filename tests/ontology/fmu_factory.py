@@ -25,7 +25,7 @@ CATALOGUE = {
     "BatteryCell": [("current", "input", "A"), ("temperature", "input", "K"), ("voltage", "output", "V"),
                     ("soc", "output", "1"), ("heat_generation", "output", "W"), ("ocv", "output", "V"),
                     ("plating_overpotential", "output", "V"), ("capacity_loss", "output", "A.h"),
-                    ("initial_soc", "parameter", "1"), ("n_series", "parameter", "1"),
+                    ("plated_lithium", "output", "A.h"), ("initial_soc", "parameter", "1"), ("n_series", "parameter", "1"),
                     ("n_parallel", "parameter", "1")]
                    + [(f"{process}_overpotential", "output", "V") for process in (
                        "electrolyte_ohmic", "solid_ohmic", "sei_film", "negative_kinetic",

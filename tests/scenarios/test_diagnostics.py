@@ -11,6 +11,7 @@ import pytest
 from btwin.models.diagnosis import FaultCode
 from btwin.scenarios import diagnostics
 from btwin.scenarios.diagnostics_runs import Fault, Profile, run
+from btwin.scenarios.fast_charge import FORCED_AIR_RESISTANCE
 
 pytestmark = pytest.mark.integration
 T_25 = 298.15
@@ -31,6 +32,7 @@ def test_campaign_writes_one_entry_per_class_plots_and_summary(campaign):
         assert {"detection_rate", "median_detection_delay_s", "isolation_accuracy"} <= set(entry)
     assert "warning_lead_time_s" in summary["faults"]["thermal_runaway"]
     assert (out / "residuals.png").stat().st_size > 10_000
+    assert (out / "relaxation.png").stat().st_size > 10_000
     assert (out / "confusion.png").stat().st_size > 10_000
     assert summary["false_alarms_per_hour"] == 0.0
 
@@ -41,11 +43,17 @@ def test_a_voltage_offset_of_10_mv_is_found_within_30_s_on_the_state_estimators_
     assert outcome.diagnosed is FaultCode.VOLTAGE_SENSOR
 
 
-def test_cold_fast_charge_is_flagged_and_a_half_c_charge_at_25_degc_is_not():
-    cold = run(Profile("charge", 400.0, 0.2, 268.15, 2.0), Fault("plating"), seed=12, twin_kind="open_loop")
-    assert not math.isnan(cold.plating_onset) and cold.plating_flagged
-    mild = run(Profile("charge", 1500.0, 0.3, T_25, 0.5), Fault("none"), seed=13, twin_kind="open_loop")
+def test_cold_fast_charge_is_flagged_on_its_relaxation_and_a_half_c_charge_at_25_degc_is_not():
+    rest = diagnostics.RELAXATION_REST
+    cold = run(Profile("charge", 1500.0 + rest, 0.2, 268.15, 1.75, 1500.0, FORCED_AIR_RESISTANCE),
+               Fault("plating"), seed=12, twin_kind="open_loop")
+    assert not math.isnan(cold.plating_onset) and cold.plated_lithium > 0.03  # A.h: the plant plated
+    assert cold.plating_flagged and cold.plating_by_relaxation
+    assert cold.relaxation_share > cold.relaxation_threshold
+    mild = run(Profile("charge", 1200.0 + rest, 0.3, T_25, 0.5, 1200.0), Fault("none"), seed=13,
+               twin_kind="open_loop")
     assert math.isnan(mild.plating_onset)  # the plant does not plate: the truth
+    assert mild.relaxation_share < mild.relaxation_threshold  # its rest was watched and passed
     assert not mild.plating_flagged and mild.false_alarms == 0
 
 
