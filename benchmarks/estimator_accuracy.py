@@ -44,16 +44,15 @@ def model_error_by_current(hours: float = 4.0, fade: float = 0.1, growth: float 
     plant = SPMeBattery(BatteryParameters(initial_soc=0.9, lost_lithium_inventory=lost, resistance_growth=growth))
     thermal, cycler = CellThermal(ThermalParameters(), 298.15), Cycler()
     x = np.array([0.9, 298.15, 298.15, cell_capacity(BatteryParameters(lost_lithium_inventory=lost)), 1.0 + growth])
-    f, current, voltage, rows = np.zeros((5, 5)), 0.0, plant.outputs.voltage, []
+    voltage, rows = plant.outputs.voltage, []
     for _ in range(int(hours * 3600)):
-        x[0], x[1], x[2] = plant.outputs.soc, thermal.core_temperature, thermal.surface_temperature
-        rows.append((twin.voltage(x, current) - voltage, abs(current)))
-        twin.predict(x, current, 298.15, voltage, 1.0, f)
-        twin.advance_diffusion(current, 1.0)
-        current = cycler.step(1.0, voltage)
+        current = cycler.step(1.0, voltage)  # the mean over the step: the cell and the twin's diffusion carry it
         out = plant.step(1.0, current, thermal.core_temperature)
         thermal.step(1.0, out.heat_generation, 298.15)
         voltage = out.voltage
+        twin.advance_diffusion(current, 1.0)
+        x[0], x[1], x[2] = plant.outputs.soc, thermal.core_temperature, thermal.surface_temperature
+        rows.append((twin.voltage(x, current) - voltage, abs(current)))
     error, magnitude = np.array(rows).T
     print(f"twin model vs aged SPMe ({fade:.0%} fade, {growth:.0%} growth), cycler on WLTC, {hours:g} h:")
     for low, high in ((0.0, 0.5), (0.5, 2.0), (2.0, 5.0), (5.0, 10.0), (10.0, 30.0)):

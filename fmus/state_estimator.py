@@ -63,6 +63,9 @@ _SETTINGS = (
               "counting and relaxes toward the estimate with this time constant", min=0.0),
     parameter("compensate_current_noise", None, False,
               "Remove the mean pull of the current sensor's noise (current_noise) on the update", type=bool),
+    parameter("step_mean_current", None, False,
+              "The measured current is the mean over the step that ends at the readings (a cycler's); false: "
+              "the current read is held over the coming step", type=bool),
 )
 _THERMAL_PARAMETERS = (
     parameter("core_heat_capacity", "J/K", _THERMAL.core_heat_capacity, "C_c of one cell", min=0.0),

@@ -72,7 +72,8 @@ def structure(p: dict, fmu_dir: Path | None = None) -> SystemStructure:
     belief = p["initial_soc"] - p["initial_soc_error"]
     twin = {**pack, "initial_soc": belief, "ambient_temperature": ambient,
             "voltage_noise": SENSOR_NOISE["voltage"],
-            "current_noise": SENSOR_NOISE["current"], "temperature_noise": SENSOR_NOISE["temperature"]}
+            "current_noise": SENSOR_NOISE["current"], "temperature_noise": SENSOR_NOISE["temperature"],
+            "step_mean_current": True}  # the Cycler's current is its mean over the step that ends at the readings
     return SystemStructure(
         name="twin_observer",
         components=[

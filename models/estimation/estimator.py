@@ -49,7 +49,21 @@ of more noise than there is is pushed the other way.
 One ``step(dt, ...)`` takes the measurements at time t: the voltage and the
 surface temperature are first *predicted* from the estimate that reached t
 (before they are seen), then used to update it, then the estimate is carried
-to t + dt with the measured current held. So ``predicted_voltage`` minus the
+to t + dt with the measured current held.
+
+Which current a reading is. The step above holds the current read at t over
+the coming dt (a sample-and-hold of the current). A cycler or a BMS that
+integrates its current sensor between samples gives instead the mean over
+the step that *ends* at the readings, the current that made the voltage read
+with it. With ``step_mean_current`` the estimate is first carried over dt
+with that current, then updated: the model's diffusion then holds the same
+history as the cell's. Held the other way, the diffusion lags one step, its
+polarisation is missing after every rise of the current, and the filter
+makes it up with resistance: on fleet days (5 s steps, a Cycler's drive) the
+resistance factor rose ~8 % in the first minutes of every drive and, too
+high through the drive, pulled capacity up with its depth (+0.10 A.h after a
+97 km HWFET day; +0.016 A.h with ``step_mean_current``, replayed in
+benchmarks/fleet_twin_error.py). So ``predicted_voltage`` minus the
 measured voltage is the filter's innovation at t; ``predict(current)`` gives
 the same prediction for any current without a step.
 
@@ -124,6 +138,7 @@ class EstimatorSettings:
     resistance_drift: float = 0.012  # 1, random-walk std of theta over one hour
     linearisation_time: float = 0.0  # s: 0 linearises the voltage at the estimate; > 0 see the module docstring
     compensate_current_noise: bool = False  # remove the current noise's pull on the update (``_current_noise_bias``)
+    step_mean_current: bool = False  # the current read is the mean over the dt that ends at the readings (docstring)
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -230,7 +245,9 @@ class StateEstimator:
     def step(self, dt: float, measured_current: float, measured_voltage: float,
              measured_surface_temperature: float, ambient_temperature: float) -> Estimate:
         """Update with the measurements at the present time, then carry the
-        estimate dt [s] ahead with the current held; returns ``estimate()``."""
+        estimate dt [s] ahead with the current held (``step_mean_current``:
+        first carry it over the dt the current flowed, then update); returns
+        ``estimate()``."""
         checks.step_size(dt)
         for name, value in (("measured_current", measured_current), ("measured_voltage", measured_voltage)):
             checks.finite(name, value)
@@ -242,6 +259,8 @@ class StateEstimator:
         voltage = measured_voltage / s.n_series
         if self.time == 0.0:  # the first reading places both temperatures
             self.seed_temperature(measured_surface_temperature)
+        if s.step_mean_current:  # the readings close the step the current flowed over: carry the estimate across it first
+            self._carry(dt, current, voltage, ambient_temperature)
         model_error = s.voltage_model_error + s.resistance_model_error * abs(current)
         noise = self._r_sensor + model_error * model_error
         compensation = self._current_noise_bias(measured_current) if s.compensate_current_noise else None
@@ -256,17 +275,23 @@ class StateEstimator:
         self.temperature_residual = measured_surface_temperature - kf.x[SURFACE]
         kf.update(self.temperature_residual, _SURFACE_ROW, self._r_temperature, "surface temperature")
         self._bound()
+        if not s.step_mean_current:
+            self._carry(dt, current, voltage, ambient_temperature)
+        self.time += dt
+        return self.estimate()
+
+    def _carry(self, dt: float, current: float, voltage: float, ambient_temperature: float) -> None:
+        """The estimate dt [s] on, with this cell current held over dt."""
+        s, kf = self.settings, self.filter
         self._advance_reference(current, dt)
-        x_new = model.predict(kf.x, current, ambient_temperature, voltage, dt, self._f)
+        x_new = self.model.predict(kf.x, current, ambient_temperature, voltage, dt, self._f)
         self._f[BIAS, BIAS] = decay = math.exp(-dt / s.voltage_bias_time)
         self._f[OFFSET, OFFSET] = 1.0
         self._f[SOC, OFFSET] = dt / (3600.0 * kf.x[CAPACITY])
         x_new[BIAS] *= decay
         kf.predict(x_new, self._f, self._process_noise(dt, current))
-        model.advance_diffusion(current, dt)
+        self.model.advance_diffusion(current, dt)
         self._bound()
-        self.time += dt
-        return self.estimate()
 
     def _measure_voltage(self, x: np.ndarray, measured_current: float):
         """Cell voltage in state x for this pack current reading, and its

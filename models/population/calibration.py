@@ -25,8 +25,9 @@ and the checks:
     b        = var(b) sum_j d_j / (k^2 s_j^2 + sigma_w^2).
 
 With no check this is the prior (b = 0, var(b) = sigma_0^2). k needs a few
-checks to be estimated at all: below ``MIN_CHECKS`` it is 1 (the stated
-standard deviations taken at their word). The REML variance from n checks
+checks to be estimated at all: below ``MIN_CHECKS`` it is the validated
+scale k_0 (``prior_scale``: what the estimator's validation against a known
+truth found; 1 takes the stated standard deviations at their word). The REML variance from n checks
 has n - 1 degrees of freedom, so with five its relative standard error is
 sqrt(2/4) = 0.7 (assumption: enough to tell a factor of two).
 
@@ -58,11 +59,12 @@ class EstimatorError(NamedTuple):
 
 
 def estimator_error(differences, stated_variances, test_variance: float, prior_bias_std: float,
-                    min_checks: int = MIN_CHECKS) -> EstimatorError:
+                    min_checks: int = MIN_CHECKS, prior_scale: float = 1.0) -> EstimatorError:
     """The bias and the std scale from the checks' differences (estimate
     minus reference), the estimator's stated variances at the checks and the
     reference tests' variances (one, or one per check); the prior's std 0
-    means an estimator known to be unbiased (see the module docstring)."""
+    means an estimator known to be unbiased; ``prior_scale`` the scale until
+    there are ``min_checks`` checks (see the module docstring)."""
     d = np.asarray(differences, dtype=float)
     s2 = np.asarray(stated_variances, dtype=float)
     if d.ndim != 1 or d.shape != s2.shape:
@@ -74,7 +76,9 @@ def estimator_error(differences, stated_variances, test_variance: float, prior_b
     if not (np.all(w2 >= 0.0) and prior_bias_std >= 0.0):
         raise ValueError(f"test variances and prior_bias_std must be >= 0, got {test_variance!r} "
                          f"and {prior_bias_std!r}")
-    scale = _fitted_scale(d, s2, w2) if d.size >= max(min_checks, 2) else 1.0
+    if not SCALE_RANGE[0] <= prior_scale <= SCALE_RANGE[1]:
+        raise ValueError(f"prior_scale must lie in {SCALE_RANGE}, got {prior_scale!r}")
+    scale = _fitted_scale(d, s2, w2) if d.size >= max(min_checks, 2) else prior_scale
     if prior_bias_std == 0.0:  # an estimator known to be unbiased
         return EstimatorError(0.0, 0.0, scale, int(d.size))
     weights = 1.0 / (scale**2 * s2 + w2)

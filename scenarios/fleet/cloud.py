@@ -11,9 +11,11 @@ the night
   2. learns the twins' error from the workshop checks so far (the own
      estimate on a checked vehicle's day minus the workshop's reading of the
      plant; ``estimator_error``): the bias every vehicle's twin shares, which
-     pooling cannot average away, and how far the twins' stated standard
-     deviations over- or understate their errors. With no check the bias is
-     0 with the validated ``twin_error_std``, and the stated stds stand,
+     pooling cannot average away and which may drift from day to day, and
+     how far the twins' stated standard deviations over- or understate their
+     errors. With no check the bias is
+     0 with the validated ``twin_error_std``, and the stated stds are
+     scaled by the validated ``twin_std_scale``,
   3. removes the bias from every own estimate, scales their stds, fits the
      fleet's mean and spread to them (``fit_population``) and shrinks each
      toward it (``shrink``: the *shrunk* twin), keeping the bias's own
@@ -44,6 +46,9 @@ class Quantity:
     nominal_std: float  # and its standard deviation
     daily_drift_std: float  # how far the true value may move in one (accelerated) day
     twin_error_std: float = 0.0  # the edge twin's systematic error, the same on every vehicle
+    twin_std_scale: float = 1.0  # its real error over its stated std, as validated (until the checks tell)
+    twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
+    twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
 
 
 @dataclass
@@ -57,24 +62,41 @@ class Belief:
     check_difference: np.ndarray  # own estimate minus the workshop's reading on the checked day (nan: none yet)
     check_stated_variance: np.ndarray  # the own twin's stated variance that day
     check_test_variance: np.ndarray  # the workshop test's
+    check_night: np.ndarray  # the night the check came in (nan: none yet)
+    nights: int = 0  # nights run so far
 
     @classmethod
     def start(cls, quantity: Quantity, vehicles: int) -> "Belief":
         unchecked = np.full(vehicles, np.nan)
         return cls(np.full(vehicles, np.nan), np.full(vehicles, np.inf), np.full(vehicles, quantity.nominal),
-                   np.full(vehicles, quantity.nominal_std), unchecked, unchecked.copy(), unchecked.copy())
+                   np.full(vehicles, quantity.nominal_std), unchecked, unchecked.copy(), unchecked.copy(),
+                   unchecked.copy())
 
     def checked(self, own_mean, own_std, reference, reference_std) -> "Belief":
         """With today's workshop checks (``reference``: nan on the vehicles not checked)."""
         today = np.isfinite(reference) & np.isfinite(own_mean) & np.isfinite(own_std)
         return replace(self, check_difference=np.where(today, own_mean - reference, self.check_difference),
                        check_stated_variance=np.where(today, own_std**2, self.check_stated_variance),
-                       check_test_variance=np.where(today, reference_std**2, self.check_test_variance))
+                       check_test_variance=np.where(today, reference_std**2, self.check_test_variance),
+                       check_night=np.where(today, float(self.nights), self.check_night))
 
     def estimator_error(self, quantity: Quantity) -> EstimatorError:
+        """The shared error tonight: b0 + r n on night n, with the validated
+        trend r (``twin_error_rate``) and b0 learnt from the checks, each
+        check's difference less the trend up to its night. Beyond the trend
+        it may drift (``twin_error_drift_std`` a day, a random walk), so a
+        check of n nights ago tells it with n times that variance more, and
+        the validated prior with one night's more each night (the drift's
+        steps shared by several checks are taken as independent: a little
+        too sure with many old checks)."""
         done = np.isfinite(self.check_difference)
-        return estimator_error(self.check_difference[done], self.check_stated_variance[done],
-                               self.check_test_variance[done], prior_bias_std=quantity.twin_error_std)
+        drift, rate = quantity.twin_error_drift_std**2, quantity.twin_error_rate
+        error = estimator_error(self.check_difference[done] - rate * self.check_night[done],
+                                self.check_stated_variance[done],
+                                self.check_test_variance[done] + drift * (self.nights - self.check_night[done]),
+                                prior_bias_std=float(np.sqrt(quantity.twin_error_std**2 + drift * self.nights)),
+                                prior_scale=quantity.twin_std_scale)
+        return error._replace(bias=error.bias + rate * self.nights)
 
 
 @dataclass(frozen=True)
@@ -124,4 +146,5 @@ def night(quantity: Quantity, belief: Belief, own_mean: np.ndarray, own_std: np.
                    twin)
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
-    return replace(belief, own_mean=mean, own_std=std, prior_mean=shrunk_mean, prior_std=prior_std), result
+    return replace(belief, own_mean=mean, own_std=std, prior_mean=shrunk_mean, prior_std=prior_std,
+                   nights=belief.nights + 1), result

@@ -46,8 +46,16 @@ def test_no_check_is_the_validated_prior_and_few_checks_keep_the_stated_stds():
     none = estimator_error([], [], TEST_STD**2, PRIOR_STD)
     assert (none.bias, none.scale, none.checks) == (0.0, 1.0, 0)
     assert none.bias_variance == pytest.approx(PRIOR_STD**2, rel=1e-12)
-    few = estimator_error(*_checks(np.random.default_rng(7), MIN_CHECKS - 1), TEST_STD**2, PRIOR_STD)
+    few_checks = _checks(np.random.default_rng(7), MIN_CHECKS - 1)
+    few = estimator_error(*few_checks, TEST_STD**2, PRIOR_STD)
     assert few.scale == 1.0
+    # with a validated scale, that scale until the checks can tell one: it weights the few checks' bias
+    validated = estimator_error(*few_checks, TEST_STD**2, PRIOR_STD, prior_scale=SCALE)
+    assert validated.scale == SCALE and validated.bias_variance < few.bias_variance
+    assert estimator_error(*_checks(np.random.default_rng(7), 40), TEST_STD**2, PRIOR_STD,
+                           prior_scale=3.0).scale == pytest.approx(SCALE, rel=0.3)
+    with pytest.raises(ValueError, match="prior_scale"):
+        estimator_error(*few_checks, TEST_STD**2, PRIOR_STD, prior_scale=0.0)
     # one exact check (no test noise, a tiny stated std) pins the bias whatever the prior
     pinned = estimator_error([-0.04], [1e-10], 0.0, PRIOR_STD)
     assert pinned.bias == pytest.approx(-0.04, rel=1e-6)

@@ -125,7 +125,8 @@ def test_a_bad_scheduler_fails_fast_with_its_address(tmp_path, archives):
 @pytest.mark.slow
 def test_pooling_beats_each_vehicle_alone_when_data_are_few(tmp_path, archives, monkeypatch):
     # the stand-in's twin is exact (its errors are its stated noise): no systematic twin error to allow for
-    exact = tuple(replace(q, twin_error_std=0.0) for q in fleet_module.QUANTITIES)
+    exact = tuple(replace(q, twin_error_std=0.0, twin_std_scale=1.0, twin_error_drift_std=0.0, twin_error_rate=0.0)
+                  for q in fleet_module.QUANTITIES)
     monkeypatch.setattr(fleet_module, "QUANTITIES", exact)
     summary = _run(tmp_path, archives, workers=1, vehicles=60, days=8)
     sparse, rich = summary["sparse_data"], summary["data_rich"]

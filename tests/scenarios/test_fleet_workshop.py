@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from btwin.scenarios.fleet.cloud import Belief, night
 from btwin.scenarios.fleet.draws import WORKSHOP_CAPACITY_STD, draw_fleet, workshop_capacity, workshop_day
 from btwin.scenarios.fleet.runner import FleetSettings, _replay
 from btwin.scenarios.fleet.vehicle_day import QUANTITIES
@@ -16,7 +17,11 @@ from btwin.scenarios.fleet.vehicle_day import QUANTITIES
 from .fleet_double import light_day
 
 BIAS = -0.06  # A.h, added to every own twin's capacity (its carried value stays unbiased)
-CAPACITY = QUANTITIES[0]
+# the stand-in's own twins state their noise honestly (std scale 1) and share a bias the fleet's validated
+# prior does not expect (its 0.013 A.h would hold -0.06 back): a prior as wide as 1.2 % of capacity, no drift
+# or trend
+CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0,
+                   twin_error_rate=0.0)
 
 
 class _Arrived:
@@ -47,7 +52,8 @@ def _day_rows(specs: list[dict], simulate=biased_day) -> list[dict]:
 
 
 def _fleet(share: float, vehicles: int = 60, days: int = 6, seed: int = 5) -> list[dict]:
-    settings = FleetSettings(vehicles=vehicles, days=days, seed=seed, quantities=QUANTITIES, workshop_share=share)
+    settings = FleetSettings(vehicles=vehicles, days=days, seed=seed, quantities=(CAPACITY, QUANTITIES[1]),
+                             workshop_share=share)
     state = _replay(settings, draw_fleet(seed, vehicles), [])
     rows = []
     for day in range(days):
@@ -104,3 +110,37 @@ def test_an_unbiased_twin_declared_so_is_never_corrected():
     rows = state.night(_day_rows([state.spec(v, 0) for v in state.vehicles]))
     assert all(row["twin_bias_capacity"] == 0.0 and row["twin_error_std_capacity"] == 0.0 for row in rows)
     assert all(not row["error"] and row["workshop_capacity"] is not None for row in rows)
+
+
+def test_an_old_check_tells_a_drifting_bias_less_each_night():
+    """A shared error that drifts 0.01 A.h a day: one check on the first night,
+    then five nights without. Its weight against the validated prior falls
+    as the random walk says, and the bias's variance grows toward the prior's."""
+    drifting = replace(CAPACITY, twin_error_drift_std=0.01)
+    belief, own, std = Belief.start(drifting, 3), np.full(3, 5.1), np.full(3, 0.08)
+    reference, reference_std = np.array([5.2, np.nan, np.nan]), np.full(3, 0.02)
+    belief, first = night(drifting, belief, own, std, np.ones(3, bool), reference, reference_std)
+    variances = [first.twin.bias_variance]
+    for _ in range(5):
+        belief, later = night(drifting, belief, own, std, np.ones(3, bool))
+        variances.append(later.twin.bias_variance)
+    check = 0.08**2 + 0.02**2 + 5 * 0.01**2
+    prior = 0.062**2 + 5 * 0.01**2
+    assert variances[-1] == pytest.approx(1.0 / (1.0 / prior + 1.0 / check), rel=1e-9)
+    assert np.all(np.diff(variances) > 0.0) and later.twin.bias < 0.0 and later.twin.checks == 1
+
+
+def test_a_validated_trend_moves_the_shared_error_each_night():
+    """With a trend of -0.005 A.h a day and no check, the shared error is the
+    trend alone; one check on the first night fixes its start, and the
+    trend carries it on: five nights later it is 0.025 A.h lower."""
+    trending = replace(CAPACITY, twin_error_rate=-0.005)
+    belief, own, std = Belief.start(trending, 3), np.full(3, 5.1), np.full(3, 0.08)
+    belief, first = night(trending, belief, own, std, np.ones(3, bool))
+    assert first.twin.bias == 0.0
+    belief, checked = night(trending, belief, own, std, np.ones(3, bool), np.array([5.2, np.nan, np.nan]),
+                            np.full(3, 0.02))
+    for _ in range(5):
+        belief, later = night(trending, belief, own, std, np.ones(3, bool))
+    assert later.twin.bias == pytest.approx(checked.twin.bias - 0.025, abs=1e-12)
+    assert checked.twin.bias < -0.005  # the check (-0.1 against the trend's -0.005) pulled it down

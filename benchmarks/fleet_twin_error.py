@@ -1,0 +1,150 @@
+"""The own twin's error on a fleet's vehicle-days, found with the plant's
+truth: each vehicle-day of a fleet table replayed in plain Python the way
+the fleet co-simulates it (Gauss-Seidel: the Cycler draws its current at the
+held voltage, the cell carries it over the same 5 s step; the Sensors with
+the fleet's noise and seed; the own twin with the fleet's settings), then
+
+  * the twin's voltage error *given the plant's truth* (its SOC, core
+    temperature, capacity and the resistance factor a lab measures) by phase,
+    and broken down by process against the SPMe's own overpotentials
+    (``TwinModel.losses``): what the model misses;
+  * the own twin's capacity and resistance-factor error at the end of the
+    day against its stated std (NEES): what the estimator makes of it.
+
+    .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet                # day 0, every vehicle
+    .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --vehicles 0,6 --days 0,1
+    .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --held         # current held forward
+    .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --no-noise
+
+The replay reproduces the fleet's own-twin capacity within a few mA.h (its
+master adds a NEPCE correction of a few mA to the cell's current).
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from btwin.models.battery import SPMeBattery
+from btwin.models.cycler import Cycler, CyclerParameters
+from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
+from btwin.models.estimation.twin_model import TwinModel
+from btwin.models.sensors import ChannelSpec, Sensors
+from btwin.models.thermal import CellThermal, ThermalParameters
+from btwin.scenarios.fleet import vehicle_day as vd
+
+SENSOR_NOISE = {"current": 0.05, "voltage": 0.005, "surface_temperature": 0.1}  # the Sensors FMU's defaults
+TERMS = ("ocv", "ohmic", "negative_kinetic", "positive_kinetic", "negative_diffusion", "positive_diffusion",
+         "electrolyte_concentration")
+PHASES = {"rest": lambda i: np.abs(i) < 0.05, "drive": lambda i: i >= 0.05,
+          "charge > 2 A": lambda i: i < -2.0, "charge <= 2 A": lambda i: (i <= -0.05) & (i >= -2.0)}
+
+
+def day_spec(rows: list[dict], vehicle: int, day: int) -> dict:
+    """The spec the fleet ran the vehicle-day with: the row's own fields and the carry of the day before."""
+    row = next(r for r in rows if r["vehicle"] == vehicle and r["day"] == day)
+    spec = {k: v for k, v in row.items() if not k.startswith("carry_")}
+    if day > 0:
+        before = next(r for r in rows if r["vehicle"] == vehicle and r["day"] == day - 1)
+        spec.update({k: v for k, v in before.items() if k.startswith("carry_")})
+    return spec
+
+
+def replay(spec: dict, settings: dict, noise: bool = True) -> dict:
+    """One vehicle-day: the twin at the plant's truth and the own twin."""
+    plant_parameters = vd.plant_parameters(spec)
+    ambient = spec["vehicle_ambient_temperature"]
+    drawn, charge_current, stop = vd.day_plan(spec)
+    plant = SPMeBattery(replace(plant_parameters, initial_soc=spec.get("carry_plant_soc", vd.FIRST_DAY_SOC)))
+    thermal = CellThermal(ThermalParameters(surface_to_ambient_resistance=ThermalParameters().surface_to_ambient_resistance
+                                            * spec["vehicle_thermal_resistance_factor"]), ambient)
+    cycler = Cycler(CyclerParameters(drive_cycle=vd.CYCLE_NAMES[spec["vehicle_cycle"]], vehicle=vd.VEHICLE,
+                                     vehicle_series=vd.VEHICLE_SERIES, vehicle_parallel=vd.VEHICLE_PARALLEL,
+                                     discharge_capacity=drawn, charge_current=charge_current,
+                                     rest_time=vd.REST_S, max_drives=1))
+    sensors = Sensors({name: ChannelSpec(noise=value if noise else 0.0) for name, value in SENSOR_NOISE.items()},
+                      seed=vd._seed(spec))
+    own = StateEstimator(EstimatorSettings(**settings))
+    truth_twin, capacity = TwinModel(), vd.true_capacity(plant_parameters)
+    theta = vd.true_resistance_factor(plant_parameters)
+    current, voltage, log = 0.0, plant.outputs.voltage, []
+    for _ in range(int(stop / vd.STEP_S)):
+        current = cycler.step(vd.STEP_S, voltage)
+        out = plant.step(vd.STEP_S, current, thermal.core_temperature)
+        thermal.step(vd.STEP_S, out.heat_generation, ambient)
+        sensors.advance(vd.STEP_S)
+        voltage = out.voltage
+        own.step(vd.STEP_S, *sensors.measure({"current": current, "voltage": voltage,
+                                               "surface_temperature": thermal.surface_temperature}), ambient)
+        truth_twin.advance_diffusion(current, vd.STEP_S)
+        x = np.array([out.soc, thermal.core_temperature, thermal.surface_temperature, capacity, theta])
+        losses = truth_twin.losses(x, current)
+        spme = plant.overpotentials()._asdict()
+        spme["ohmic"] = spme.pop("electrolyte_ohmic") + spme.pop("solid_ohmic") + spme.pop("sei_film")
+        spme["ocv"] = out.ocv
+        log.append((current, truth_twin.voltage(x, current) - voltage,
+                    *(losses[t] - spme[t] if t == "ocv" else spme[t] - losses[t] for t in TERMS)))
+    end = own.estimate()
+    return {"log": np.array(log), "capacity_error": end.capacity - capacity, "capacity_std": end.capacity_std,
+            "theta_error": end.resistance_factor - theta, "theta_std": end.resistance_factor_std}
+
+
+def own_settings(spec: dict, held: bool) -> dict:
+    """The own twin's start as the fleet gives it (``vehicle_day._twin_start``)."""
+    start = vd._twin_start(spec, "own", {q.name: (spec.get(f"carry_own_{q.name}", q.nominal),
+                                                  spec.get(f"carry_own_{q.name}_std", q.nominal_std))
+                                         for q in vd.QUANTITIES}, spec["vehicle_ambient_temperature"])
+    start.pop("ambient_temperature")
+    return {**start, "step_mean_current": not held}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", required=True, help="a fleet.parquet")
+    parser.add_argument("--vehicles", default=None, help="comma-separated; default all")
+    parser.add_argument("--days", default="0", help="comma-separated")
+    parser.add_argument("--held", action="store_true", help="the twin holds the current read over the next step")
+    parser.add_argument("--no-noise", action="store_true",
+                        help="sensors without noise (and the twin compensates no current noise)")
+    args = parser.parse_args()
+    rows = [r for r in pq.read_table(args.table).to_pylist() if not r["error"]]
+    vehicles = sorted({r["vehicle"] for r in rows}) if args.vehicles is None else \
+        [int(v) for v in args.vehicles.split(",")]
+    results, logs = [], []
+    for day in (int(d) for d in args.days.split(",")):
+        for vehicle in vehicles:
+            spec = day_spec(rows, vehicle, day)
+            settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {})}
+            result = replay(spec, settings, noise=not args.no_noise)
+            results.append(result)
+            logs.append(result["log"])
+            print(f"  vehicle {vehicle:3d} day {day}: {spec['vehicle_cycle']:5s} "
+                  f"{'fast' if spec['vehicle_fast_charging'] else 'slow'} "
+                  f"{spec['vehicle_ambient_temperature'] - 273.15:4.1f} degC {spec['distance_km']:5.1f} km: "
+                  f"capacity error {result['capacity_error']:+.4f} (std {result['capacity_std']:.4f}) A.h, "
+                  f"resistance factor {result['theta_error']:+.4f} (std {result['theta_std']:.4f})", flush=True)
+    report(results, np.vstack(logs))
+
+
+def report(results: list[dict], log: np.ndarray) -> None:
+    print("\nthe twin given the plant's truth, voltage error [mV] (twin - plant; by process: what the twin's "
+          "voltage gets wrong through it)")
+    print(f"  {'phase':14s}{'steps':>7s}{'mean':>7s}{'RMS':>7s}" + "".join(f"{t[:10]:>11s}" for t in TERMS))
+    for phase, select in PHASES.items():
+        chosen = select(log[:, 0])
+        if chosen.any():
+            part = log[chosen]
+            print(f"  {phase:14s}{chosen.sum():7d}{1e3 * part[:, 1].mean():7.2f}"
+                  f"{1e3 * np.sqrt(np.mean(part[:, 1] ** 2)):7.2f}"
+                  + "".join(f"{1e3 * part[:, 2 + k].mean():11.2f}" for k in range(len(TERMS))))
+    for name, unit in (("capacity", "A.h"), ("theta", "1")):
+        error = np.array([r[f"{name}_error"] for r in results])
+        std = np.array([r[f"{name}_std"] for r in results])
+        print(f"own twin {name}: mean error {error.mean():+.4f}, RMS {np.sqrt(np.mean(error ** 2)):.4f} {unit}, "
+              f"mean stated std {std.mean():.4f}, NEES {np.mean((error / std) ** 2):.2f} ({len(error)} vehicle-days)")
+
+
+if __name__ == "__main__":
+    main()
