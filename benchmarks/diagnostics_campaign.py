@@ -5,12 +5,14 @@ cost of one Diagnoser step.
         [--ambient 298.15] [--twin estimator|open_loop] [--detector cusum|glr] [--out results/diagnostics]
 
 Runs ``btwin scenario diagnostics`` with these parameters (the defaults are
-the full campaign), prints the table per fault class and checks each target.
+the full campaign), prints the table per fault class, every run whose fault
+was not named rightly (from ``runs.csv``), and checks each target.
 Exit 1 if a target is missed.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import sys
 import time
@@ -48,6 +50,20 @@ def targets(s: dict) -> list[tuple[str, bool]]:
          s["plating_flags_on_half_c_charges"] == 0),
         (f"isolation accuracy {s['isolation_accuracy']} >= 0.9", s["isolation_accuracy"] >= 0.9),
     ]
+
+
+def confused_runs(runs_csv: Path) -> list[str]:
+    """One line per run whose fault was named wrongly or not at all."""
+    names = list(diagnostics.CLASSES)
+    lines = []
+    with open(runs_csv, newline="") as f:
+        for row in csv.DictReader(f):
+            true, named = int(float(row["class"])), int(float(row["diagnosed_class"]))
+            if true != named:
+                duty = "charge" if float(row["charging"]) else "drive"
+                lines.append(f"  {names[true]} (size {float(row['size']):.4g}, {duty}, at "
+                             f"{float(row['fault_time_s']):.0f} s) named {names[named] if named >= 0 else 'none'}")
+    return lines
 
 
 def _flagged(plating: dict) -> int:
@@ -97,6 +113,7 @@ def main() -> int:
           f"end); plated {pl['plated_lithium_Ah']} A.h; relaxation share {pl['relaxation_share']}; 0.5C rests at "
           f"25 degC: {s['half_c_rests_watched']} watched, largest share {s['half_c_relaxation_share_max']}, "
           f"{s['plating_flags_on_half_c_charges']} flagged")
+    print("runs named wrongly:", *(confused_runs(args.out / "runs.csv") or ["  none"]), sep="\n")
     print(f"Diagnoser step: {step_cost(args.detector) * 1e6:.0f} us (fault-free, past warm-up)")
     ok = True
     for text, met in targets(s):

@@ -70,8 +70,14 @@ _SETTINGS = (
     parameter("runaway_horizon", "s", _DEFAULT.runaway_horizon, "How far ahead the slope is projected",
               min=0.0),
     parameter("detector", None, _DEFAULT.detector, "Change detector on each whitened residual: cusum (tuned "
-              "to the change sizes) or glr (windowed generalised likelihood ratio, any size)", type=str),
+              "to the change sizes) or glr (windowed generalised likelihood ratio, the change sizes or "
+              "larger)", type=str),
     parameter("glr_window", "s", _DEFAULT.glr_window, "The longest change the GLR looks back for", min=0.0),
+    parameter("heat_capacity", "J/K", _DEFAULT.heat_capacity, "Heat capacity of the cells whose surface "
+              "temperature is measured (the heat step that tells a resistance growth from a voltage offset "
+              "at a steady current)", min=0.0),
+    parameter("thermal_resistance", "K/W", _DEFAULT.thermal_resistance,
+              "Their thermal resistance from the surface to ambient", min=0.0),
 )
 
 

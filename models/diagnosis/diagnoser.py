@@ -13,16 +13,19 @@ Per sample (period dt):
      ``false_alarm_rate`` shared by the two: ``detector`` "cusum", a
      two-sided CUSUM (``cusum``) whose reference is half the change to
      detect (``voltage_change``, ``temperature_change``), or "glr", a
-     windowed GLR (``glr``) over ``glr_window`` seconds that needs no change
-     size (its threshold is a bound, so its false-alarm rate is lower than
-     stated; it restarts if the sample period changes);
+     windowed GLR (``glr``) over ``glr_window`` seconds for a change of
+     those sizes or larger (its threshold is a bound, so its false-alarm
+     rate is lower than stated; it restarts if the sample period changes);
   4. after an alarm the fault is isolated by its signature (``isolation``,
      with the twin's parameter estimates when it gives them: its resistance
      factor and current-sensor offset with their standard deviations, or
      else its resistance)
      over the samples since the estimated change time, re-decided every
      sample while unnamed, then every ``ISOLATION_PERIOD`` and whenever
-     another detector alarms;
+     another detector alarms; at a steady current also by the measured
+     current's step and the heat step around the change (``steady_current``,
+     with the cell's ``heat_capacity`` and ``thermal_resistance``), for which
+     the anomaly may stay unnamed up to ``steady_current.HEAT_WINDOW``;
   5. plating, from what the BMS measures: (a) the charge's residual, a
      negative voltage residual alarm while the twin's plating overpotential
      has been below ``-plating_margin`` for ``plating_time`` seconds of the
@@ -55,10 +58,11 @@ from .cusum import Cusum, threshold_for
 from .glr import Glr, glr_threshold_for, sample_count
 from .isolation import FaultCode, Thresholds, evidence, isolate, parameter_evidence
 from .relaxation import RelaxationWatch
+from .steady_current import HEAT_CAPACITY, PRE_WINDOW, THERMAL_RESISTANCE, steady_current_evidence
 from .whitening import Whitener
 
 WHITENING_ORDER = 2
-HISTORY = 1800  # samples kept for isolation
+HISTORY = 1800  # samples kept for isolation (at least PRE_WINDOW + the time to name a fault)
 SLOPE_WINDOW = 60.0  # s of surface temperature for the runaway slope
 ISOLATION_PERIOD = 10.0  # s between isolation decisions (each fits up to HISTORY samples)
 DETECTORS = ("cusum", "glr")
@@ -89,6 +93,8 @@ class DiagnoserSettings:
     runaway_horizon: float = 300.0  # s
     detector: str = "cusum"  # or "glr"
     glr_window: float = 60.0  # s, the longest change the GLR looks back for
+    heat_capacity: float = HEAT_CAPACITY  # J/K of the cells whose surface is measured (LG M50: 47.2)
+    thermal_resistance: float = THERMAL_RESISTANCE  # K/W, their surface to ambient (LG M50: 18.8)
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -119,7 +125,7 @@ class TwinEstimates(NamedTuple):
         return self
 
 
-HISTORY_COLUMNS = 6 + len(TwinEstimates._fields)
+HISTORY_COLUMNS = 7 + len(TwinEstimates._fields)
 
 
 @dataclass
@@ -156,7 +162,7 @@ class Diagnoser:
         self._alarm_times = [math.inf, math.inf]
         self._resistance = self._resistance_baseline = 0.0
         self._onset = math.nan
-        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, R, theta, std, offset, std)
+        self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, T_amb, R, theta, std, offset, std)
         self._plating_time = 0.0
         s = self.settings
         self._relaxation = RelaxationWatch(s.plating_fault_free_share, s.plating_false_alarm_probability,
@@ -182,8 +188,8 @@ class Diagnoser:
         self.time += dt
         d = self.diagnosis
         d.voltage_residual, d.temperature_residual = r_v, r_t
-        self._history.append((self.time, current, r_v, r_t, surface_temperature, self._resistance,
-                              *estimates))
+        self._history.append((self.time, current, r_v, r_t, surface_temperature, self._ambient,
+                              self._resistance, *estimates))
         self._check_plating(dt, current, plating_overpotential)
         self._check_relaxation(dt, current, voltage)
         if self._detectors is None:
@@ -221,8 +227,8 @@ class Diagnoser:
         detectors = []
         for whitener, change in zip(self._whiteners, (s.voltage_change, s.temperature_change)):
             if s.detector == "glr":
-                window = sample_count(s.glr_window, dt)
-                detectors.append(Glr(glr_threshold_for(rate, dt, window), window))
+                window, minimum = sample_count(s.glr_window, dt), change * whitener.step_gain
+                detectors.append(Glr(glr_threshold_for(rate, dt, window, minimum), window, minimum))
             else:
                 reference = max(0.5 * change * whitener.step_gain, 0.25)
                 detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
@@ -299,14 +305,18 @@ class Diagnoser:
                                                      else FaultCode.NONE)
 
     def _isolate(self) -> FaultCode:
-        rows = [row for row in self._history if row[0] >= self._onset]
-        if len(rows) < 4:
+        rows = np.array([row for row in self._history if row[0] >= self._onset - PRE_WINDOW])
+        since = rows[:, 0] >= self._onset
+        if np.count_nonzero(since) < 4:
             return FaultCode.ANOMALY
-        t, current, r_v, r_t, _, resistance, *estimates = np.array(rows).T
+        t, current, r_v, r_t, _, _, resistance, *estimates = rows[since].T
         s = self.settings
         e = evidence(t, current, r_v, r_t, self._alarms[0], self._alarms[1], False,
                      self._alarm_times[1] < self._alarm_times[0])
-        e = replace(e, parameters=parameter_evidence(t, current, r_v, resistance, *estimates))
+        steady = steady_current_evidence(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 4], rows[:, 5],
+                                         self._onset, s.heat_capacity, s.thermal_resistance)
+        e = replace(e, parameters=parameter_evidence(t, current, r_v, resistance, *estimates),
+                    steady=steady, resistance=float(resistance[0]))
         if self._resistance_baseline > 0.0 and estimates[1][-1] == 0.0:  # no factor: the resistance
             e = replace(e, resistance_rise=self._resistance - self._resistance_baseline)
         return isolate(e, Thresholds(s.resistance_change, s.short_heating_rate, s.resistance_factor_change))
@@ -332,7 +342,8 @@ class Diagnoser:
                 for w in self._whiteners],
             "detectors": None if self._detectors is None else [
                 {"threshold": c.threshold, "size": c.reference if isinstance(c, Cusum) else c.window,
-                 **c.get_state()} for c in self._detectors],
+                 "minimum": 0.0 if isinstance(c, Cusum) else c.minimum, **c.get_state()}
+                for c in self._detectors],
         }
 
     def set_state(self, state: dict) -> None:
@@ -367,7 +378,7 @@ class Diagnoser:
     def _detector(self, state: dict) -> Cusum | Glr:
         """The detector saved in ``state``: "size" is a CUSUM's reference or a GLR's window."""
         if self.settings.detector == "glr":
-            detector = Glr(state["threshold"], int(state["size"]))
+            detector = Glr(state["threshold"], int(state["size"]), float(state.get("minimum", 0.0)))
         else:
             detector = Cusum(state["size"], state["threshold"])
         detector.set_state(state)

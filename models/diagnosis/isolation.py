@@ -31,12 +31,20 @@ change time and now, in units of the standard deviation the twin reports:
   (``offset_explained`` = R d(offset) / voltage step near 1), while one that
   meets a voltage offset explains it mostly through its SOC (well below 1).
 
+At a steady current (a constant-current charge) a voltage offset, a current
+offset and a resistance growth give the same voltage step (R dI = -dR I =
+dV); ``steady_current`` measures what separates them: a step of the measured
+current itself at the onset (a current sensor) and the heat step -dV I that
+the surface temperature shows (a resistance growth; a voltage offset adds no
+heat). ``steady_current_fault`` waits, keeping the anomaly unnamed, until the
+heat step tells the two apart by SEPARATION standard deviations, at most
+``steady_current.HEAT_WINDOW`` after the onset; then the rules below decide.
+
 The rules are applied in the order of ``isolate``; a
-fault is named only with its evidence, else the anomaly stays unnamed. At a
-constant current a resistance growth differs from a voltage offset only by its
-heat: it is named once the temperature residual rises too.
+fault is named only with its evidence, else the anomaly stays unnamed.
 Limits: the t-statistics assume white residual noise (5 sigma is used for
-safety); a resistance change is only seen while the current varies; the
+safety); a resistance change shows in the voltage only while the current
+varies, and at a steady current by its heat alone; the
 parameter symptoms trust the twin's standard deviations (an EKF that is
 inconsistent, as in charges where SOC, resistance and offset are confounded
 at a constant current, moves its estimates without a fault); a short
@@ -48,6 +56,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+
+from .steady_current import SteadyCurrentEvidence
 
 
 class FaultCode(IntEnum):
@@ -68,6 +78,7 @@ class FaultCode(IntEnum):
 SIGNIFICANT = 5.0  # |t| of a fitted coefficient that counts as evidence
 EXPLAINED = 0.5  # share of the voltage step a current-offset estimate explains: a current fault
 STEP_WINDOW = 20.0  # s after the change over which the voltage step is averaged
+SEPARATION = 3.0  # standard deviations of the heat step between a resistance growth's heat and none
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,8 @@ class Evidence:
     temperature_first: bool = False  # the temperature residual alarmed before the voltage one
     resistance_rise: float = 0.0  # the twin's resistance estimate above its warm-up value [Ohm]
     parameters: ParameterEvidence = ParameterEvidence()  # what the twin's own estimates show
+    steady: SteadyCurrentEvidence = SteadyCurrentEvidence()  # the current step and heat at a steady current
+    resistance: float = 0.0  # the twin's resistance at the change [Ohm]
 
 
 @dataclass(frozen=True)
@@ -162,9 +175,13 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
     if (e.temperature_alarm > 0 and e.temperature_rate > limits.short_heating_rate
             and e.voltage_mean < 0.0):
         return FaultCode.INTERNAL_SHORT  # its heat outruns any resistance growth's (checked first)
+    voltage_led = e.voltage_alarm and not (e.temperature_alarm and e.temperature_first)
+    if voltage_led:
+        verdict = steady_current_fault(e.steady, e.resistance)
+        if verdict is not None:
+            return verdict
     p = e.parameters
-    if e.voltage_alarm and abs(p.offset_z) > SIGNIFICANT and p.offset_explained > EXPLAINED and not (
-            e.temperature_alarm and e.temperature_first):
+    if voltage_led and abs(p.offset_z) > SIGNIFICANT and p.offset_explained > EXPLAINED:
         return FaultCode.CURRENT_SENSOR  # the twin's offset estimate took up the voltage step
     if e.voltage_alarm and (e.resistance_rise > limits.resistance_change or (
             e.resistance_t > SIGNIFICANT and e.resistance_change > limits.resistance_change) or (
@@ -182,3 +199,23 @@ def isolate(e: Evidence, limits: Thresholds) -> FaultCode:
             return FaultCode.RESISTANCE_GROWTH
         return FaultCode.VOLTAGE_SENSOR
     return FaultCode.ANOMALY
+
+
+def steady_current_fault(s: SteadyCurrentEvidence, resistance: float) -> FaultCode | None:
+    """The verdict at a steady current (module docstring), None if there is none: the current
+    was not steady, or its step does not explain the voltage step, or the heat window ended
+    undecided. A step of the measured current that R dI explains is a current sensor; without
+    one, a voltage step a resistance growth cannot give (-dV I <= 0, e.g. at rest) is the
+    voltage sensor, and otherwise the heat step names a resistance growth if it is nearer -dV I
+    than 0, once the two are SEPARATION standard deviations apart (ANOMALY until then)."""
+    if not s.steady:
+        return None
+    if abs(s.current_step_z) > SIGNIFICANT:
+        explained = s.explained_by_current_step(resistance)
+        return FaultCode.CURRENT_SENSOR if EXPLAINED < explained < 1.0 / EXPLAINED else None
+    expected = s.resistance_heat
+    if expected <= 0.0:
+        return FaultCode.VOLTAGE_SENSOR
+    if expected >= SEPARATION * s.heat_step_std:
+        return FaultCode.RESISTANCE_GROWTH if s.heat_step > 0.5 * expected else FaultCode.VOLTAGE_SENSOR
+    return None if s.complete else FaultCode.ANOMALY

@@ -255,9 +255,9 @@ def test_the_diagnoser_takes_the_twins_estimates_and_refuses_bad_ones():
     diagnoser = Diagnoser(DiagnoserSettings(warmup_time=60.0))
     feed(diagnoser, 100)
     rng = np.random.default_rng(8)
-    for k in range(200):  # a current offset of 0.5 A learnt by the twin
+    for k in range(200):  # a current offset of 0.5 A (the reading steps to 2.5 A) learnt by the twin
         learnt = 0.5 * (1.0 - math.exp(-k / 30.0))
-        d = diagnoser.step(1.0, 2.0, 3.7 + R_TWIN * (0.5 - learnt) + rng.normal(0, 2e-3), 300.0, 3.7, 300.0,
+        d = diagnoser.step(1.0, 2.5, 3.7 + R_TWIN * (0.5 - learnt) + rng.normal(0, 2e-3), 300.0, 3.7, 300.0,
                            estimated_resistance=R_TWIN, estimates=TwinEstimates(1.0, 0.01, learnt, 0.01))
     assert d.fault_code is FaultCode.CURRENT_SENSOR
     with pytest.raises(ValueError, match="current_offset_std"):
