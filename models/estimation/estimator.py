@@ -150,7 +150,7 @@ class EstimatorSettings:
             if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)!r}")
         checks.fraction("initial_soc", self.initial_soc)
-        for name in ("initial_soc_std", "initial_resistance_factor", "initial_temperature_std"):
+        for name in ("initial_soc_std", "initial_resistance_factor", "initial_temperature_std", "voltage_bias_time"):
             checks.positive(name, getattr(self, name))
 
 
