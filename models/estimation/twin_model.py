@@ -238,6 +238,22 @@ class TwinModel:
         return (x0 + soc * (x100 - x0), y0 - soc * (y0 - y100), x100 - x0, y100 - y0,
                 dx0 + soc * (dx100 - dx0), dy0 - soc * (dy0 - dy100))
 
+    def capacity_differences(self, x: np.ndarray, current: float, step: float) -> tuple[float, float]:
+        """The voltage's divided differences in capacity over +-step [A.h]
+        about x: the first, (V(Q + step) - V(Q - step)) / (2 step) [V/A.h],
+        and the second, V(Q + step) + V(Q - step) - 2 V(Q) [V]. Q moves the
+        stoichiometry window, so only the OCP at the surface changes (the
+        kinetics' dependence on it is dropped, as in ``voltage``'s Jacobian);
+        the window table is extrapolated linearly past its ends."""
+        soc, capacity = x[SOC], x[CAPACITY]
+        high, middle, low = (self._surface_ocv(soc, capacity + d, current) for d in (step, 0.0, -step))
+        return (high - low) / (2.0 * step), high + low - 2.0 * middle
+
+    def _surface_ocv(self, soc: float, capacity: float, current: float) -> float:
+        xm, ym, *_ = self.mean_stoichiometries(soc, capacity)
+        xs, ys = self._surface(xm, ym, current)
+        return self._ocp_p(ys) - self._ocp_n(xs)
+
     def ocv(self, soc: float, capacity: float) -> float:
         x, y, *_ = self.mean_stoichiometries(soc, capacity)
         return self._ocp_p(y) - self._ocp_n(x)
