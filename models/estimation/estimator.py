@@ -46,10 +46,13 @@ knew it to 1 % after half an hour of driving while it was still 7 % off
 (twin_observer with the SOC known: capacity +2.4 % after 6 h, NEES fraction
 0.81, benchmarks/estimator_accuracy.py case soc_known). So the capacity
 column of the voltage's gradient is the divided difference over +-sqrt(3)
-standard deviations of the capacity, and the second difference D adds
-D^2 / 18 to the voltage's variance (the DD2 filter of Norgaard, Poulsen and
-Ravn, Automatica 36 (2000) 1627, in this one direction; a derivative again
-once the capacity is known to a few per cent, at 13 us of CPU per update).
+standard deviations of the capacity (within the range the twin can
+represent), with the kinetics' dependence on the window that the analytic
+Jacobian drops, and the second difference D adds D^2 / 18 to the voltage's
+variance (the DD2 filter of Norgaard, Poulsen and Ravn, Automatica 36 (2000)
+1627, in this one direction; a derivative again once the capacity is known
+to a few per cent). Three evaluations of the window's part of the voltage
+per update; tests/models/test_estimation_linearisation.py.
 A twin whose SOC was 20 % off had the same fault hidden: its first, badly
 linearised reading (see ``filter.update_iterated``) left SOC 5 % low with a
 1 % standard deviation, the next readings took that error for capacity and
