@@ -339,7 +339,7 @@ class StateEstimator:
             self.model.voltage(at, current, self._h)
         if self._capacity_step > 0.0:
             self._h[CAPACITY], self._capacity_second_difference = self.model.capacity_differences(
-                at, current, self._capacity_step)
+                at, current, self._capacity_step, self.model.window_voltage)
         else:  # capacity frozen (or known exactly): the derivative does
             self._capacity_second_difference = 0.0
         return value, self._h
