@@ -82,6 +82,9 @@ _SETTINGS = (
     parameter("step_mean_current", None, False,
               "The measured current is the mean over the step that ends at the readings (a cycler's); false: "
               "the current read is held over the coming step", type=bool),
+    parameter("wide_prior", None, False,
+              "The beliefs may be far from the truth: relinearise an update that moves the estimate far, take "
+              "capacity's divided differences over its spread", type=bool),
 )
 _THERMAL_PARAMETERS = (
     parameter("core_heat_capacity", "J/K", _THERMAL.core_heat_capacity, "C_c of one cell", min=0.0),

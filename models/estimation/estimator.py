@@ -44,7 +44,8 @@ mV/A.h, at a cell with 10 % fade +27. Evaluated at the estimate, as a
 derivative, it told the filter that a twin started at the nominal capacity
 knew it to 1 % after half an hour of driving while it was still 7 % off
 (twin_observer with the SOC known: capacity +2.4 % after 6 h, NEES fraction
-0.81, benchmarks/estimator_accuracy.py case soc_known). So the capacity
+0.81, benchmarks/estimator_accuracy.py case soc_known). With ``wide_prior``
+(twin_observer) the capacity
 column of the voltage's gradient is the divided difference over +-sqrt(3)
 standard deviations of the capacity (within the range the twin can
 represent), with the kinetics' dependence on the window that the analytic
@@ -52,12 +53,21 @@ Jacobian drops, and the second difference D adds D^2 / 18 to the voltage's
 variance (the DD2 filter of Norgaard, Poulsen and Ravn, Automatica 36 (2000)
 1627, in this one direction; a derivative again once the capacity is known
 to a few per cent). Three evaluations of the window's part of the voltage
-per update; tests/models/test_estimation_linearisation.py.
+per update (about 15 us of CPU); tests/models/test_estimation_linearisation.py.
 A twin whose SOC was 20 % off had the same fault hidden: its first, badly
-linearised reading (see ``filter.update_iterated``) left SOC 5 % low with a
-1 % standard deviation, the next readings took that error for capacity and
-pulled it 6 % low, near the faded cell's by chance, and SOC then crept back
-at the pace of ``soc_drift`` for ten minutes (631 s to converge on WLTC).
+linearised reading left SOC 5 % low with a 1 % standard deviation, the next
+readings took that error for capacity and pulled it 6 % low, near the faded
+cell's by chance, and SOC then crept back at the pace of ``soc_drift`` for
+ten minutes (631 s to converge on WLTC); ``wide_prior`` also relinearises an
+update that would move the estimate far outside the posterior's spread
+(``filter.update_iterated``'s ``far_moves``). Why an option, off by default:
+the kinetics make the capacity column go with the measured current, so the
+current's noise pulls capacity as it pulls the resistance factor (below):
+on the shallow fleet day of tests/models, linearised at the reference SOC
+and uncompensated, capacity ends 0.025 A.h low (0.003 without the option);
+with ``compensate_current_noise``, as the fleet's twins run, 0.000 (0.004 low).
+A twin that starts near the truth (the fleet's, the diagnostics') gains
+nothing from it.
 
 The current is an input read with noise, so the same kind of pull comes
 from it: the voltage is predicted at the measured current, and the update
@@ -166,6 +176,7 @@ class EstimatorSettings:
     linearisation_time: float = 0.0  # s: 0 linearises the voltage at the estimate; > 0 see the module docstring
     compensate_current_noise: bool = False  # remove the current noise's pull on the update (``_current_noise_bias``)
     step_mean_current: bool = False  # the current read is the mean over the dt that ends at the readings (docstring)
+    wide_prior: bool = False  # beliefs far from the truth: relinearise far moves, capacity's divided differences (docstring)
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -292,14 +303,14 @@ class StateEstimator:
             self._carry(dt, current, voltage, ambient_temperature)
         model_error = s.voltage_model_error + s.resistance_model_error * abs(current)
         noise = self._r_sensor + model_error * model_error
-        self._capacity_step = _CAPACITY_SPAN * math.sqrt(kf.P[CAPACITY, CAPACITY])
+        self._capacity_step = _CAPACITY_SPAN * math.sqrt(kf.P[CAPACITY, CAPACITY]) if s.wide_prior else 0.0
         compensation = self._current_noise_bias(measured_current) if s.compensate_current_noise else None
         if compensation is not None:
             noise += compensation[1]
         at_prior = compensation[3] if compensation is not None else self._measure_voltage(kf.x, measured_current)
         noise += _SECOND_DIFFERENCE_WEIGHT * self._capacity_second_difference ** 2
         innovation = kf.update_iterated(lambda x: self._measure_voltage(x, measured_current), voltage, noise,
-                                        "voltage", bound=self._clamp, at_prior=at_prior)
+                                        "voltage", bound=self._clamp, at_prior=at_prior, far_moves=s.wide_prior)
         if compensation is not None:
             kf.x += compensation[0] / (compensation[2] + noise)
         self.voltage_residual = innovation * s.n_series
