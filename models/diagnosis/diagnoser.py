@@ -89,7 +89,7 @@ class DiagnoserSettings:
     plating_time: float = 10.0  # s
     # relaxation after a charge (relaxation.py): the largest excess fall of a noise-free fault-free rest
     # over the twin's prediction (benchmarks/plating_relaxation.py, 0.5C charges at 25 degC and gentle or
-    # cold charges that do not plate: -0.02), with 0.04 for the twin's model error (assumption)
+    # cold charges that do not plate: 0.002), with 0.018 for the twin's model error (assumption)
     plating_fault_free_excess: float = 0.02  # 1
     plating_false_alarm_probability: float = 0.001  # per rest watched
     rest_current: float = 0.1  # A, |current| below this is a rest (C/50 of an LG M50)
