@@ -70,8 +70,9 @@ def relaxation(outcomes: list, path: Path) -> None:
         shown = (t > 0.0) & (t <= LATE + WINDOW)
         label = (f"{outcome.fault.kind.replace('none', 'fault-free')}: {outcome.profile.charge_rate:.2g}C at "
                  f"{outcome.profile.ambient_temperature - 273.15:.0f} degC, plated "
-                 f"{1e3 * outcome.plated_lithium:.0f} mA.h; excess fall {outcome.relaxation_excess:.3f} "
-                 f"(threshold {outcome.relaxation_threshold:.3f})")
+                 f"{1e3 * outcome.plated_lithium:.0f} mA.h; " + (
+                     f"excess fall {outcome.relaxation_excess:.3f} (threshold {outcome.relaxation_threshold:.3f})"
+                     if np.isfinite(outcome.relaxation_excess) else "rest not judged (a false alarm reset the watch)"))
         smooth = np.convolve(voltage, np.ones(60) / 60.0, mode="same")
         ax.plot(t[shown] / 60.0, (smooth[shown] - means[2]) / (means[0] - means[1]), lw=1.2, label=label)
     for start in (EARLY, MIDDLE, LATE):

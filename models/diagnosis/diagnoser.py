@@ -172,8 +172,11 @@ class Diagnoser:
         self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, T_amb, R, theta, std, offset, std)
         self._plating_time = 0.0
         s = self.settings
+        previous = getattr(self, "_relaxation", None)
         self._relaxation = RelaxationWatch(s.plating_fault_free_excess, s.plating_false_alarm_probability,
                                            s.rest_current, s.n_series, s.n_parallel)
+        if previous is not None:  # the cell's concentration gradients do not restart with the diagnosis
+            self._relaxation.prediction.modes = previous.prediction.modes
         self._ambient = 0.0
         self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
 

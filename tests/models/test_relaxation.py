@@ -124,3 +124,16 @@ def test_state_round_trip_gives_the_same_verdict(plated):
     for current, voltage in rows[1500:]:
         other.step(1.0, current, voltage, 268.15)
     assert other.verdict == watch.verdict and watch.verdict.plated
+
+
+def test_a_diagnoser_reset_keeps_the_cells_diffusion():
+    """A reset restarts the diagnosis, not the cell: the relaxation's prediction keeps the
+    concentration gradients the charge built up."""
+    from btwin.models.diagnosis import Diagnoser
+    diagnoser = Diagnoser()
+    for _ in range(600):
+        diagnoser.step(1.0, -7.5, 3.9, 268.15, 3.9, 268.15)
+    modes = diagnoser._relaxation.prediction.modes.copy()
+    assert np.abs(modes).max() > 0.0
+    diagnoser.reset()
+    assert np.array_equal(diagnoser._relaxation.prediction.modes, modes)
