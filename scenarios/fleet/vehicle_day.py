@@ -21,9 +21,13 @@ inventory from then on. The next day starts from the SOC this one ended at,
 relaxed (a car stands for hours), with the twin's own SOC belief.
 
 Two StateEstimators read the same Sensors: the edge twin, which starts from
-the cloud's prior, and the vehicle's own twin, which starts from its own
-estimate of the day before and never sees the fleet (the individual
-estimate the cloud pools).
+the cloud's prior, and the vehicle's own twin, which never sees the fleet.
+The own twin starts each day from its own estimate of the day before (aged
+overnight) as the mean but with the data sheet's broad std, so its end
+estimate is that day's evidence alone once the cloud removes the start
+(``btwin.models.population.own_record``); the row records the start. Carried
+with its std instead, the noise's small pull on its capacity accumulated
+from day to day.
 
 The row a vehicle-day returns: the plant's truth at the end of the run
 (capacity per cell between the cut-offs, and the resistance over the fresh
@@ -162,6 +166,7 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
     night_s = max(DAY_S - stop, 0.0) + (spec["aging_acceleration"] - 1.0) * DAY_S
     sei_tomorrow, lost_overnight = rest(plant, sei_end_of_run, night_s, ambient)
     current, voltage = result.column("cycler.battery_current"), result.column("battery.voltage")
+    carry = _own_carry(spec, last, ambient)
     return {
         "true_capacity": true_capacity(at_end),
         "true_resistance_factor": true_resistance_factor(at_end),
@@ -184,10 +189,12 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
         "carry_own_soc_std": last["own.soc_std"],
         **{f"own_{q.name}": last[f"own.{q.name}"] for q in QUANTITIES},
         **{f"own_{q.name}_std": last[f"own.{q.name}_std"] for q in QUANTITIES},
+        **{f"own_{name}_prior{std}": value for name, start in own_start(spec).items()
+           for std, value in zip(("", "_std"), start)},
         # tomorrow the own twin starts where it ended, aged by the SEI law over the day to come (its own
-        # prediction, ``carry_over_rest``), widened by a day's drift
-        **_own_carry(spec, last, ambient),
-        **{f"carry_own_{q.name}_std": math.hypot(last[f"own.{q.name}_std"], q.daily_drift_std) for q in QUANTITIES},
+        # prediction, ``carry_over_rest``); ``own_*_aging``: that predicted change
+        **carry,
+        **{f"own_{q.name}_aging": carry[f"carry_own_{q.name}"] - last[f"own.{q.name}"] for q in QUANTITIES},
         "carry_lost_lithium": at_end.lost_lithium_inventory + lost_overnight,
         "carry_sei_thickness": sei_tomorrow,
     }
@@ -242,12 +249,10 @@ def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_curren
               "max_drives": 1, **pack}
     sensors = {"seed": _seed(spec)}  # the Sensors' defaults: a typical BMS (5 mV, 50 mA, 0.1 K)
     # two twins on the same readings: the edge twin starts from the cloud's prior, the vehicle's own
-    # twin from its own estimate of yesterday (the nominal cell's on the first day), never the fleet's
+    # twin from its own estimate of yesterday (``own_start``), never the fleet's
     edge = _twin_start(spec, "twin", {q.name: (spec[f"prior_{q.name}"], spec[f"prior_{q.name}_std"])
                                       for q in QUANTITIES}, ambient)
-    own = _twin_start(spec, "own", {q.name: (spec.get(f"carry_own_{q.name}", q.nominal),
-                                             spec.get(f"carry_own_{q.name}_std", q.nominal_std))
-                                    for q in QUANTITIES}, ambient)
+    own = _twin_start(spec, "own", own_start(spec), ambient)
     return SystemStructure(
         name=f"vehicle{spec['vehicle']}_day{spec['day']}",
         components=[Component("battery", fmus["BatteryCell"], battery),
@@ -258,6 +263,13 @@ def _structure(spec, plant: BatteryParameters, fmus, drawn: float, charge_curren
                     Component("own", fmus["StateEstimator"], own)],
         connections=twin_rig.connections(("estimator", "own")),
         power_bonds=[twin_rig.bond()])
+
+
+def own_start(spec: dict) -> dict:
+    """The own twin's start of each slow parameter, name -> (mean, std): its
+    own aged estimate of yesterday (the nominal cell's on the first day) with
+    the data sheet's std, every day alike."""
+    return {q.name: (spec.get(f"carry_own_{q.name}", q.nominal), q.nominal_std) for q in QUANTITIES}
 
 
 def _twin_start(spec: dict, which: str, priors: dict, ambient: float) -> dict:
