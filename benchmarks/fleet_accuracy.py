@@ -60,16 +60,20 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
     evidence, variance = day_evidence(c[names[1]], c[names[2]] ** 2, c[names[3]], c[names[4]] ** 2)
     error = evidence - c[names[0]]
     told = np.isfinite(error)
-    # a pull p on the day's end is p s_L^2/s^2 in its evidence: p by weighted least squares over the days
+    # a pull p on the day's end is p s_L^2/s^2 in its evidence: p by weighted least squares, on the first day
+    # (the own twin's SOC not yet its own) and on the others
     amplification = variance / c[names[2]] ** 2
-    pull = float(np.sum((error * amplification / variance)[told]) / np.sum((amplification**2 / variance)[told]))
-    error = error - pull * amplification
+    pulls = {}
+    for name, days in (("first_day_pull", told & (c["day"] == 0)), ("end_pull", told & (c["day"] > 0))):
+        pulls[name] = float(np.sum((error * amplification / variance)[days]) / np.sum((amplification**2 / variance)[days])) \
+            if days.any() else float("nan")
+        error = np.where(days, error - pulls[name] * amplification, error)
     bias = float(np.mean(error[told]))
     by_vehicle_day = {(int(v), int(d)): i for i, (v, d) in enumerate(zip(c["vehicle"], c["day"]))}
     aging_error = [c[names[0]][j] - c[names[0]][i] - c[names[5]][i] for (v, d), i in by_vehicle_day.items()
                    if (j := by_vehicle_day.get((v, d + 1))) is not None]
     days = np.unique(c["day"]).astype(int)
-    return {"end_pull": round(pull, 5), "evidence_bias_left": round(bias, 4),
+    return {**{name: round(pull, 5) for name, pull in pulls.items()}, "evidence_bias_left": round(bias, 4),
             "evidence_std_scale": round(float(np.sqrt(np.mean(error[told] ** 2 / variance[told]))), 3),
             "evidence_error_by_day": [round(float(np.mean(error[told & (c["day"] == d)])), 4) for d in days],
             "evidence_rms_by_day": [round(float(np.sqrt(np.mean(error[told & (c["day"] == d)] ** 2))), 4)

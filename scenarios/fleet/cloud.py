@@ -24,7 +24,8 @@ night
      ``twin_error_std``, and the stated stds are scaled by the validated
      ``twin_std_scale``,
   4. removes that bias from every individual estimate, scales their stds,
-     fits the fleet's mean and spread to them (``fit_population``) and
+     fits the fleet's mean and spread to them (``fit_population``: the
+     spread no less than production gives, ``production_spread``) and
      shrinks each toward it (``shrink``: the *shrunk* twin), keeping the
      bias's own uncertainty (shared by every vehicle) in the posterior,
   5. hands the shrunk posterior, widened by one day's drift, to the edge twin
@@ -58,8 +59,10 @@ class Quantity:
     twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
     end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
+    first_day_pull: float = 0.0  # and on its first day, which starts from a SOC not yet its own
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
+    production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
 
 
 class OwnDay(NamedTuple):
@@ -149,7 +152,8 @@ def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.nda
     told little), and the evidence's stated variance is scaled to its real
     scatter."""
     ran = reported & np.isfinite(day.end_mean)
-    evidence, variance = day_evidence(np.where(ran, day.end_mean - quantity.end_pull, np.nan),
+    pull = quantity.first_day_pull if belief.nights == 0 else quantity.end_pull
+    evidence, variance = day_evidence(np.where(ran, day.end_mean - pull, np.nan),
                                       np.where(ran, day.end_std, np.inf) ** 2, day.start_mean, day.start_std**2)
     record = belief.record if belief.nights == 0 else belief.record.aged(belief.change, quantity.aging_error_std**2)
     told = np.isfinite(variance)
@@ -175,7 +179,7 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     fleet_mean, fleet_spread = quantity.nominal, float("nan")
     if known.any():
         variance = (twin.scale * std[known]) ** 2
-        population = fit_population(mean[known] - twin.bias, variance)
+        population = fit_population(mean[known] - twin.bias, variance, quantity.production_spread)
         fleet_mean, fleet_spread = population.mean, population.spread
         posterior = shrink(population, mean[known] - twin.bias, variance, twin.bias_variance)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
