@@ -183,7 +183,7 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
         fleet_mean, fleet_spread = population.mean, population.spread
         posterior = shrink(population, mean[known] - twin.bias, variance, twin.bias_variance)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
-        raw = fit_population(mean[known], std[known] ** 2)
+        raw = fit_population(mean[known], std[known] ** 2, quantity.production_spread)
         pooled_mean[known] = shrink(raw, mean[known], std[known] ** 2).mean
         # vehicles without data yet: the fleet itself
         shrunk_mean[~known], pooled_mean[~known] = population.mean, raw.mean
