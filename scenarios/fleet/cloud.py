@@ -54,8 +54,8 @@ class Quantity:
     nominal: float  # the edge twin's prior mean before any data
     nominal_std: float  # and its standard deviation
     daily_drift_std: float  # how far the true value may move in one (accelerated) day
-    twin_error_std: float = 0.0  # the edge twin's systematic error, the same on every vehicle
-    twin_std_scale: float = 1.0  # its real error over its stated std, as validated (until the checks tell)
+    twin_error_std: float = 0.0  # the individual estimates' systematic error, the same on every vehicle
+    twin_std_scale: float = 1.0  # their real error over their stated std, as validated (until the checks tell)
     twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
     end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
@@ -149,8 +149,9 @@ def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.nda
     (``end_pull``, an EKF's parameter bias, see ``vehicle_day``), which is
     removed from its end before its start is divided out (in the evidence
     it is that pull times s_L^2/s^2: tens of times larger on a day that
-    told little), and the evidence's stated variance is scaled to its real
-    scatter."""
+    told little), and the evidence's stated variance is scaled by
+    ``evidence_std_scale``. The record starts from the data sheet's
+    ``nominal`` +- ``nominal_std``, the own twin's first start."""
     ran = reported & np.isfinite(day.end_mean)
     pull = quantity.first_day_pull if belief.nights == 0 else quantity.end_pull
     evidence, variance = day_evidence(np.where(ran, day.end_mean - pull, np.nan),
