@@ -5,6 +5,7 @@ scenario through the master for several cases, with both baselines.
     .venv/bin/python benchmarks/estimator_accuracy.py                  # model error + default and 10 degC/UDDS
     .venv/bin/python benchmarks/estimator_accuracy.py --cases all      # + HWFET, NEDC, 10 degC WLTC
     .venv/bin/python benchmarks/estimator_accuracy.py --hours 2        # shorter runs
+    .venv/bin/python benchmarks/estimator_accuracy.py --cases default,soc_known --skip-model-error
 
 Issue #11 targets (6 h, defaults): SOC RMSE <= 1 % after convergence, converged
 within 10 min, core temperature RMSE <= 0.5 K and max <= 1 K, capacity within
@@ -13,7 +14,9 @@ within 10 min, core temperature RMSE <= 0.5 K and max <= 1 K, capacity within
 from __future__ import annotations
 
 import argparse
+import csv
 import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +34,10 @@ CASES = {
     "hwfet": {"cycle": "hwfet"},
     "nedc": {"cycle": "nedc"},
     "10C_wltc": {"ambient_temperature": 283.15},
+    # the default with the twin's SOC belief right: how the twin learns capacity without the first update's error
+    "soc_known": {"initial_soc_error": 0.0},
 }
+EARLY_TIMES = (1.0, 60.0, 300.0, 600.0, 1800.0)  # s, the first minutes of the SOC and capacity errors
 COLUMNS = ("soc_rmse", "convergence_time_s", "core_temperature_rmse_K", "core_temperature_max_error_K",
            "capacity_error", "resistance_error", "nees_within_95_fraction")
 
@@ -69,9 +75,10 @@ def scenario_cases(names: list[str], hours: float, out_dir: str | None = None) -
         build(["Cycler", "BatteryCell", "CellThermal", "Sensors", "StateEstimator"], fmus)  # fresh, never stale
         for name in names:
             with tempfile.TemporaryDirectory() as scratch:
-                summary = twin_observer.run(f"{out_dir}/{name}" if out_dir else scratch, fmu_dir=fmus,
-                                            hours=hours, **CASES[name])
+                out = Path(f"{out_dir}/{name}" if out_dir else scratch)
+                summary = twin_observer.run(out, fmu_dir=fmus, hours=hours, **CASES[name])
                 _print_case(name, summary)
+                _print_early(out / "results.csv", summary["plant"]["capacity_A_h"])
 
 
 def _print_case(name: str, summary: dict) -> None:
@@ -79,6 +86,21 @@ def _print_case(name: str, summary: dict) -> None:
         cells = "".join(_cell(summary[entry][c]).rjust(24) for c in COLUMNS)
         print("  " + (name if entry == "estimator" else "").ljust(10) + cells + f"   {entry}", flush=True)
     print(f"  wall time {summary['wall_time_s']} s")
+
+
+def _print_early(results: Path, capacity: float) -> None:
+    """The twin's SOC error and its standard deviation, and its capacity error
+    and standard deviation, at ``EARLY_TIMES`` (against the plant's capacity at the end)."""
+    wanted, cells = list(EARLY_TIMES), []
+    with open(results, newline="") as f:
+        for row in csv.DictReader(f):
+            if wanted and float(row["time"]) >= wanted[0]:
+                wanted.pop(0)
+                error, std = float(row["estimator.soc"]) - float(row["battery.soc"]), float(row["estimator.soc_std"])
+                cells.append(f"{float(row['time']):g} s: SOC {error:+.2%} ({std:.2%}), capacity "
+                             f"{float(row['estimator.capacity']) / capacity - 1.0:+.1%} "
+                             f"({float(row['estimator.capacity_std']) / capacity:.1%})")
+    print("  early (error (std)): " + "; ".join(cells))
 
 
 def _cell(value) -> str:

@@ -40,6 +40,8 @@ _SETTINGS = (
               "Belief of the resistances over the nominal cell's at start", min=0.0),
     parameter("initial_resistance_factor_std", "1", _DEFAULT.initial_resistance_factor_std,
               "Standard deviation of that belief", min=0.0),
+    parameter("initial_temperature_std", "K", _DEFAULT.initial_temperature_std,
+              "Standard deviation of the core and surface temperatures about the first reading", min=0.0),
     parameter("estimate_parameters", None, True,
               "Estimate capacity and resistance too (dual estimation); false: keep them at their beliefs",
               type=bool),
@@ -54,6 +56,20 @@ _SETTINGS = (
               "Standard deviation of an unknown current-sensor offset", min=0.0),
     parameter("voltage_model_error", "V", _DEFAULT.voltage_model_error,
               "Standard deviation of the cell voltage the twin's model misses", min=0.0),
+    parameter("resistance_model_error", "Ohm", _DEFAULT.resistance_model_error,
+              "Growth of that standard deviation per ampere of cell current", min=0.0),
+    parameter("temperature_model_error", "K", _DEFAULT.temperature_model_error,
+              "Standard deviation of the surface temperature the twin's model misses", min=0.0),
+    parameter("heat_model_error", "W", _DEFAULT.heat_model_error,
+              "Standard deviation of one cell's heat the twin's model misses", min=0.0),
+    parameter("soc_drift", "1", _DEFAULT.soc_drift,
+              "Random walk of the state of charge for model error: standard deviation gained in one hour; "
+              "0: none", min=0.0),
+    parameter("voltage_bias_std", "V", _DEFAULT.voltage_bias_std,
+              "Stationary standard deviation of the slowly varying cell voltage the model misses (a filter "
+              "state); near 0: the state is off", min=0.0),
+    parameter("voltage_bias_time", "s", _DEFAULT.voltage_bias_time,
+              "Correlation time of that voltage bias", min=0.0),
     parameter("capacity_drift", "A.h", _DEFAULT.capacity_drift,
               "Random walk of one cell's capacity: standard deviation gained in one hour", min=0.0),
     parameter("resistance_drift", "1", _DEFAULT.resistance_drift,
@@ -66,6 +82,9 @@ _SETTINGS = (
     parameter("step_mean_current", None, False,
               "The measured current is the mean over the step that ends at the readings (a cycler's); false: "
               "the current read is held over the coming step", type=bool),
+    parameter("wide_prior", None, False,
+              "The beliefs may be far from the truth: relinearise an update that moves the estimate far, take "
+              "capacity's divided differences over its spread", type=bool),
 )
 _THERMAL_PARAMETERS = (
     parameter("core_heat_capacity", "J/K", _THERMAL.core_heat_capacity, "C_c of one cell", min=0.0),

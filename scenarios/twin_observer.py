@@ -73,7 +73,8 @@ def structure(p: dict, fmu_dir: Path | None = None) -> SystemStructure:
     twin = {**pack, "initial_soc": belief, "ambient_temperature": ambient,
             "voltage_noise": SENSOR_NOISE["voltage"],
             "current_noise": SENSOR_NOISE["current"], "temperature_noise": SENSOR_NOISE["temperature"],
-            "step_mean_current": True}  # the Cycler's current is its mean over the step that ends at the readings
+            "step_mean_current": True,  # the Cycler's current is its mean over the step that ends at the readings
+            "wide_prior": True}  # 20 % off in SOC, the nominal capacity against a faded cell
     return SystemStructure(
         name="twin_observer",
         components=[

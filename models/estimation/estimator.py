@@ -37,6 +37,38 @@ twin_observer case, 20 % SOC and 10 % capacity off, tau = 600 s took 9200 s
 instead of 531 s to converge, in an experiment) and tau of minutes a twin
 that starts near it and runs for days (the fleet).
 
+Where the capacity is linearised. Capacity moves the OCV's stoichiometry
+window, and near SOC 0.7-0.8 (a graphite stage edge) that term changes sign
+within the capacity's initial spread: at the nominal capacity it is -40
+mV/A.h, at a cell with 10 % fade +27. Evaluated at the estimate, as a
+derivative, it told the filter that a twin started at the nominal capacity
+knew it to 1 % after half an hour of driving while it was still 7 % off
+(twin_observer with the SOC known: capacity +2.4 % after 6 h, NEES fraction
+0.81, benchmarks/estimator_accuracy.py case soc_known). With ``wide_prior``
+(twin_observer) the capacity
+column of the voltage's gradient is the divided difference over +-sqrt(3)
+standard deviations of the capacity (within the range the twin can
+represent), with the kinetics' dependence on the window that the analytic
+Jacobian drops, and the second difference D adds D^2 / 18 to the voltage's
+variance (the DD2 filter of Norgaard, Poulsen and Ravn, Automatica 36 (2000)
+1627, in this one direction; a derivative again once the capacity is known
+to a few per cent). Three evaluations of the window's part of the voltage
+per update (about 15 us of CPU); tests/models/test_estimation_linearisation.py.
+A twin whose SOC was 20 % off had the same fault hidden: its first, badly
+linearised reading left SOC 5 % low with a 1 % standard deviation, the next
+readings took that error for capacity and pulled it 6 % low, near the faded
+cell's by chance, and SOC then crept back at the pace of ``soc_drift`` for
+ten minutes (631 s to converge on WLTC); ``wide_prior`` also relinearises an
+update that would move the estimate far outside the posterior's spread
+(``filter.update_iterated``'s ``far_moves``). Why an option, off by default:
+the kinetics make the capacity column go with the measured current, so the
+current's noise pulls capacity as it pulls the resistance factor (below):
+on the shallow fleet day of tests/models, linearised at the reference SOC
+and uncompensated, capacity ends 0.025 A.h low (0.003 without the option);
+with ``compensate_current_noise``, as the fleet's twins run, 0.000 (0.004 low).
+A twin that starts near the truth (the fleet's, the diagnostics') gains
+nothing from it.
+
 The current is an input read with noise, so the same kind of pull comes
 from it: the voltage is predicted at the measured current, and the update
 regresses on a noisy regressor, which pulls the resistance factor toward
@@ -106,6 +138,11 @@ _SIZE = N_STATES + 2
 _SURFACE_ROW = np.eye(_SIZE)[SURFACE]
 _STATE_NAMES = ("soc", "core temperature", "surface temperature", "capacity", "resistance factor",
                 "voltage bias", "current offset")
+# the capacity's divided differences span +-sqrt(3) of its standard deviations, the DD2
+# filter's step for a Gaussian prior (its kurtosis, 3); their second difference D adds
+# (h^2 - 1) / (4 h^4) D^2 = D^2 / 18 to the voltage's variance (Norgaard et al. 2000)
+_CAPACITY_SPAN = math.sqrt(3.0)
+_SECOND_DIFFERENCE_WEIGHT = 1.0 / 18.0
 _THETA_RANGE = (0.2, 5.0)
 _SOC_RANGE = (-0.2, 1.2)
 
@@ -139,6 +176,7 @@ class EstimatorSettings:
     linearisation_time: float = 0.0  # s: 0 linearises the voltage at the estimate; > 0 see the module docstring
     compensate_current_noise: bool = False  # remove the current noise's pull on the update (``_current_noise_bias``)
     step_mean_current: bool = False  # the current read is the mean over the dt that ends at the readings (docstring)
+    wide_prior: bool = False  # beliefs far from the truth: relinearise far moves, capacity's divided differences (docstring)
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -150,7 +188,7 @@ class EstimatorSettings:
             if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)!r}")
         checks.fraction("initial_soc", self.initial_soc)
-        for name in ("initial_soc_std", "initial_resistance_factor", "initial_temperature_std"):
+        for name in ("initial_soc_std", "initial_resistance_factor", "initial_temperature_std", "voltage_bias_time"):
             checks.positive(name, getattr(self, name))
 
 
@@ -193,6 +231,8 @@ class StateEstimator:
         x = np.array([s.initial_soc, math.nan, math.nan, capacity, s.initial_resistance_factor, 0.0, 0.0])
         self.filter = KalmanFilter(x, np.diag(variances))
         self.time = 0.0
+        self._capacity_step = 0.0  # A.h: half the span of the capacity's divided differences in this update
+        self._capacity_second_difference = 0.0  # V, at the last voltage evaluation
         self.reference_soc = math.nan  # where the voltage is linearised (linearisation_time > 0)
         self.voltage_residual = 0.0  # V, pack, innovation of the last step
         self.temperature_residual = 0.0  # K
@@ -263,12 +303,14 @@ class StateEstimator:
             self._carry(dt, current, voltage, ambient_temperature)
         model_error = s.voltage_model_error + s.resistance_model_error * abs(current)
         noise = self._r_sensor + model_error * model_error
+        self._capacity_step = _CAPACITY_SPAN * math.sqrt(kf.P[CAPACITY, CAPACITY]) if s.wide_prior else 0.0
         compensation = self._current_noise_bias(measured_current) if s.compensate_current_noise else None
         if compensation is not None:
             noise += compensation[1]
+        at_prior = compensation[3] if compensation is not None else self._measure_voltage(kf.x, measured_current)
+        noise += _SECOND_DIFFERENCE_WEIGHT * self._capacity_second_difference ** 2
         innovation = kf.update_iterated(lambda x: self._measure_voltage(x, measured_current), voltage, noise,
-                                        "voltage", bound=self._clamp,
-                                        at_prior=None if compensation is None else compensation[3])
+                                        "voltage", bound=self._clamp, at_prior=at_prior, far_moves=s.wide_prior)
         if compensation is not None:
             kf.x += compensation[0] / (compensation[2] + noise)
         self.voltage_residual = innovation * s.n_series
@@ -295,14 +337,22 @@ class StateEstimator:
 
     def _measure_voltage(self, x: np.ndarray, measured_current: float):
         """Cell voltage in state x for this pack current reading, and its
-        gradient (at the reference SOC, if there is one)."""
+        gradient (at the reference SOC, if there is one), in capacity the
+        divided difference over the capacity's spread (module docstring)."""
         current = measured_current / self.settings.n_parallel - x[OFFSET]
         if math.isnan(self.reference_soc):
-            return self.model.voltage(x, current, self._h) + x[BIAS], self._h
-        value = self.model.voltage(x, current) + x[BIAS]
-        at_reference = x.copy()
-        at_reference[SOC] = self.reference_soc
-        self.model.voltage(at_reference, current, self._h)
+            value = self.model.voltage(x, current, self._h) + x[BIAS]
+            at = x
+        else:
+            value = self.model.voltage(x, current) + x[BIAS]
+            at = x.copy()
+            at[SOC] = self.reference_soc
+            self.model.voltage(at, current, self._h)
+        if self._capacity_step > 0.0:
+            self._h[CAPACITY], self._capacity_second_difference = self.model.capacity_differences(
+                at, current, self._capacity_step, self.model.window_voltage)
+        else:  # capacity frozen (or known exactly): the derivative does
+            self._capacity_second_difference = 0.0
         return value, self._h
 
     def _current_noise_bias(self, measured_current: float):

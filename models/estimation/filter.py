@@ -118,20 +118,30 @@ class KalmanFilter:
 
     def update_iterated(self, measure, measurement: float, noise: float, what: str,
                         relinearize_above: float = 9.0, iterations: int = 5, bound=None,
-                        at_prior: tuple[float, np.ndarray] | None = None) -> float:
+                        at_prior: tuple[float, np.ndarray] | None = None, far_moves: bool = False) -> float:
         """One scalar measurement y = h(x) + v, ``measure(x) -> (h(x), H(x))``
         (``at_prior``: that pair at the present estimate, if the caller has it).
-        An innovation within ``relinearize_above`` times its predicted variance
-        takes the plain update; a larger one (the linearisation point was
-        off) takes the iterated EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38
-        (1993) 294), relinearising h at each new estimate, each iterate kept
-        in the model's domain by ``bound(x)`` (in place). Returns the
-        innovation of the prior."""
+        The plain update is taken unless the prior is no point to linearise
+        at: an innovation beyond ``relinearize_above`` times its predicted
+        variance s, or (``far_moves``) an update that would move the estimate more than
+        sqrt(``relinearize_above``) posterior standard deviations (the step
+        K nu measured with the posterior's P^-1 is nu^2 H P H^T / (s r), r the
+        measurement's variance: large when the prior is much wider than what
+        one reading tells, as at a twin's first reading). Then the iterated
+        EKF's Gauss-Newton steps (Bell and Cathey, IEEE TAC 38 (1993) 294)
+        relinearise h at each new estimate, each iterate kept in the model's
+        domain by ``bound(x)`` (in place), and the covariance is updated with
+        the Jacobian where they end. Returns the innovation of the prior."""
         value, h = measure(self.x) if at_prior is None else at_prior
         innovation = measurement - value
         ph = self.P @ h
-        s = float(h @ ph) + noise
-        if not s > 0.0 or innovation * innovation <= relinearize_above * s:
+        hph = float(h @ ph)
+        s = hph + noise
+        squared = innovation * innovation
+        # far from the prior's spread, or moving the estimate far outside the posterior's
+        # (its step in the posterior's metric is nu^2 HPH^T / (s r)): the prior is no point to linearise at
+        far = far_moves and squared * hph > relinearize_above * s * noise
+        if not s > 0.0 or (squared <= relinearize_above * s and not far):
             self.update(innovation, h, noise, what)
             return innovation
         if innovation * innovation > self.gate * s:

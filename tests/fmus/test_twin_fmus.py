@@ -1,6 +1,7 @@
 """Sensors, StateEstimator and Cycler as FMUs: compliance, the same numbers as
 their models in fmpy, the plain C host and libcosim, state, bad input."""
 import math
+from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -59,6 +60,51 @@ def test_state_estimator_through_fmi_is_the_model_step_for_step(fmu_dir):
         model.step(1.0, current[k], voltage[k], surface[k], 298.15)
     assert 0.0 < instance.get("soc")[0] < 1.0
     instance.close()
+
+
+def test_every_estimator_option_is_an_fmu_parameter_starting_at_the_model_default(fmu_dir):
+    """An FMU rig can configure the twin as a Python user can (the diagnostics
+    campaign sets the model-error terms), and gets the model's defaults otherwise."""
+    starts = {v.name: v.start for v in read_model_description(str(fmu_dir / "StateEstimator.fmu")).modelVariables
+              if v.causality == "parameter"}
+    for field in fields(EstimatorSettings):
+        default = getattr(EstimatorSettings(), field.name)
+        assert field.name in starts, f"StateEstimator FMU lacks the estimator option {field.name}"
+        start = starts[field.name]
+        assert (start == "true" if isinstance(default, bool) else float(start)) == pytest.approx(default, rel=1e-15), \
+            field.name
+
+
+@pytest.mark.parametrize("option, value", [
+    # the diagnostics campaign's twin (scenarios/diagnostics_runs.py) and the other model-error terms
+    ("voltage_bias_std", 1e-6), ("soc_drift", 0.0), ("resistance_model_error", 0.0),
+    ("voltage_bias_time", 60.0), ("temperature_model_error", 0.3), ("heat_model_error", 2.0),
+])
+def test_a_model_error_option_set_through_fmpy_changes_the_estimate_as_the_python_option_does(
+        fmu_dir, option, value):
+    current, voltage, surface = _measurements(steps=120)
+    instance = Instance(fmu_dir / "StateEstimator.fmu")
+    instance.initialize(initial_soc=0.6, measured_voltage=voltage[0], measured_surface_temperature=surface[0],
+                        **{option: value})
+    models = [StateEstimator(EstimatorSettings(initial_soc=0.6, **{option: value})),
+              StateEstimator(EstimatorSettings(initial_soc=0.6))]
+    names = ("soc", "soc_std", "core_temperature", "core_temperature_std", "capacity", "resistance",
+             "voltage_residual")
+    traces = [[], [], []]
+    for model in models:
+        model.seed_temperature(surface[0])
+    for k in range(len(current)):
+        instance.set(measured_current=current[k], measured_voltage=voltage[k], measured_surface_temperature=surface[k])
+        instance.step(1.0)
+        traces[0].append(instance.get(*names))
+        for trace, model in zip(traces[1:], models):
+            e = model.step(1.0, current[k], voltage[k], surface[k], 298.15)
+            trace.append([e.soc, e.soc_std, e.core_temperature, e.core_temperature_std, e.capacity, e.resistance,
+                          voltage[k] - model.predict(current[k])[0]])
+    instance.close()
+    fmu, with_option, default = (np.array(t) for t in traces)
+    assert fmu == pytest.approx(with_option, rel=1e-12, abs=1e-12)
+    assert np.max(np.abs(with_option - default) / (np.abs(default) + 1e-9)) > 1e-4  # the option does something
 
 
 def test_predicted_voltage_and_residual_follow_the_inputs_before_any_step(fmu_dir):
@@ -125,6 +171,15 @@ def test_bad_measurements_and_parameters_are_fmi2error_naming_them(fmu_dir, name
         instance.set(**{name: value})
     assert error.value.status == 3
     assert says in capfd.readouterr().out
+    instance.slave.freeInstance()
+
+
+def test_a_zero_voltage_bias_time_is_refused_at_initialization_naming_it(fmu_dir, capfd):
+    instance = Instance(fmu_dir / "StateEstimator.fmu")
+    with pytest.raises(FMICallException) as error:
+        instance.initialize(voltage_bias_time=0.0)
+    assert error.value.status == 3
+    assert "voltage_bias_time must be > 0" in capfd.readouterr().out
     instance.slave.freeInstance()
 
 
