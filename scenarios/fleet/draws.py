@@ -18,7 +18,9 @@ Usage: a cycle (WLTC, UDDS, HWFET), a daily distance (lognormal, median
 40 km: the order of European daily car use, assumption), an ambient
 temperature (uniform 10-25 degC: the range the edge twin was validated over
 by ``twin_observer``, assumption), fast or
-slow charging (30 % fast, assumption) to a target SOC (0.8-1.0).
+slow charging (30 % fast, assumption). Every charge ends full (CC-CV to the
+upper cut-off, ``vehicle_day``), so each day starts from a full pack that
+rested overnight.
 
 Workshop checks: a share of the vehicles (20 % by default, assumption: a
 fleet operator's sample) goes once, on a day drawn uniformly over the run,
@@ -43,7 +45,6 @@ MEDIAN_DAILY_KM = 40.0  # assumption
 DAILY_KM_LOG_SPREAD = 0.5  # lognormal sigma, assumption
 AMBIENT_RANGE_K = (283.15, 298.15)  # 10-25 degC, the edge twin's validated range, assumption
 FAST_CHARGING_SHARE = 0.3  # assumption
-TARGET_SOC_RANGE = (0.8, 1.0)
 WORKSHOP_SHARE = 0.2  # of the vehicles, each checked once, assumption
 WORKSHOP_CAPACITY_STD = 0.005  # relative, one standard deviation of the workshop's capacity test, assumption
 _WORKSHOP_STREAM = 1_000_003  # a word that keeps the workshop's draws apart from the vehicle's own
@@ -61,7 +62,6 @@ class Vehicle:
     median_daily_km: float
     ambient_temperature: float  # K
     fast_charging: bool
-    target_soc: float
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -85,7 +85,6 @@ def draw_vehicle(seed: int, index: int) -> Vehicle:
         median_daily_km=float(MEDIAN_DAILY_KM * np.exp(DAILY_KM_LOG_SPREAD * rng.standard_normal())),
         ambient_temperature=float(rng.uniform(*AMBIENT_RANGE_K)),
         fast_charging=bool(rng.random() < FAST_CHARGING_SHARE),
-        target_soc=float(rng.uniform(*TARGET_SOC_RANGE)),
     )
 
 
