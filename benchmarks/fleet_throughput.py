@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,10 +50,16 @@ def fleet_run(vehicles: int, days: int, workers: int, seed: int, keep: Path | No
     """One fleet run (into ``keep``, which must not hold another run, or a
     temporary folder); its rate, the workers' CPU time and their RSS after every day."""
     by_day = []
-    load_before = os.getloadavg()[0]
+    load_before, started = os.getloadavg()[0], time.perf_counter()
+
+    def after_day(day: int, client) -> None:  # also to stderr, so that a run stopped early still tells
+        by_day.append(_worker_usage(client))
+        print(f"day {day + 1:3d} at {time.perf_counter() - started:7.1f} s (load {os.getloadavg()[0]:.1f}): "
+              + "  ".join(f"{rss:6.1f} MiB" for rss, _ in by_day[-1]), file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as temporary:
         summary = run(keep or Path(temporary), vehicles=vehicles, days=days, seed=seed, workers=workers,
-                      after_day=lambda day, client: by_day.append(_worker_usage(client)))
+                      after_day=after_day)
     done, wall = summary["vehicle_days"], summary["wall_time_s"]
     cpu = sum(seconds for _, seconds in by_day[-1])
     return {"workers": workers, "vehicles": vehicles, "days": days, "vehicle_days": done,
