@@ -19,8 +19,8 @@ __all__ = ["FleetError", "run"]
 SCHEDULER_TIMEOUT = "5s"
 # The local cluster's workers run without Dask's statistical profiler. It samples the running task's stack
 # every 10 ms and keeps a call tree of every second for the last 1000 (``distributed.admin.low-level-log-length``):
-# on a vehicle-day's deep stacks (master, FMU, model) that was 70 MiB a worker in a 14-minute fleet run, still
-# growing when it ended, and a plateau at 295 MiB after 1000 s in a longer one (README "The fleet").
+# on a vehicle-day's deep stacks (master, FMU, model) a worker grew with its running time, by 70 MiB in the
+# 14 minutes of a 1,000 vehicle-day run, and would level off only after 1000 s (benchmarks/fleet_memory.py).
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
