@@ -110,8 +110,9 @@ def main() -> int:
     pl = s["faults"]["plating"]
     print(f"plating: flagged on the charge's residual {pl['flagged_on_the_charge_residual']}, on the relaxation "
           f"{pl['flagged_on_the_relaxation']} (median {pl['median_delay_after_charge_end_s']} s after the charge's "
-          f"end); plated {pl['plated_lithium_Ah']} A.h; relaxation share {pl['relaxation_share']}; 0.5C rests at "
-          f"25 degC: {s['half_c_rests_watched']} watched, largest share {s['half_c_relaxation_share_max']}, "
+          f"end); plated {pl['plated_lithium_Ah']} A.h; relaxation excess {pl['relaxation_excess']} (late share "
+          f"{pl['relaxation_share']}); 0.5C rests at 25 degC: {s['half_c_rests_watched']} watched, largest excess "
+          f"{s['half_c_relaxation_excess_max']} (smallest threshold {s['half_c_relaxation_threshold_min']}), "
           f"{s['plating_flags_on_half_c_charges']} flagged")
     print("runs named wrongly:", *(confused_runs(args.out / "runs.csv") or ["  none"]), sep="\n")
     print(f"Diagnoser step: {step_cost(args.detector) * 1e6:.0f} us (fault-free, past warm-up)")

@@ -9,10 +9,18 @@ shares, its spread what pooling can remove) against their stated std.
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet   # a run already made
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet --workshop-share 0.5
 
-With ``--workshop-share`` the cloud's nights are replayed over the table's
-own estimates with that share of the vehicles checked at a workshop (the own
-twins never see the fleet, so their estimates stand; the edge twins' columns
-are left as they were run).
+With ``--replay`` the cloud's nights are replayed over the table's own
+estimates by the code as it is now, and with ``--workshop-share`` with that
+share of the vehicles checked at a workshop (the own twins never see the
+fleet, so their estimates stand and every figure here is what a run gives;
+the edge twins' columns are left as they were run).
+
+``--validate`` prints what the cloud takes as validated constants of the own
+twins (``vehicle_day.QUANTITIES``), from a table whose truth is known: the
+day evidence's bias and std scale (``evidence_bias``, ``evidence_std_scale``),
+the error of the SEI law's predicted aging between days (``aging_error_std``)
+and, after the nights, the individual estimates' shared error per day
+(``twin_error_std``, its trend and day-to-day drift) and their std scale.
 
 Each run goes into a fresh temporary folder; the seeds of the tests are 0, 3 and 7."""
 from __future__ import annotations
@@ -23,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from btwin.models.population import day_evidence
 from btwin.scenarios.fleet.fleet import run
 from btwin.scenarios.fleet.summary import columns
 
@@ -40,6 +49,55 @@ def own_errors(rows: list[dict], quantity: str = "capacity") -> dict:
         "mean_std": round(float(np.mean(c[f"individual_{quantity}_std"])), 4),
         "z_within_1_645": round(float(np.mean(np.abs(error / c[f"individual_{quantity}_std"]) <= 1.645)), 3),
     }
+
+
+def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
+    """The own twins' day evidence against the truth, and the SEI law's
+    predicted aging between two days against the plant's."""
+    names = tuple(f"{k}_{quantity}{tail}" for k, tail in (("true", ""), ("own", ""), ("own", "_std"),
+                                                           ("own", "_prior"), ("own", "_prior_std"), ("own", "_aging")))
+    c = columns(rows, ("day", "vehicle", *names))
+    evidence, variance = day_evidence(c[names[1]], c[names[2]] ** 2, c[names[3]], c[names[4]] ** 2)
+    error = evidence - c[names[0]]
+    told = np.isfinite(error)
+    # a pull p on the day's end is p s_L^2/s^2 in its evidence: p by weighted least squares, on the first day
+    # (the own twin's SOC not yet its own) and on the others
+    amplification = variance / c[names[2]] ** 2
+    pulls = {}
+    for name, days in (("first_day_pull", told & (c["day"] == 0)), ("end_pull", told & (c["day"] > 0))):
+        pulls[name] = float(np.sum((error * amplification / variance)[days]) / np.sum((amplification**2 / variance)[days])) \
+            if days.any() else float("nan")
+        error = np.where(days, error - pulls[name] * amplification, error)
+    bias = float(np.mean(error[told]))
+    by_vehicle_day = {(int(v), int(d)): i for i, (v, d) in enumerate(zip(c["vehicle"], c["day"]))}
+    aging_error = [c[names[0]][j] - c[names[0]][i] - c[names[5]][i] for (v, d), i in by_vehicle_day.items()
+                   if (j := by_vehicle_day.get((v, d + 1))) is not None]
+    days = np.unique(c["day"]).astype(int)
+    return {**{name: round(pull, 5) for name, pull in pulls.items()}, "evidence_bias_left": round(bias, 4),
+            "evidence_std_scale": round(float(np.sqrt(np.mean(error[told] ** 2 / variance[told]))), 3),
+            "evidence_error_by_day": [round(float(np.mean(error[told & (c["day"] == d)])), 4) for d in days],
+            "evidence_rms_by_day": [round(float(np.sqrt(np.mean(error[told & (c["day"] == d)] ** 2))), 4)
+                                    for d in days],
+            "evidence_mean_std": round(float(np.mean(np.sqrt(variance[told]))), 4),
+            "days_without_evidence": int((~told).sum()),
+            "aging_error_mean": round(float(np.mean(aging_error)), 5) if aging_error else float("nan"),
+            "aging_error_std": round(float(np.std(aging_error)), 5) if aging_error else float("nan")}
+
+
+def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
+    """The individual estimates' error shared by the fleet (its mean per day:
+    RMS, trend, day-to-day change about the trend) and their scatter about it
+    over their stated std."""
+    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"individual_{quantity}_std"))
+    error = c[f"individual_{quantity}"] - c[f"true_{quantity}"]
+    days = np.unique(c["day"]).astype(int)
+    mean = np.array([np.mean(error[c["day"] == d]) for d in days])
+    trend = float(np.polyfit(days, mean, 1)[0]) if days.size > 1 else 0.0
+    steps = np.diff(mean - trend * days)
+    scatter = (error - mean[np.searchsorted(days, c["day"].astype(int))]) / c[f"individual_{quantity}_std"]
+    return {"twin_error_std": round(float(np.sqrt(np.mean(mean**2))), 4), "twin_error_rate": round(trend, 5),
+            "twin_error_drift_std": round(float(np.sqrt(np.mean(steps**2))), 5) if steps.size else float("nan"),
+            "twin_std_scale": round(float(np.sqrt(np.mean(scatter**2))), 3)}
 
 
 def report(summary: dict, rows: list[dict]) -> None:
@@ -64,16 +122,17 @@ def report(summary: dict, rows: list[dict]) -> None:
         print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
 
 
-def replay_nights(table: Path, rows: list[dict], days: int, workshop_share: float) -> list[dict]:
-    """The table's nights again, with another share of workshop checks."""
+def replay_nights(table: Path, rows: list[dict], days: int, workshop_share: float | None) -> list[dict]:
+    """The table's nights again, by the code as it is now, with the run's share of workshop checks or another."""
     import json
     from btwin.scenarios.fleet.draws import draw_fleet
     from btwin.scenarios.fleet.runner import SETTINGS, FleetSettings, _replay
     from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
 
     recorded = json.loads((table.parent / SETTINGS).read_text(encoding="utf-8"))
+    share = recorded.get("workshop_share", 0.2) if workshop_share is None else workshop_share
     settings = FleetSettings(vehicles=recorded["vehicles"], days=recorded["days"], seed=recorded["seed"],
-                             quantities=QUANTITIES_RUN, workshop_share=workshop_share)
+                             quantities=QUANTITIES_RUN, workshop_share=share)
     state = _replay(settings, draw_fleet(settings.seed, settings.vehicles), [])
     replayed = []
     for day in range(days):
@@ -89,17 +148,24 @@ def main() -> None:
     parser.add_argument("--seeds", default="11", help="comma-separated")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--table", default=None, help="report on this fleet.parquet instead of running")
+    parser.add_argument("--replay", action="store_true", help="with --table: replay the nights by the code as it is")
     parser.add_argument("--workshop-share", type=float, default=None,
                         help="with --table: replay the nights with this share of the vehicles checked")
+    parser.add_argument("--validate", action="store_true",
+                        help="with --table: the own twins' constants the cloud takes as validated")
     args = parser.parse_args()
     if args.table:
         import pyarrow.parquet as pq
         from btwin.scenarios.fleet.summary import summarise
         rows = pq.read_table(args.table).to_pylist()
         days = int(max(row["day"] for row in rows)) + 1
-        if args.workshop_share is not None:
+        if args.replay or args.workshop_share is not None:
             rows = replay_nights(Path(args.table), rows, days, args.workshop_share)
         report(summarise(rows, days, QUANTITIES, {"workers": 0, "wall_time_s": 0.0, "vehicle_days_run": 0}), rows)
+        if args.validate:
+            for quantity in QUANTITIES:
+                print(f"  {quantity} validated: {evidence_errors(rows, quantity)}")
+                print(f"    individual estimates' shared error: {shared_error(rows, quantity)}")
         return
     for seed in (int(s) for s in args.seeds.split(",")):
         with tempfile.TemporaryDirectory(prefix="btwin-fleet-accuracy-") as out:

@@ -93,9 +93,7 @@ def replay(spec: dict, settings: dict, noise: bool = True) -> dict:
 
 def own_settings(spec: dict, held: bool) -> dict:
     """The own twin's start as the fleet gives it (``vehicle_day._twin_start``)."""
-    start = vd._twin_start(spec, "own", {q.name: (spec.get(f"carry_own_{q.name}", q.nominal),
-                                                  spec.get(f"carry_own_{q.name}_std", q.nominal_std))
-                                         for q in vd.QUANTITIES}, spec["vehicle_ambient_temperature"])
+    start = vd._twin_start(spec, "own", vd.own_start(spec), spec["vehicle_ambient_temperature"])
     start.pop("ambient_temperature")
     return {**start, "step_mean_current": not held}
 

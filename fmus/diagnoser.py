@@ -6,9 +6,9 @@ CUSUM or a windowed GLR (``detector``) on each with thresholds from
 ``false_alarm_rate`` and names the fault
 whose signature fits, with the twin's parameter estimates (resistance
 factor, current offset) as further symptoms when it gives them. Lithium
-plating is named on what the BMS measures: a negative voltage residual while
-the twin's plating overpotential warns, or the measured voltage's relaxation
-after a charge (plated lithium stripping holds it up for tens of minutes). Until the twin's ``soc_std`` is below ``max_soc_std``
+plating is named on what the BMS measures: the measured voltage's relaxation
+after a charge falls further than the twin's diffusion predicts for the
+rest without plating (plated lithium stripping holds it up for minutes). Until the twin's ``soc_std`` is below ``max_soc_std``
 and ``warmup_time`` seconds of residuals have been learnt, ``fault_code`` is 1
 (warming up) and nothing is alarmed.
 
@@ -57,14 +57,18 @@ _SETTINGS = (
     parameter("plating_margin", "V", _DEFAULT.plating_margin,
               "Plating warned when the twin's plating overpotential is below -margin ...", min=0.0),
     parameter("plating_time", "s", _DEFAULT.plating_time, "... for this long while charging", min=0.0),
-    parameter("plating_fault_free_share", "1", _DEFAULT.plating_fault_free_share,
-              "Largest late share of a fault-free rest's voltage drop (after 0.5C charges at 25 degC); "
-              "plating is named above it plus the noise margin", min=0.0),
+    parameter("plating_fault_free_excess", "1", _DEFAULT.plating_fault_free_excess,
+              "Largest relative excess of a fault-free rest's voltage fall over the twin's prediction, with "
+              "a margin for its model error; plating is named above it plus the noise margin"),
     parameter("plating_false_alarm_probability", "1", _DEFAULT.plating_false_alarm_probability,
               "Probability that a fault-free rest is named plating (sets the noise margin)", min=0.0, max=0.5),
     parameter("rest_current", "A", _DEFAULT.rest_current,
               "Measured |current| below which the cell rests (the relaxation check watches rests after "
               "charges); C/50 of one LG M50 cell, times n_parallel for a pack", min=0.0),
+    parameter("n_series", None, _DEFAULT.n_series, "Cells in series in the measured voltage (the "
+              "relaxation's prediction is per LG M50 cell)", type=int, min=1),
+    parameter("n_parallel", None, _DEFAULT.n_parallel, "Cells in parallel in the measured current",
+              type=int, min=1),
     parameter("runaway_temperature", "K", _DEFAULT.runaway_temperature,
               "Surface temperature that, projected along its slope, means thermal runaway", min=0.0),
     parameter("runaway_horizon", "s", _DEFAULT.runaway_horizon, "How far ahead the slope is projected",
@@ -108,12 +112,14 @@ class Diagnoser(BtwinSlave):
                "The twin's plating overpotential (below 0: plating favoured); leave at 1 V if unknown"),
         *(output(name, None, f"Alarm: fault_code is {code.value} ({code.name.lower()})", type=bool)
           for name, code in _ALARMS.items()),
-        output("plating_alarm", None, "Alarm: lithium plating, on the charge's voltage residual or on the "
-               "voltage relaxation after the charge (latched)", type=bool),
+        output("plating_alarm", None, "Alarm: lithium plating, on the voltage relaxation after a charge "
+               "(latched)", type=bool),
         output("plating_warning", None, "Early warning: the twin's plating overpotential below -plating_margin "
                "for plating_time while charging (latched; not an alarm by itself)", type=bool),
         output("relaxation_share", "1", "Late share of the last watched rest's voltage drop (plating holds the "
                "voltage up while it strips); 0 until a rest after a charge has been watched", min=0.0),
+        output("relaxation_excess", "1", "How much further the last watched rest's voltage fell than the "
+               "twin's fault-free prediction of it, over the predicted fall; plating above its threshold"),
         output("thermal_runaway_alarm", None, "Alarm: thermal runaway projected (latched)", type=bool),
         output("fault_code", None, "0 none, 1 warming up, 2 anomaly, 3 voltage sensor, 4 current sensor, "
                "5 temperature sensor, 6 internal short, 7 resistance growth, 8 plating, 9 runaway", type=int),
@@ -135,6 +141,7 @@ class Diagnoser(BtwinSlave):
         self.plating_alarm = d.plating
         self.plating_warning = d.plating_warning
         self.relaxation_share = max(d.relaxation_share, 0.0)
+        self.relaxation_excess = d.relaxation_excess
         self.thermal_runaway_alarm = d.runaway
         self.fault_code = int(d.fault_code)
         self.voltage_residual = d.voltage_residual

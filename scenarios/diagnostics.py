@@ -168,7 +168,7 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
     hours = sum(o.monitored_time for o in fault_free) / 3600.0
     alarms = sum(o.false_alarms for o in fault_free)
     charges = [o for o in fault_free if o.profile.kind == "charge"]
-    shares = [float(o.relaxation_share) for o in charges if not math.isnan(o.relaxation_share)]
+    watched = [o for o in charges if not math.isnan(o.relaxation_excess)]
     per_class = {name: _class_summary(outcomes) for name, outcomes in faults.items()}
     every = [o for outcomes in faults.values() for o in outcomes]
     return {
@@ -177,8 +177,9 @@ def _summary(fault_free: list[Outcome], faults: dict[str, list[Outcome]]) -> dic
         "false_alarms": alarms,
         "plating_flags_on_half_c_charges": sum(o.plating_flagged for o in charges),
         "half_c_charges": len(charges),
-        "half_c_rests_watched": len(shares),
-        "half_c_relaxation_share_max": round(max(shares), 3) if shares else None,
+        "half_c_rests_watched": len(watched),
+        "half_c_relaxation_excess_max": round(max(o.relaxation_excess for o in watched), 4) if watched else None,
+        "half_c_relaxation_threshold_min": round(min(o.relaxation_threshold for o in watched), 4) if watched else None,
         "isolation_accuracy": round(float(np.mean([diagnosed_class(o) == o.fault.kind for o in every])), 4),
         "faults": per_class,
     }
@@ -206,16 +207,22 @@ def _class_summary(outcomes: list[Outcome]) -> dict:
 
 def _plating_summary(outcomes: list[Outcome]) -> dict:
     """How the plating runs were flagged: on the charge's residual or on the relaxation
-    (its delay from the charge's end), what the plant plated and the relaxation share seen."""
+    (its delay from the charge's end), what the plant plated and the relaxation's excess fall
+    over the twin's fault-free prediction (and the model-free late share) seen."""
     relaxed = [o for o in outcomes if o.plating_by_relaxation]
     after_charge = [o.plating_alarm_time - o.profile.charge_time for o in relaxed]
-    shares = [float(o.relaxation_share) for o in outcomes if not math.isnan(o.relaxation_share)]
+    watched = [o for o in outcomes if not math.isnan(o.relaxation_excess)]
+    shares = [float(o.relaxation_share) for o in watched]
+    margins = [float(o.relaxation_excess / o.relaxation_threshold) for o in watched]
     plated = [o.plated_lithium for o in outcomes]
     return {
         "flagged_on_the_charge_residual": sum(o.plating_flagged and not o.plating_by_relaxation for o in outcomes),
         "flagged_on_the_relaxation": len(relaxed),
         "median_delay_after_charge_end_s": round(float(np.median(after_charge)), 1) if relaxed else None,
         "plated_lithium_Ah": {"min": round(min(plated), 4), "max": round(max(plated), 4)},
+        "relaxation_excess": ({"min": round(min(o.relaxation_excess for o in watched), 3),
+                               "max": round(max(o.relaxation_excess for o in watched), 3),
+                               "least_over_threshold": round(min(margins), 2)} if watched else {}),
         "relaxation_share": {"min": round(min(shares), 3), "max": round(max(shares), 3)} if shares else {},
     }
 

@@ -56,8 +56,8 @@ def _mark(ax, outcome) -> None:
 def relaxation(outcomes: list, path: Path) -> None:
     """The measured voltage of each run's rest after its charge (a 60 s running mean, for the
     eye), less its mean over the late window, over the drop from the early to the middle window
-    (the statistic's scale), with the windows shaded and each run's late share against its
-    threshold."""
+    (the late share's scale), with the windows shaded and each run's excess fall over the twin's
+    fault-free prediction against its threshold."""
     from btwin.models.diagnosis.relaxation import EARLY, LATE, MIDDLE, WINDOW
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -70,8 +70,9 @@ def relaxation(outcomes: list, path: Path) -> None:
         shown = (t > 0.0) & (t <= LATE + WINDOW)
         label = (f"{outcome.fault.kind.replace('none', 'fault-free')}: {outcome.profile.charge_rate:.2g}C at "
                  f"{outcome.profile.ambient_temperature - 273.15:.0f} degC, plated "
-                 f"{1e3 * outcome.plated_lithium:.0f} mA.h; share {outcome.relaxation_share:.3f} "
-                 f"(threshold {outcome.relaxation_threshold:.3f})")
+                 f"{1e3 * outcome.plated_lithium:.0f} mA.h; " + (
+                     f"excess fall {outcome.relaxation_excess:.3f} (threshold {outcome.relaxation_threshold:.3f})"
+                     if np.isfinite(outcome.relaxation_excess) else "rest not judged (a false alarm reset the watch)"))
         smooth = np.convolve(voltage, np.ones(60) / 60.0, mode="same")
         ax.plot(t[shown] / 60.0, (smooth[shown] - means[2]) / (means[0] - means[1]), lw=1.2, label=label)
     for start in (EARLY, MIDDLE, LATE):

@@ -92,7 +92,8 @@ class Outcome:
     plating_flagged: bool = False  # the diagnoser raised its plating alarm
     plating_alarm_time: float = math.nan  # s, when it did
     plating_by_relaxation: bool = False  # ... on the relaxation after the charge (else the charge's residual)
-    relaxation_share: float = math.nan  # the last rest's late share of its voltage drop, and its threshold
+    relaxation_share: float = math.nan  # the last rest's late share of its voltage drop
+    relaxation_excess: float = math.nan  # its fall beyond the twin's fault-free prediction, and its threshold
     relaxation_threshold: float = math.nan
     plated_lithium: float = 0.0  # A.h, most the plant held
     false_alarms: int = 0  # fault-free runs: alarms, the diagnoser restarting after each
@@ -273,9 +274,10 @@ def _book(outcome: Outcome, t: float, d, core: float, plated: float) -> None:
     outcome.plated_lithium = max(outcome.plated_lithium, plated)
     if d.plating and not outcome.plating_flagged:
         outcome.plating_alarm_time = t
-        outcome.plating_by_relaxation = d.relaxation_share > d.relaxation_threshold > 0.0
+        outcome.plating_by_relaxation = d.relaxation_excess > d.relaxation_threshold > 0.0
     if d.relaxation_threshold > 0.0:
-        outcome.relaxation_share, outcome.relaxation_threshold = d.relaxation_share, d.relaxation_threshold
+        outcome.relaxation_share, outcome.relaxation_excess = d.relaxation_share, d.relaxation_excess
+        outcome.relaxation_threshold = d.relaxation_threshold
     start = outcome.plating_onset if f.kind == "plating" else f.time
     if alarmed and math.isnan(outcome.detection_time):
         if t < start:

@@ -26,16 +26,19 @@ Per sample (period dt):
      current's step and the heat step around the change (``steady_current``,
      with the cell's ``heat_capacity`` and ``thermal_resistance``), for which
      the anomaly may stay unnamed up to ``steady_current.HEAT_WINDOW``;
-  5. plating, from what the BMS measures: (a) the charge's residual, a
-     negative voltage residual alarm while the twin's plating overpotential
-     has been below ``-plating_margin`` for ``plating_time`` seconds of the
-     charge (that condition alone is only ``plating_warning``; any residual
-     alarm during it is put down to the plating, not to a sensor or a
-     resistance growth: the twin is least to be trusted in a cold fast
-     charge); (b) the relaxation after a charge (``relaxation``): the late
-     share of the rest's voltage drop above its fault-free bound, with the
-     threshold from ``plating_false_alarm_probability`` per rest; this one
-     needs neither the twin nor its warm-up;
+  5. plating, from what the BMS measures: the relaxation after a charge
+     (``relaxation``): the rest's voltage falls further than the twin's own
+     diffusion predicts for it without plating (the nominal cell's, from the
+     measured current; ``n_series``, ``n_parallel`` cells), the excess above
+     its fault-free bound with the threshold from
+     ``plating_false_alarm_probability`` per rest; it needs neither the
+     twin's filter nor its warm-up. The twin's plating overpotential below
+     ``-plating_margin`` for ``plating_time`` seconds of a charge is only
+     ``plating_warning``; a residual alarm during it is isolated as usual
+     (a current-sensor offset in a charge also moves the twin's overpotential),
+     and once the relaxation names plating, the plating takes over a sensor's
+     or a resistance growth's name given in that charge (the twin is least to
+     be trusted in a cold fast charge);
   6. runaway: the surface temperature, above ambient and extrapolated
      ``runaway_horizon`` seconds along its slope of the last minute, passes
      ``runaway_temperature`` while the temperature residual has alarmed high.
@@ -84,11 +87,14 @@ class DiagnoserSettings:
     short_heating_rate: float = 0.005  # K/s, r_T slope only a short's heat explains
     plating_margin: float = 0.0  # V
     plating_time: float = 10.0  # s
-    # relaxation after a charge (relaxation.py): the largest late share of a fault-free rest's drop
-    # (0.5C charges at 25 degC, noise-free; benchmarks/plating_relaxation.py: 0.085), a margin above it
-    plating_fault_free_share: float = 0.09  # 1
+    # relaxation after a charge (relaxation.py): the largest excess fall of a noise-free fault-free rest
+    # over the twin's prediction (benchmarks/plating_relaxation.py, 0.5C charges at 25 degC and gentle or
+    # cold charges that do not plate: 0.002), with 0.018 for the twin's model error (assumption)
+    plating_fault_free_excess: float = 0.02  # 1
     plating_false_alarm_probability: float = 0.001  # per rest watched
     rest_current: float = 0.1  # A, |current| below this is a rest (C/50 of an LG M50)
+    n_series: int = 1  # cells in series in the measured voltage (the relaxation's prediction is per cell)
+    n_parallel: int = 1  # cells in parallel in the measured current
     runaway_temperature: float = 353.15  # K, surface
     runaway_horizon: float = 300.0  # s
     detector: str = "cusum"  # or "glr"
@@ -135,10 +141,11 @@ class Diagnosis:
     temperature_statistic: float = 0.0
     voltage_residual: float = 0.0  # V
     temperature_residual: float = 0.0  # K
-    plating: bool = False  # the alarm: backed by the charge's residual or the relaxation
+    plating: bool = False  # the alarm: on the relaxation after a charge
     plating_warning: bool = False  # the twin's plating overpotential below -margin while charging
     relaxation_share: float = 0.0  # late share of the last watched rest's voltage drop (0: none yet)
-    relaxation_threshold: float = 0.0  # and its threshold
+    relaxation_excess: float = 0.0  # its fall beyond the twin's fault-free prediction, over that (0: none yet)
+    relaxation_threshold: float = 0.0  # the excess's threshold
     runaway: bool = False
     detection_time: float = math.nan  # s, first residual alarm
 
@@ -165,8 +172,11 @@ class Diagnoser:
         self._history: deque = deque(maxlen=HISTORY)  # (t, I, r_V, r_T, T_s, T_amb, R, theta, std, offset, std)
         self._plating_time = 0.0
         s = self.settings
-        self._relaxation = RelaxationWatch(s.plating_fault_free_share, s.plating_false_alarm_probability,
-                                           s.rest_current)
+        previous = getattr(self, "_relaxation", None)
+        self._relaxation = RelaxationWatch(s.plating_fault_free_excess, s.plating_false_alarm_probability,
+                                           s.rest_current, s.n_series, s.n_parallel)
+        if previous is not None:  # the cell's concentration gradients do not restart with the diagnosis
+            self._relaxation.prediction.modes = previous.prediction.modes
         self._ambient = 0.0
         self._isolated, self._isolated_at, self._isolated_alarms = FaultCode.ANOMALY, -math.inf, [0, 0]
 
@@ -191,7 +201,7 @@ class Diagnoser:
         self._history.append((self.time, current, r_v, r_t, surface_temperature, self._ambient,
                               self._resistance, *estimates))
         self._check_plating(dt, current, plating_overpotential)
-        self._check_relaxation(dt, current, voltage)
+        self._check_relaxation(dt, current, voltage, surface_temperature)
         if self._detectors is None:
             self._learn(dt, r_v, r_t, soc_std)
         else:
@@ -277,11 +287,12 @@ class Diagnoser:
         if self._plating_time >= s.plating_time:
             self.diagnosis.plating_warning = True
 
-    def _check_relaxation(self, dt, current, voltage) -> None:
-        verdict = self._relaxation.step(dt, current, voltage)
+    def _check_relaxation(self, dt, current, voltage, temperature) -> None:
+        verdict = self._relaxation.step(dt, current, voltage, temperature)
         if verdict is not None:
             d = self.diagnosis
-            d.relaxation_share, d.relaxation_threshold = verdict.share, verdict.threshold
+            d.relaxation_share, d.relaxation_excess = verdict.share, verdict.excess
+            d.relaxation_threshold = verdict.threshold
             d.plating |= verdict.plated
 
     def _fault_code(self) -> FaultCode:
@@ -295,10 +306,9 @@ class Diagnoser:
             if due or self._alarms != self._isolated_alarms:
                 self._isolated = self._isolate()
                 self._isolated_at, self._isolated_alarms = self.time, list(self._alarms)
-            plating_explains = d.plating_warning and self._isolated in (  # the twin is not trusted in a
-                FaultCode.VOLTAGE_SENSOR, FaultCode.CURRENT_SENSOR, FaultCode.RESISTANCE_GROWTH,
-                FaultCode.TEMPERATURE_SENSOR, FaultCode.ANOMALY)  # plating charge: its alarm is the plating
-            d.plating |= plating_explains and self._alarms[0] < 0  # (a): the charge's residual fell
+            plating_explains = d.plating and d.plating_warning and self._isolated in (  # the twin is not
+                FaultCode.VOLTAGE_SENSOR, FaultCode.CURRENT_SENSOR, FaultCode.RESISTANCE_GROWTH,  # trusted in
+                FaultCode.TEMPERATURE_SENSOR)  # a plating charge: its alarm was the plating
             if self._isolated is not FaultCode.ANOMALY and not plating_explains:
                 return self._isolated
         return FaultCode.PLATING if d.plating else (FaultCode.ANOMALY if any(self._alarms)

@@ -195,6 +195,19 @@ class TwinModel:
         decay, gain = self._propagator(dt)[0]
         self.diffusion = self.diffusion * decay + gain * current
 
+    def diffusion_step(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """(decay, gain) of the current-driven modes over dt at a held cell current:
+        modes <- decay * modes + gain * current, what ``advance_diffusion`` applies."""
+        return self._propagator(dt)[0]
+
+    def rest_voltage(self, modes: np.ndarray, rest_time: float, soc: float, temperature: float) -> float:
+        """Terminal voltage [V] of the nominal cell (theta 1, nominal capacity) at ``soc`` after
+        ``rest_time`` seconds at zero current from the diffusion ``modes`` (they decay freely;
+        the temperature enters only the electrolyte's concentration overpotential). Sets this
+        model's diffusion."""
+        self.diffusion = modes * np.exp(-self._rates * rest_time)
+        return self.voltage(np.array([soc, temperature, temperature, self.nominal_capacity, 1.0]), 0.0)
+
     def _propagator(self, dt: float):
         entry = self._propagators.get(dt)
         if entry is None:

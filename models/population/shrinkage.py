@@ -36,6 +36,11 @@ every posterior variance. It cannot be estimated from the fleet's scatter
 a known truth, or from reference checks of a few assets (``calibration``),
 which also give b itself to subtract.
 
+A spread hidden by the assets' noise (tau well below s_i, with few assets)
+is fitted as 0, and every asset is then given the fleet's mean with an
+interval that leaves the spread out; a spread known from production
+(``min_spread``) is kept as the least the fleet has.
+
 Limits: the assets are exchangeable (one population; usage or climate are not
 covariates, so a vehicle driven harder is shrunk toward a mean that is not
 its own), the spread is Gaussian, and tau is treated as known once fitted:
@@ -104,12 +109,17 @@ def _restricted_deviance(tau2: float, y: np.ndarray, s2: np.ndarray) -> float:
     return restricted_deviance(y, s2 + tau2)
 
 
-def fit_population(estimates, variances) -> Population:
+def fit_population(estimates, variances, min_spread: float = 0.0) -> Population:
     """Fleet mean and spread of one quantity from each asset's estimate and
-    its variance (REML)."""
+    its variance (REML). ``min_spread``: a spread the fleet is known to have
+    at least (its production scatter, from a data sheet or the literature),
+    which the fit can only widen: where the assets' own noise hides a real
+    spread, REML finds tau = 0 and every interval would leave it out."""
     y, s2 = _checked(estimates, variances)
+    if not min_spread >= 0.0:
+        raise ValueError(f"min_spread must be >= 0, got {min_spread!r}")
     if y.size == 1:
-        return Population(float(y[0]), 0.0, float(s2[0]), 1)
+        return Population(float(y[0]), float(min_spread), float(s2[0]), 1)
     # tau^2 between 0 and a bound no plausible spread exceeds: the estimates' own scatter plus their noise
     upper = float(np.var(y) + s2.max()) * 4.0 + 1e-300
     best = minimize_scalar(_restricted_deviance, bounds=(0.0, upper), args=(y, s2), method="bounded",
@@ -117,6 +127,7 @@ def fit_population(estimates, variances) -> Population:
     tau2 = float(best.x)
     if _restricted_deviance(0.0, y, s2) <= best.fun:  # the boundary: no spread beyond the noise
         tau2 = 0.0
+    tau2 = max(tau2, min_spread**2)
     mu, mu_var = _weighted_mean(y, s2, tau2)
     return Population(mu, float(np.sqrt(tau2)), mu_var, int(y.size))
 

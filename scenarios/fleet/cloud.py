@@ -1,39 +1,48 @@
-"""The cloud's night: from every vehicle's own estimate of the day to the
+"""The cloud's night: from every vehicle's own evidence of the day to the
 fleet's distribution and each vehicle's prior for tomorrow.
 
 Each vehicle runs two twins on the same readings (``vehicle_day``): its *own*
-twin, which carries its own estimate from day to day and never sees the
-fleet (the *individual* estimate), and its *edge* twin, which starts each
-day from the cloud's prior. For each slow parameter (capacity, resistance)
-the night
-  1. takes every vehicle's own estimate with its standard deviation (the
-     last one known, for a vehicle whose day failed),
-  2. learns the twins' error from the workshop checks so far (the own
-     estimate on a checked vehicle's day minus the workshop's reading of the
-     plant; ``estimator_error``): the bias every vehicle's twin shares, which
-     pooling cannot average away and which may drift from day to day, and
-     how far the twins' stated standard deviations over- or understate their
-     errors. With no check the bias is
-     0 with the validated ``twin_error_std``, and the stated stds are
-     scaled by the validated ``twin_std_scale``,
-  3. removes the bias from every own estimate, scales their stds, fits the
-     fleet's mean and spread to them (``fit_population``) and shrinks each
-     toward it (``shrink``: the *shrunk* twin), keeping the bias's own
-     uncertainty (shared by every vehicle) in the posterior,
-  4. hands the shrunk posterior, widened by one day's drift, to the edge twin
+twin, which never sees the fleet and starts each day from its own estimate
+with the data sheet's broad std, and its *edge* twin, which starts each day
+from the cloud's prior. For each slow parameter (capacity, resistance) the
+night
+  1. divides the own twin's start out of its end (``day_evidence``): what the
+     day alone says, independent of the other days,
+  2. corrects that evidence by the own twin's validated pull and std scale
+     (``end_pull``, ``evidence_std_scale``: constants of the estimator,
+     measured against the plant's truth on a validation run) and adds it to
+     the vehicle's *own record* (``Record``: a Kalman filter over its days
+     from the data sheet's prior, the SEI law's predicted aging as the
+     change between days): the *individual* estimate, the vehicle's own
+     data alone,
+  3. learns what error the individual estimates still share from the
+     workshop checks so far (the individual estimate on a checked vehicle's
+     day minus the workshop's reading of the plant; ``estimator_error``):
+     the bias pooling cannot average away, which may drift from day to day,
+     and how far the stated standard deviations over- or understate their
+     errors. With no check the bias is 0 with the validated
+     ``twin_error_std``, and the stated stds are scaled by the validated
+     ``twin_std_scale``,
+  4. removes that bias from every individual estimate, scales their stds,
+     fits the fleet's mean and spread to them (``fit_population``: the
+     spread no less than production gives, ``production_spread``) and
+     shrinks each toward it (``shrink``: the *shrunk* twin), keeping the
+     bias's own uncertainty (shared by every vehicle) in the posterior,
+  5. hands the shrunk posterior, widened by one day's drift, to the edge twin
      as its prior for the next day.
-Beside it the night pools the raw own estimates too (``pooled_mean``), so
-that what pooling alone does can be told from what the checks add.
-The individual estimate keeps its data to itself, so the prior the fleet
-hands down never feeds back into what the fleet is fitted to.
+Beside it the night pools the uncorrected individual estimates too
+(``pooled_mean``), so that what pooling alone does can be told from what the
+checks add. The individual estimate keeps its data to itself, so the prior
+the fleet hands down never feeds back into what the fleet is fitted to.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
-from btwin.models.population import EstimatorError, estimator_error, fit_population, shrink
+from btwin.models.population import EstimatorError, Record, day_evidence, estimator_error, fit_population, shrink
 
 
 @dataclass(frozen=True)
@@ -45,22 +54,40 @@ class Quantity:
     nominal: float  # the edge twin's prior mean before any data
     nominal_std: float  # and its standard deviation
     daily_drift_std: float  # how far the true value may move in one (accelerated) day
-    twin_error_std: float = 0.0  # the edge twin's systematic error, the same on every vehicle
-    twin_std_scale: float = 1.0  # its real error over its stated std, as validated (until the checks tell)
+    twin_error_std: float = 0.0  # the individual estimates' systematic error, the same on every vehicle
+    twin_std_scale: float = 1.0  # their real error over their stated std, as validated (until the checks tell)
     twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
+    end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
+    first_day_pull: float = 0.0  # and on its first day, which starts from a SOC not yet its own
+    evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
+    aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
+    production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
+
+
+class OwnDay(NamedTuple):
+    """What the own twins report of one quantity for a day (arrays over the
+    vehicles; nan where a day failed): where each started and ended, and the
+    aging they predict to the end of tomorrow."""
+
+    end_mean: np.ndarray
+    end_std: np.ndarray
+    start_mean: np.ndarray
+    start_std: np.ndarray
+    aging: np.ndarray
 
 
 @dataclass
 class Belief:
     """What the cloud knows of one quantity for every vehicle."""
 
-    own_mean: np.ndarray  # the last individual estimate (nan before the first)
-    own_std: np.ndarray
+    record: Record  # each vehicle's own record: its individual estimate
+    change: np.ndarray  # the aging its own twin predicts to the end of the next day
+    seen: np.ndarray  # a day's evidence came in
     prior_mean: np.ndarray  # what the edge twin starts the next day with
     prior_std: np.ndarray
-    check_difference: np.ndarray  # own estimate minus the workshop's reading on the checked day (nan: none yet)
-    check_stated_variance: np.ndarray  # the own twin's stated variance that day
+    check_difference: np.ndarray  # individual estimate minus the workshop's reading on the checked day (nan: none yet)
+    check_stated_variance: np.ndarray  # the individual estimate's stated variance that day
     check_test_variance: np.ndarray  # the workshop test's
     check_night: np.ndarray  # the night the check came in (nan: none yet)
     nights: int = 0  # nights run so far
@@ -68,9 +95,9 @@ class Belief:
     @classmethod
     def start(cls, quantity: Quantity, vehicles: int) -> "Belief":
         unchecked = np.full(vehicles, np.nan)
-        return cls(np.full(vehicles, np.nan), np.full(vehicles, np.inf), np.full(vehicles, quantity.nominal),
-                   np.full(vehicles, quantity.nominal_std), unchecked, unchecked.copy(), unchecked.copy(),
-                   unchecked.copy())
+        return cls(Record.start(quantity.nominal, quantity.nominal_std, vehicles), np.zeros(vehicles),
+                   np.zeros(vehicles, bool), np.full(vehicles, quantity.nominal), np.full(vehicles, quantity.nominal_std),
+                   unchecked, unchecked.copy(), unchecked.copy(), unchecked.copy())
 
     def checked(self, own_mean, own_std, reference, reference_std) -> "Belief":
         """With today's workshop checks (``reference``: nan on the vehicles not checked)."""
@@ -114,30 +141,50 @@ class Night:
     twin: EstimatorError  # the twins' error as the checks so far show it
 
 
-def night(quantity: Quantity, belief: Belief, own_mean: np.ndarray, own_std: np.ndarray,
-          reported: np.ndarray, reference: np.ndarray | None = None,
-          reference_std: np.ndarray | None = None) -> tuple[Belief, Night]:
-    """One night for one quantity. ``own_*`` are the own twins' end-of-day
-    estimates and standard deviations; ``reported`` marks the vehicles whose
-    day ran; ``reference`` the workshop's readings of today's checked
-    vehicles (nan elsewhere) with their standard deviations."""
-    mean = np.where(reported, own_mean, belief.own_mean)
-    std = np.where(reported, own_std, belief.own_std)
+def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray) -> tuple[Record, np.ndarray]:
+    """Tonight's individual estimates: yesterday's records aged to today's
+    end, then updated with the day's evidence; and which vehicles' day told
+    something. The evidence is corrected as validated: the sensors' noise
+    pulls the own twin's estimate by about the same amount in every day
+    (``end_pull``, an EKF's parameter bias, see ``vehicle_day``), which is
+    removed from its end before its start is divided out (in the evidence
+    it is that pull times s_L^2/s^2: tens of times larger on a day that
+    told little), and the evidence's stated variance is scaled by
+    ``evidence_std_scale``. The record starts from the data sheet's
+    ``nominal`` +- ``nominal_std``, the own twin's first start."""
+    ran = reported & np.isfinite(day.end_mean)
+    pull = quantity.first_day_pull if belief.nights == 0 else quantity.end_pull
+    evidence, variance = day_evidence(np.where(ran, day.end_mean - pull, np.nan),
+                                      np.where(ran, day.end_std, np.inf) ** 2, day.start_mean, day.start_std**2)
+    record = belief.record if belief.nights == 0 else belief.record.aged(belief.change, quantity.aging_error_std**2)
+    told = np.isfinite(variance)
+    return record.updated(evidence, quantity.evidence_std_scale**2 * variance), told
+
+
+def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
+          reference: np.ndarray | None = None, reference_std: np.ndarray | None = None) -> tuple[Belief, Night]:
+    """One night for one quantity. ``day``: the own twins' report;
+    ``reported`` marks the vehicles whose day ran; ``reference`` the
+    workshop's readings of today's checked vehicles (nan elsewhere) with
+    their standard deviations."""
+    record, told = own_record(quantity, belief, day, reported)
+    seen = belief.seen | told
+    mean, std = record.mean, np.sqrt(record.variance)
     if reference is not None:
-        belief = belief.checked(np.where(reported, own_mean, np.nan), own_std, reference, reference_std)
+        belief = belief.checked(np.where(reported, mean, np.nan), std, reference, reference_std)
     twin = belief.estimator_error(quantity)
-    known = np.isfinite(mean) & np.isfinite(std) & (std > 0.0)
+    known = seen & np.isfinite(mean) & np.isfinite(std) & (std > 0.0)
     shrunk_mean, shrunk_var = np.array(belief.prior_mean), np.array(belief.prior_std**2)
     pooled_mean = np.array(shrunk_mean)
     factor = np.ones(mean.size)
     fleet_mean, fleet_spread = quantity.nominal, float("nan")
     if known.any():
         variance = (twin.scale * std[known]) ** 2
-        population = fit_population(mean[known] - twin.bias, variance)
+        population = fit_population(mean[known] - twin.bias, variance, quantity.production_spread)
         fleet_mean, fleet_spread = population.mean, population.spread
         posterior = shrink(population, mean[known] - twin.bias, variance, twin.bias_variance)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
-        raw = fit_population(mean[known], std[known] ** 2)
+        raw = fit_population(mean[known], std[known] ** 2, quantity.production_spread)
         pooled_mean[known] = shrink(raw, mean[known], std[known] ** 2).mean
         # vehicles without data yet: the fleet itself
         shrunk_mean[~known], pooled_mean[~known] = population.mean, raw.mean
@@ -146,5 +193,6 @@ def night(quantity: Quantity, belief: Belief, own_mean: np.ndarray, own_std: np.
                    twin)
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
-    return replace(belief, own_mean=mean, own_std=std, prior_mean=shrunk_mean, prior_std=prior_std,
+    change = np.where(reported & np.isfinite(day.aging), day.aging, belief.change)
+    return replace(belief, record=record, change=change, seen=seen, prior_mean=shrunk_mean, prior_std=prior_std,
                    nights=belief.nights + 1), result

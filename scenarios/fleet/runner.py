@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cloud import Belief, Quantity, night
+from .cloud import Belief, OwnDay, Quantity, night
 from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
                     workshop_capacity, workshop_day)
 from .worker_fmus import unpacked
@@ -162,9 +162,9 @@ class _State:
             column = lambda key, default: np.array([row.get(key, default) if ok else default  # noqa: E731
                                                     for row, ok in zip(day_rows, ran)], dtype=float)
             reference = column(f"workshop_{q}", np.nan)
-            belief, figures = night(quantity, self.beliefs[q], column(f"own_{q}", np.nan),
-                                    column(f"own_{q}_std", np.inf), ran, reference,
-                                    WORKSHOP_CAPACITY_STD * reference)
+            own = OwnDay(*(column(f"own_{q}{key}", default) for key, default in
+                           (("", np.nan), ("_std", np.inf), ("_prior", np.nan), ("_prior_std", np.inf), ("_aging", np.nan))))
+            belief, figures = night(quantity, self.beliefs[q], own, ran, reference, WORKSHOP_CAPACITY_STD * reference)
             self.beliefs[q] = belief
             for i, row in enumerate(day_rows):
                 row.update({f"individual_{q}": float(figures.individual_mean[i]),

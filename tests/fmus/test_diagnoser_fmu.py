@@ -164,9 +164,9 @@ def test_fmpy_names_plating_on_the_relaxation_of_a_plant_that_plated(fmu):
     signal["predicted_voltage"] = signal["measured_voltage"]
     result = simulate_fmu(str(fmu), stop_time=current.size - 1.0, step_size=1.0, output_interval=1.0,
                           input=signal, start_values=START,
-                          output=["plating_alarm", "plating_warning", "relaxation_share", "fault_code"])
+                          output=["plating_alarm", "plating_warning", "relaxation_excess", "fault_code"])
     first = int(np.argmax(result["plating_alarm"]))
     assert result["plating_alarm"][-1] and not result["plating_warning"][-1]
     assert result["time"][first] == pytest.approx(1200.0 + LATE + WINDOW, abs=2.0)
-    assert result["relaxation_share"][-1] > DiagnoserSettings().plating_fault_free_share
+    assert result["relaxation_excess"][-1] > DiagnoserSettings().plating_fault_free_excess
     assert result["fault_code"][-1] == FaultCode.PLATING

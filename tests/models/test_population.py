@@ -88,3 +88,28 @@ def test_linear_trend_of_exact_points():
     assert slope_var == pytest.approx(1e-4 / 5.0)  # sum of (t - 1.5)^2 = 5
     with pytest.raises(ValueError, match="two or more"):
         linear_trend([1.0], [5.0], [1e-4])
+
+
+def test_a_spread_hidden_by_the_noise_is_kept_from_production_and_the_intervals_cover():
+    """30 assets 0.015 apart, each seen with 0.035 of noise (the fleet's
+    capacity case): REML finds next to no spread in a third of the fleets,
+    and the intervals, which then leave it out, hold the truth far less than
+    90 % of the time; with the spread known from production as the least,
+    they hold it 90 % of the time, a little more where REML finds more than
+    the floor (400 fleets: binomial sd of the coverage 0.3 %)."""
+    rng = np.random.default_rng(11)
+    covered = {0.0: [], 0.015: []}
+    hidden = 0
+    for _ in range(400):
+        theta = 5.0 + 0.015 * rng.standard_normal(30)
+        y, var = theta + 0.035 * rng.standard_normal(30), np.full(30, 0.035**2)
+        hidden += fit_population(y, var).spread < 0.005
+        for floor, hits in covered.items():
+            low, high = shrink(fit_population(y, var, min_spread=floor), y, var).interval(0.9)
+            hits.append(np.mean((low <= theta) & (theta <= high)))
+    assert hidden > 100
+    assert np.mean(covered[0.0]) < 0.80
+    assert 0.88 <= np.mean(covered[0.015]) <= 0.94
+    assert fit_population(y, var, min_spread=0.5).spread == 0.5  # a floor above the fit is the spread
+    with pytest.raises(ValueError, match="min_spread"):
+        fit_population(y, var, min_spread=-1.0)

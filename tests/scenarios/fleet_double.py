@@ -15,7 +15,8 @@ from btwin.scenarios.fleet.draws import vehicle_rng
 
 FADE_PER_DAY = 0.01  # A.h
 MEASUREMENT_STD = {"capacity": 0.15, "resistance_factor": 0.2}
-DRIFT = {"capacity": 1e-6, "resistance_factor": 1e-8}
+OWN_START = {"capacity": (5.0, 1.0), "resistance_factor": (1.0, 1.0)}  # the own twin's first start and its daily std
+AGING = {"capacity": -FADE_PER_DAY, "resistance_factor": 0.0}  # what the own twin predicts a day does
 
 
 def truth(spec: dict, quantity: str) -> float:
@@ -33,16 +34,15 @@ def light_day(spec: dict, fmus: dict) -> dict:
     for quantity, r in MEASUREMENT_STD.items():
         true = truth(spec, quantity)
         z = true + r * rng.standard_normal()  # what the day's readings say, seen by both twins
-        for twin, start in (("edge", (spec[f"prior_{quantity}"], spec[f"prior_{quantity}_std"])),
-                            ("own", (spec.get(f"carry_own_{quantity}", 0.0), spec.get(f"carry_own_{quantity}_std",
-                                                                                      np.inf)))):
-            prior_var = start[1] ** 2 + DRIFT[quantity]
-            var = 1.0 / (1.0 / prior_var + 1.0 / r**2)
-            mean = var * (start[0] / prior_var + z / r**2)
+        own_start = (spec.get(f"carry_own_{quantity}", OWN_START[quantity][0]), OWN_START[quantity][1])
+        for twin, start in (("edge", (spec[f"prior_{quantity}"], spec[f"prior_{quantity}_std"])), ("own", own_start)):
+            var = 1.0 / (1.0 / start[1] ** 2 + 1.0 / r**2)
+            mean = var * (start[0] / start[1] ** 2 + z / r**2)
             row.update({f"{twin}_{quantity}": mean, f"{twin}_{quantity}_std": np.sqrt(var)})
-        row[f"carry_own_{quantity}"] = row[f"own_{quantity}"]
-        row[f"carry_own_{quantity}_std"] = row[f"own_{quantity}_std"]
-        row[f"true_{quantity}"] = true
+        # the own twin as the real one: it starts each day from its aged estimate with the same broad std
+        row.update({f"own_{quantity}_prior": own_start[0], f"own_{quantity}_prior_std": own_start[1],
+                    f"own_{quantity}_aging": AGING[quantity],
+                    f"carry_own_{quantity}": row[f"own_{quantity}"] + AGING[quantity], f"true_{quantity}": true})
     return row
 
 

@@ -49,11 +49,11 @@ def test_cold_fast_charge_is_flagged_on_its_relaxation_and_a_half_c_charge_at_25
                Fault("plating"), seed=12, twin_kind="open_loop")
     assert not math.isnan(cold.plating_onset) and cold.plated_lithium > 0.03  # A.h: the plant plated
     assert cold.plating_flagged and cold.plating_by_relaxation
-    assert cold.relaxation_share > cold.relaxation_threshold
+    assert cold.relaxation_excess > cold.relaxation_threshold
     mild = run(Profile("charge", 1200.0 + rest, 0.3, T_25, 0.5, 1200.0), Fault("none"), seed=13,
                twin_kind="open_loop")
     assert math.isnan(mild.plating_onset)  # the plant does not plate: the truth
-    assert mild.relaxation_share < mild.relaxation_threshold  # its rest was watched and passed
+    assert mild.relaxation_excess < mild.relaxation_threshold  # its rest was watched and passed
     assert not mild.plating_flagged and mild.false_alarms == 0
 
 

@@ -57,6 +57,25 @@ def test_the_plant_ages_from_day_to_day(fleet):
         assert second["prior_capacity"] == pytest.approx(first["shrunk_capacity"])  # the cloud's prior went down
 
 
+def test_the_own_twin_starts_each_day_afresh_and_its_day_is_evidence_of_the_truth(fleet):
+    """The own twin starts a day from its aged estimate of the day before with
+    the data sheet's std, so the start divided out of its end (the day's
+    evidence, ``day_evidence``) is the truth within three of its stated stds,
+    the validated pull removed (seed 41: real scatter half the stated std)."""
+    from btwin.models.population import day_evidence
+
+    rows = {(r["vehicle"], r["day"]): r for r in pq.read_table(fleet[0] / "fleet.parquet").to_pylist()}
+    capacity = vehicle_day.QUANTITIES[0]
+    for (vehicle, day), row in rows.items():
+        assert row["own_capacity_prior_std"] == capacity.nominal_std
+        assert row["own_capacity_prior"] == (capacity.nominal if day == 0 else
+                                             rows[vehicle, day - 1]["carry_own_capacity"])
+        pull = capacity.first_day_pull if day == 0 else capacity.end_pull
+        mean, variance = day_evidence(row["own_capacity"] - pull, row["own_capacity_std"] ** 2,
+                                      row["own_capacity_prior"], row["own_capacity_prior_std"] ** 2)
+        assert abs(mean - row["true_capacity"]) < 3.0 * np.sqrt(variance)
+
+
 def test_the_same_table_on_a_hand_started_cluster(fleet, fmu_dir, dask_cluster, tmp_path):
     """The real vehicle-days on two workers started by hand (over TCP) give
     the table of the one-worker local run, to the last bit."""

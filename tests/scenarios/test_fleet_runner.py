@@ -18,7 +18,7 @@ from distributed import Client
 from btwin.scenarios.fleet import fleet as fleet_module
 from btwin.scenarios.fleet.fleet import FleetError, run
 
-from .fleet_double import KILLING_DAY
+from .fleet_double import KILLING_DAY, OWN_START
 
 LIGHT = "tests.scenarios.fleet_double:light_day"
 LOGGED = "tests.scenarios.fleet_double:logged_day"
@@ -144,8 +144,11 @@ def test_the_local_cluster_keeps_no_profile_of_its_tasks():
 
 @pytest.mark.slow
 def test_pooling_beats_each_vehicle_alone_when_data_are_few(tmp_path, archives, monkeypatch):
-    # the stand-in's twin is exact (its errors are its stated noise): no systematic twin error to allow for
-    exact = tuple(replace(q, twin_error_std=0.0, twin_std_scale=1.0, twin_error_drift_std=0.0, twin_error_rate=0.0)
+    # the stand-in's twin is exact (its errors are its stated noise): no systematic twin error to allow for; its
+    # data sheet is its own start (the real cell's nominal lies 0.15 A.h from the stand-in's)
+    exact = tuple(replace(q, twin_error_std=0.0, twin_std_scale=1.0, twin_error_drift_std=0.0, twin_error_rate=0.0,
+                          end_pull=0.0, evidence_std_scale=1.0, aging_error_std=0.0, nominal=OWN_START[q.name][0],
+                          nominal_std=OWN_START[q.name][1])
                   for q in fleet_module.QUANTITIES)
     monkeypatch.setattr(fleet_module, "QUANTITIES", exact)
     summary = _run(tmp_path, archives, workers=1, vehicles=60, days=8)

@@ -9,19 +9,21 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from btwin.scenarios.fleet.cloud import Belief, night
+from btwin.scenarios.fleet.cloud import Belief, OwnDay, night
 from btwin.scenarios.fleet.draws import WORKSHOP_CAPACITY_STD, draw_fleet, workshop_capacity, workshop_day
 from btwin.scenarios.fleet.runner import FleetSettings, _replay
 from btwin.scenarios.fleet.vehicle_day import QUANTITIES
 
 from .fleet_double import light_day
 
-BIAS = -0.06  # A.h, added to every own twin's capacity (its carried value stays unbiased)
+BIAS = -0.06  # A.h, added to every own twin's end of day capacity
 # the stand-in's own twins state their noise honestly (std scale 1) and share a bias the fleet's validated
 # prior does not expect (its 0.013 A.h would hold -0.06 back): a prior as wide as 1.2 % of capacity, no drift
-# or trend
+# or trend; no validated correction of their evidence, and a record that starts from nothing (the stand-in's
+# truths lie 0.15 A.h from the real cell's nominal)
 CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0,
-                   twin_error_rate=0.0)
+                   twin_error_rate=0.0, end_pull=0.0, evidence_std_scale=1.0, aging_error_std=0.0,
+                   nominal=5.0, nominal_std=10.0)
 
 
 class _Arrived:
@@ -88,8 +90,9 @@ def test_the_night_learns_the_shared_bias_and_corrects_the_shrunk_estimates():
 
     def mean_error(key):
         return float(np.mean(np.array([row[key] for row in last]) - truth))
-    # the mean error over 60 vehicles (its sd from their own noise ~0.01 A.h): the bias stays in the own
-    # estimate (kept raw) and in pooling alone, and is removed once corrected (to within its learnt std)
+    # the mean error over 60 vehicles (its sd from their own noise ~0.01 A.h): the bias (its day's evidence
+    # carries it 2 % amplified, the start divided out) stays in the individual estimate and in pooling alone,
+    # and is removed once corrected (to within its learnt std)
     assert mean_error("individual_capacity") == pytest.approx(BIAS, abs=0.03)
     assert mean_error("shrunk_capacity_uncorrected") == pytest.approx(BIAS, abs=0.03)
     assert abs(mean_error("shrunk_capacity")) < 3.0 * bias_std + 0.03
@@ -112,19 +115,25 @@ def test_an_unbiased_twin_declared_so_is_never_corrected():
     assert all(not row["error"] and row["workshop_capacity"] is not None for row in rows)
 
 
+def _day(end_mean: float, end_std: float, vehicles: int = 3) -> OwnDay:
+    """Own twins that started from 5.0 +- 1.0 A.h and ended at ``end_mean`` +- ``end_std``."""
+    return OwnDay(np.full(vehicles, end_mean), np.full(vehicles, end_std), np.full(vehicles, 5.0),
+                  np.full(vehicles, 1.0), np.zeros(vehicles))
+
+
 def test_an_old_check_tells_a_drifting_bias_less_each_night():
     """A shared error that drifts 0.01 A.h a day: one check on the first night,
     then five nights without. Its weight against the validated prior falls
     as the random walk says, and the bias's variance grows toward the prior's."""
     drifting = replace(CAPACITY, twin_error_drift_std=0.01)
-    belief, own, std = Belief.start(drifting, 3), np.full(3, 5.1), np.full(3, 0.08)
+    belief, day = Belief.start(drifting, 3), _day(5.1, 0.08)
     reference, reference_std = np.array([5.2, np.nan, np.nan]), np.full(3, 0.02)
-    belief, first = night(drifting, belief, own, std, np.ones(3, bool), reference, reference_std)
+    belief, first = night(drifting, belief, day, np.ones(3, bool), reference, reference_std)
     variances = [first.twin.bias_variance]
     for _ in range(5):
-        belief, later = night(drifting, belief, own, std, np.ones(3, bool))
+        belief, later = night(drifting, belief, day, np.ones(3, bool))
         variances.append(later.twin.bias_variance)
-    check = 0.08**2 + 0.02**2 + 5 * 0.01**2
+    check = first.individual_std[0] ** 2 + 0.02**2 + 5 * 0.01**2
     prior = 0.062**2 + 5 * 0.01**2
     assert variances[-1] == pytest.approx(1.0 / (1.0 / prior + 1.0 / check), rel=1e-9)
     assert np.all(np.diff(variances) > 0.0) and later.twin.bias < 0.0 and later.twin.checks == 1
@@ -135,12 +144,12 @@ def test_a_validated_trend_moves_the_shared_error_each_night():
     trend alone; one check on the first night fixes its start, and the
     trend carries it on: five nights later it is 0.025 A.h lower."""
     trending = replace(CAPACITY, twin_error_rate=-0.005)
-    belief, own, std = Belief.start(trending, 3), np.full(3, 5.1), np.full(3, 0.08)
-    belief, first = night(trending, belief, own, std, np.ones(3, bool))
+    belief, day = Belief.start(trending, 3), _day(5.1, 0.08)
+    belief, first = night(trending, belief, day, np.ones(3, bool))
     assert first.twin.bias == 0.0
-    belief, checked = night(trending, belief, own, std, np.ones(3, bool), np.array([5.2, np.nan, np.nan]),
+    belief, checked = night(trending, belief, day, np.ones(3, bool), np.array([5.2, np.nan, np.nan]),
                             np.full(3, 0.02))
     for _ in range(5):
-        belief, later = night(trending, belief, own, std, np.ones(3, bool))
+        belief, later = night(trending, belief, day, np.ones(3, bool))
     assert later.twin.bias == pytest.approx(checked.twin.bias - 0.025, abs=1e-12)
     assert checked.twin.bias < -0.005  # the check (-0.1 against the trend's -0.005) pulled it down
