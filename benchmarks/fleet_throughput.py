@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,10 +50,16 @@ def fleet_run(vehicles: int, days: int, workers: int, seed: int, keep: Path | No
     """One fleet run (into ``keep``, which must not hold another run, or a
     temporary folder); its rate, the workers' CPU time and their RSS after every day."""
     by_day = []
-    load_before = os.getloadavg()[0]
+    load_before, started = os.getloadavg()[0], time.perf_counter()
+
+    def after_day(day: int, client) -> None:  # also to stderr, so that a run stopped early still tells
+        by_day.append(_worker_usage(client))
+        print(f"day {day + 1:3d} at {time.perf_counter() - started:7.1f} s (load {os.getloadavg()[0]:.1f}): "
+              + "  ".join(f"{rss:6.1f} MiB" for rss, _ in by_day[-1]), file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="btwin-fleet-bench-") as temporary:
         summary = run(keep or Path(temporary), vehicles=vehicles, days=days, seed=seed, workers=workers,
-                      after_day=lambda day, client: by_day.append(_worker_usage(client)))
+                      after_day=after_day)
     done, wall = summary["vehicle_days"], summary["wall_time_s"]
     cpu = sum(seconds for _, seconds in by_day[-1])
     return {"workers": workers, "vehicles": vehicles, "days": days, "vehicle_days": done,
@@ -131,15 +138,22 @@ def _export(root: Path, revision: str, tree: Path, shim: Path) -> None:
         (package / folder).symlink_to(tree / folder)
 
 
-def memory_figures(rss_by_day: list[list[float]]) -> dict:
-    """Each worker's RSS after the first day and after the last, and the
-    growth from the first day's to the last quarter's mean (MiB per 100
-    vehicle-days would show a leak; noise shows as both signs)."""
+def memory_figures(rss_by_day: list[list[float]], vehicle_days_per_worker_and_day: float) -> dict:
+    """Each worker's RSS after the first day and after the last, after days
+    1, 5, 10, ..., the growth from the first day's to the last quarter's
+    mean, and the slope over the second half of the days in MiB per 100 of
+    the worker's vehicle-days (``fleet_memory.slope_per_100``)."""
+    from fleet_memory import slope_per_100
+
     first, last = rss_by_day[0], rss_by_day[-1]
     quarter = rss_by_day[-max(1, len(rss_by_day) // 4):]
     late_mean = [sum(day[w] for day in quarter) / len(quarter) for w in range(len(first))]
     return {"worker_rss_MiB_after_day_1": first, "worker_rss_MiB_after_last_day": last,
-            "worker_rss_growth_MiB": [round(b - a, 1) for a, b in zip(first, late_mean)]}
+            "worker_rss_MiB_after_day": {day: rss_by_day[day - 1] for day in (1, *range(5, len(rss_by_day) + 1, 5))},
+            "worker_rss_growth_MiB": [round(b - a, 1) for a, b in zip(first, late_mean)],
+            "worker_rss_slope_MiB_per_100_vehicle_days_second_half": [
+                round(slope_per_100([day[w] for day in rss_by_day], vehicle_days_per_worker_and_day), 3)
+                for w in range(len(first))]}
 
 
 def main() -> None:
@@ -179,7 +193,7 @@ def main() -> None:
         started = time.perf_counter()
         long = fleet_run(args.vehicles, args.days, 2, args.seed, args.keep)
         long["total_wall_time_s"] = round(time.perf_counter() - started, 1)  # with the cluster's start and stop
-        long.update(memory_figures(long["worker_rss_MiB_by_day"]))
+        long.update(memory_figures(long["worker_rss_MiB_by_day"], args.vehicles / 2))
         minutes = 1000.0 / long["vehicle_days_per_minute"]  # issue 15: 1,000 vehicle-days within 15 minutes
         long["minutes_per_1000_vehicle_days"] = round(minutes, 1)
         long["target_1000_in_15_minutes"] = "met" if minutes <= 15.0 else "missed"

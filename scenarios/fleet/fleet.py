@@ -17,6 +17,11 @@ from .vehicle_day import FMUS, QUANTITIES
 __all__ = ["FleetError", "run"]
 
 SCHEDULER_TIMEOUT = "5s"
+# The local cluster's workers run without Dask's statistical profiler. It samples the running task's stack
+# every 10 ms and keeps a call tree of every second for the last 1000 (``distributed.admin.low-level-log-length``):
+# on a vehicle-day's deep stacks (master, FMU, model) a worker grew with its running time, by 70 MiB in the
+# 14 minutes of a 1,000 vehicle-day run, and would level off only after 1000 s (benchmarks/fleet_memory.py).
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
 def run(out: str | Path, vehicles: int, days: int, seed: int = 0, workers: int | None = None,
@@ -47,7 +52,11 @@ def run(out: str | Path, vehicles: int, days: int, seed: int = 0, workers: int |
     return summary
 
 
-def _client(workers: int | None, scheduler: str | None):
+def _client(workers: int | None, scheduler: str | None, worker_config: dict | None = None):
+    """A client of the scheduler at ``scheduler``, or of a new local cluster of
+    ``workers`` processes (and that cluster) configured with ``worker_config``
+    (default :data:`WORKER_CONFIG`; an external cluster's workers keep their own)."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -60,6 +69,7 @@ def _client(workers: int | None, scheduler: str | None):
     if count < 1:
         raise FleetError(f"--workers must be >= 1, got {count}")
     # processes with one thread each: an FMU step holds the GIL
-    cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    with dask.config.set(WORKER_CONFIG if worker_config is None else worker_config):  # the nannies pass it on
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
     return Client(cluster), cluster
