@@ -18,7 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+# one BLAS thread, as the fleet's Dask workers have: a 7-state filter gains nothing from more, and on an idle
+# machine a second BLAS thread spinning on the free core counts as this process's CPU time (109 against 76 us)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 from btwin.fmus.build import build
 from btwin.models.battery import BatteryParameters, SPMeBattery
