@@ -237,10 +237,10 @@ class Diagnoser:
         detectors = []
         for whitener, change in zip(self._whiteners, (s.voltage_change, s.temperature_change)):
             if s.detector == "glr":
-                window, minimum = sample_count(s.glr_window, dt), change * whitener.step_gain
+                window, minimum = sample_count(s.glr_window, dt), whitener.step_size(change)
                 detectors.append(Glr(glr_threshold_for(rate, dt, window, minimum), window, minimum))
             else:
-                reference = max(0.5 * change * whitener.step_gain, 0.25)
+                reference = max(0.5 * whitener.step_size(change), 0.25)
                 detectors.append(Cusum(reference, threshold_for(rate, dt, reference)))
         self._detectors = tuple(detectors)
         self._period = dt

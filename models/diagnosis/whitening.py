@@ -64,6 +64,13 @@ class Whitener:
         """How much of a persistent step in r shows in w, per unit of r: (1 - sum a) / sigma."""
         return (1.0 - float(self.coefficients.sum())) / self.std
 
+    def step_size(self, step: float) -> float:
+        """How large a persistent step of ``step`` in r shows in w: |step_gain| step.
+        The sign of the gain flips where the fitted coefficients sum above 1
+        (a residual that drifted while the fit was made); two-sided detectors
+        need the magnitude."""
+        return abs(self.step_gain * step)
+
     def prime(self, samples) -> None:
         """Fill the filter's memory with the last samples."""
         tail = np.asarray(samples, dtype=float)[::-1][:self._past.size] - self.mean

@@ -284,3 +284,16 @@ def test_a_tracked_mean_ignores_a_wandering_model_error_but_not_an_offset():
     assert first_alarm(0.0) < 3600.0
     assert first_alarm(120.0) == math.inf
     assert 2000.0 <= first_alarm(120.0, step_time=2000.0) <= 2010.0
+
+
+def test_a_whitener_fitted_on_a_drifting_residual_still_gives_the_glr_a_minimum_change():
+    # seed 0 of the GLR campaign: warm-up residuals that drifted gave AR coefficients summing above 1, so a
+    # step showed with its sign flipped and the GLR refused the negative minimum size; the size is |gain| x step
+    rng = np.random.default_rng(4)
+    drift = 1e-3 * np.exp(np.arange(600.0) / 150.0) + rng.normal(0.0, 1e-3, 600)  # V, a residual growing away
+    whitener = Whitener.fitted(drift, 2)
+    assert whitener.coefficients.sum() > 1.0  # the case itself
+    minimum = whitener.step_size(0.01)
+    assert minimum == pytest.approx(abs(whitener.step_gain) * 0.01) and minimum > 0.0
+    glr = Glr(glr_threshold_for(1e-5, 1.0, 120, minimum), 120, minimum)
+    assert glr.push(0.0) == 0
