@@ -46,7 +46,7 @@ from .fmu_info import FmuInfo
 from .graph import AlgebraicLoop, algebraic_loops
 from .results import OutputFolder, ResultsError, ResultsWriter, write_energy_json
 from .run_control import RunInterrupted, StopRequests
-from .slave import FmuError, Slave
+from .slave import FmuError, InstancePool, Slave
 from .ssp import read_ssp
 from .stepcontrol import PIStepController
 from .stepping import Stepper
@@ -157,7 +157,8 @@ class Master:
                  coupling_tolerance: float = 1e-8, adaptive: bool = False, rtol: float = 1e-3,
                  atol: float = 1e-6, min_step: float | None = None, max_step: float | None = None,
                  algebraic_loops: str = "iterate", settle_passes: int = 50, settle_tolerance: float = 1e-10,
-                 progress: bool | None = None, record: Iterable[str] | None = None):
+                 progress: bool | None = None, record: Iterable[str] | None = None,
+                 pool: InstancePool | None = None):
         for value, allowed, what in ((algorithm, ALGORITHMS, "algorithm"),
                                      (extrapolation, EXTRAPOLATIONS, "extrapolation"),
                                      (correction, CORRECTIONS, "correction"),
@@ -176,6 +177,7 @@ class Master:
         self.settle_passes, self.settle_tolerance = settle_passes, settle_tolerance
         self.progress = progress
         self.record = None if record is None else _known_outputs(system, record)
+        self.pool = pool  # instances to reuse between runs (``slave.InstancePool``); None: a new one each run
 
     # ------------------------------------------------------------------ run
     def run(self, stop_time: float | None = None, step: float | None = None,
@@ -237,7 +239,7 @@ class _Run:
     # ------------------------------------------------------------ set-up
     def _load(self) -> None:
         for component in self.structure.components:
-            slave = Slave(component.name, component.source)
+            slave = Slave(component.name, component.source, self.m.pool)
             self.slaves[component.name] = slave
             slave.setup(self.start, self.stop)
             for name, value in component.parameters.items():

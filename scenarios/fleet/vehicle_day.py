@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from btwin.master import Component, Master, System, SystemStructure
+from btwin.master import Component, InstancePool, Master, System, SystemStructure
 from btwin.models.battery import BatteryParameters, SPMeBattery
 from btwin.models.battery.aging import lithium_per_thickness, rest
 from btwin.models.battery.soc import stoichiometry_window
@@ -85,6 +85,9 @@ ALGORITHM = "gauss-seidel"
 
 FMUS = ("BatteryCell", "CellThermal", "Cycler", "Sensors", "StateEstimator")
 
+# a worker's FMU instances, reset and reused from one vehicle-day to the next: a new instance each day kept
+# ~10 kB a day in the worker (pythonfmu's and fmpy's per-instance leftovers; benchmarks/fleet_memory.py)
+_INSTANCES = InstancePool()
 _CELL = BatteryParameters()
 _THERMAL = ThermalParameters()
 
@@ -168,7 +171,8 @@ def simulate(spec: dict, fmus: dict[str, Path]) -> dict:
     ambient = spec["vehicle_ambient_temperature"]
     drawn, charge_current, stop = day_plan(spec)
     system = System(_structure(spec, plant, fmus, drawn, charge_current, ambient))
-    result = Master(system, algorithm=ALGORITHM, correction="nepce", record=RECORDED).run(stop_time=stop, step=STEP_S)
+    result = Master(system, algorithm=ALGORITHM, correction="nepce", record=RECORDED,
+                    pool=_INSTANCES).run(stop_time=stop, step=STEP_S)
     last = {name: float(result.column(name)[-1]) for name in result.columns}
 
     lost_today = last["battery.capacity_loss"]  # A.h per cell, to SEI during the run

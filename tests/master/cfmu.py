@@ -103,7 +103,14 @@ fmi2Status fmi2SetupExperiment(fmi2Component c, fmi2Boolean tol, fmi2Real t, fmi
 fmi2Status fmi2EnterInitializationMode(fmi2Component c) { return fmi2OK; }
 fmi2Status fmi2ExitInitializationMode(fmi2Component c) { outputs(((Model*)c)->s.R); discrete(&((Model*)c)->s); return fmi2OK; }
 fmi2Status fmi2Terminate(fmi2Component c) { return fmi2OK; }
-fmi2Status fmi2Reset(fmi2Component c) { return fmi2OK; }
+fmi2Status fmi2Reset(fmi2Component c) {  /* back to the state after fmi2Instantiate */
+    Model *m = (Model*)c;
+    memset(&m->s, 0, sizeof(m->s));
+%(starts)s
+    outputs(m->s.R);
+    discrete(&m->s);
+    return fmi2OK;
+}
 
 fmi2Status fmi2GetReal(fmi2Component c, const fmi2ValueReference vr[], size_t n, fmi2Real v[]) {
     Model *m = (Model*)c; size_t i;
