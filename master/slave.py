@@ -131,6 +131,7 @@ class Slave:
         self.time = 0.0
         self.time_in_fmu_s = 0.0
         self._fmu = None
+        self._pool, self._pool_key = None, None  # where close() keeps the instance (set once it is running)
         # an FMU already unpacked (a folder) is used where it is and kept; an archive is unpacked for this
         # instance and removed with it
         self._unpacked = None if self.info.path.is_dir() else unpack(self.info.path, "btwin-fmu-")
@@ -140,10 +141,12 @@ class Slave:
         identity = dict(guid=self.info.guid, unzipDirectory=str(self._dir),
                         modelIdentifier=self.info.model_identifier, instanceName=name)
         pooled = pool is not None and self._unpacked is None and not self.info.fmi_version.startswith("3")
-        self._pool, self._pool_key = (pool, (str(self._dir), self.info.guid, name)) if pooled else (None, None)
-        self._fmu = self._pool.take(self._pool_key) if self._pool is not None else None
+        key = (str(self._dir), self.info.guid, name)
+        self._fmu = pool.take(key) if pooled else None
         if self._fmu is None:
             self._instantiate(identity)
+        if pooled:  # only an instance that runs is kept: one that failed to instantiate is freed
+            self._pool, self._pool_key = pool, key
         self._do_step = direct(self._fmu, "fmi2DoStep")
         self._states: list = []
 
@@ -259,7 +262,7 @@ class Slave:
 
     def _kept(self) -> bool:
         """Reset the instance into the pool, if there is one; False if not kept."""
-        if getattr(self, "_pool", None) is None:
+        if self._pool is None:
             return False
         try:
             self._fmu.reset()
