@@ -67,7 +67,7 @@ def confused_runs(runs_csv: Path) -> list[str]:
 
 
 def _flagged(plating: dict) -> int:
-    return plating["flagged_on_the_charge_residual"] + plating["flagged_on_the_relaxation"]
+    return plating["flagged_not_on_the_relaxation"] + plating["flagged_on_the_relaxation"]
 
 
 def step_cost(detector: str, samples: int = 20000) -> float:
@@ -108,9 +108,9 @@ def main() -> int:
           f"isolation accuracy {s['isolation_accuracy']}; runaway lead time min {lead['min']} s, "
           f"median {lead['median']} s")
     pl = s["faults"]["plating"]
-    print(f"plating: flagged on the charge's residual {pl['flagged_on_the_charge_residual']}, on the relaxation "
-          f"{pl['flagged_on_the_relaxation']} (median {pl['median_delay_after_charge_end_s']} s after the charge's "
-          f"end); plated {pl['plated_lithium_Ah']} A.h; relaxation excess {pl['relaxation_excess']} (late share "
+    print(f"plating: flagged on the relaxation {pl['flagged_on_the_relaxation']} (median "
+          f"{pl['median_delay_after_charge_end_s']} s after the charge's end), not backed by it "
+          f"{pl['flagged_not_on_the_relaxation']}; plated {pl['plated_lithium_Ah']} A.h; relaxation excess {pl['relaxation_excess']} (late share "
           f"{pl['relaxation_share']}); 0.5C rests at 25 degC: {s['half_c_rests_watched']} watched, largest excess "
           f"{s['half_c_relaxation_excess_max']} (smallest threshold {s['half_c_relaxation_threshold_min']}), "
           f"{s['plating_flags_on_half_c_charges']} flagged")

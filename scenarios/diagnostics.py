@@ -206,9 +206,11 @@ def _class_summary(outcomes: list[Outcome]) -> dict:
 
 
 def _plating_summary(outcomes: list[Outcome]) -> dict:
-    """How the plating runs were flagged: on the charge's residual or on the relaxation
-    (its delay from the charge's end), what the plant plated and the relaxation's excess fall
-    over the twin's fault-free prediction (and the model-free late share) seen."""
+    """How the plating runs were flagged: on the relaxation after the charge (its delay
+    from the charge's end; the only way the Diagnoser names plating, so an alarm the
+    relaxation did not back is counted apart, as a fault of the rig), what the plant
+    plated and the relaxation's excess fall over the twin's fault-free prediction (and
+    the model-free late share) seen."""
     relaxed = [o for o in outcomes if o.plating_by_relaxation]
     after_charge = [o.plating_alarm_time - o.profile.charge_time for o in relaxed]
     watched = [o for o in outcomes if not math.isnan(o.relaxation_excess)]
@@ -216,7 +218,7 @@ def _plating_summary(outcomes: list[Outcome]) -> dict:
     margins = [float(o.relaxation_excess / o.relaxation_threshold) for o in watched]
     plated = [o.plated_lithium for o in outcomes]
     return {
-        "flagged_on_the_charge_residual": sum(o.plating_flagged and not o.plating_by_relaxation for o in outcomes),
+        "flagged_not_on_the_relaxation": sum(o.plating_flagged and not o.plating_by_relaxation for o in outcomes),
         "flagged_on_the_relaxation": len(relaxed),
         "median_delay_after_charge_end_s": round(float(np.median(after_charge)), 1) if relaxed else None,
         "plated_lithium_Ah": {"min": round(min(plated), 4), "max": round(max(plated), 4)},

@@ -91,7 +91,7 @@ class Outcome:
     plating_onset: float = math.nan  # s, the plant first holds plated lithium
     plating_flagged: bool = False  # the diagnoser raised its plating alarm
     plating_alarm_time: float = math.nan  # s, when it did
-    plating_by_relaxation: bool = False  # ... on the relaxation after the charge (else the charge's residual)
+    plating_by_relaxation: bool = False  # ... backed by the relaxation after the charge (its excess above threshold)
     relaxation_share: float = math.nan  # the last rest's late share of its voltage drop
     relaxation_excess: float = math.nan  # its fall beyond the twin's fault-free prediction, and its threshold
     relaxation_threshold: float = math.nan
