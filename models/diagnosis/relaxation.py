@@ -131,14 +131,16 @@ class RelaxationWatch:
 
     def reset(self) -> None:
         self.charging_time = 0.0  # s of the charge being watched
-        self.rest_time = -1.0  # s since the charge ended; < 0: not resting after a charge
+        self._restart_rest(-1.0)
         self.rest_modes = np.zeros_like(self.prediction.modes)  # the diffusion at the charge's end
-        self.sums = [0.0, 0.0, 0.0]  # V summed over each window
-        self.temperatures = [0.0, 0.0, 0.0]  # K summed over each window
+        self.verdict: RelaxationVerdict | None = None
+
+    def _restart_rest(self, time: float) -> None:
+        self.rest_time = time  # s since the charge ended; < 0: not resting after a charge
+        self.sums, self.temperatures = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]  # V and K summed over each window
         self.counts = [0, 0, 0]
         self.differences = [0.0, 0]  # sum of squared sample-to-sample differences, their count
         self.last_voltage = math.nan
-        self.verdict: RelaxationVerdict | None = None
 
     def step(self, dt: float, current: float, voltage: float, temperature: float) -> RelaxationVerdict | None:
         """The verdict of the rest that this sample completes, else None."""
@@ -164,11 +166,6 @@ class RelaxationWatch:
             self._restart_rest(-1.0)
             return self.verdict
         return None
-
-    def _restart_rest(self, time: float) -> None:
-        self.rest_time = time
-        self.sums, self.temperatures, self.counts = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0, 0, 0]
-        self.differences, self.last_voltage = [0.0, 0], math.nan
 
     def _collect(self, voltage: float, temperature: float) -> None:
         t = self.rest_time  # s since the first rest sample
