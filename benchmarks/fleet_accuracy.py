@@ -125,12 +125,12 @@ def report(summary: dict, rows: list[dict]) -> None:
 def replay_nights(table: Path, rows: list[dict], days: int, workshop_share: float | None) -> list[dict]:
     """The table's nights again, by the code as it is now, with the run's share of workshop checks or another."""
     import json
-    from btwin.scenarios.fleet.draws import draw_fleet
+    from btwin.scenarios.fleet.draws import WORKSHOP_SHARE, draw_fleet
     from btwin.scenarios.fleet.runner import SETTINGS, FleetSettings, _replay
     from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
 
     recorded = json.loads((table.parent / SETTINGS).read_text(encoding="utf-8"))
-    share = recorded.get("workshop_share", 0.2) if workshop_share is None else workshop_share
+    share = recorded.get("workshop_share", WORKSHOP_SHARE) if workshop_share is None else workshop_share
     settings = FleetSettings(vehicles=recorded["vehicles"], days=recorded["days"], seed=recorded["seed"],
                              quantities=QUANTITIES_RUN, workshop_share=share)
     state = _replay(settings, draw_fleet(settings.seed, settings.vehicles), [])
