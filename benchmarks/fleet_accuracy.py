@@ -17,7 +17,8 @@ the edge twins' columns are left as they were run).
 
 ``--validate`` prints what the cloud takes as validated constants of the own
 twins (``vehicle_day.QUANTITIES``), from a table whose truth is known: the
-day evidence's bias and std scale (``evidence_bias``, ``evidence_std_scale``),
+pull on a day's end (``first_day_pull``, ``end_pull`` and, after the first
+day, by drive cycle ``cycle_pull_*``), the evidence's std scale,
 the error of the SEI law's predicted aging between days (``aging_error_std``)
 and, after the nights, the individual estimates' shared error per day
 (``twin_error_std``, its trend and day-to-day drift) and their std scale.
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from btwin.models.population import day_evidence
+from btwin.scenarios.fleet.draws import CYCLES
 from btwin.scenarios.fleet.fleet import run
 from btwin.scenarios.fleet.summary import columns
 
@@ -63,11 +65,20 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
     # a pull p on the day's end is p s_L^2/s^2 in its evidence: p by weighted least squares, on the first day
     # (the own twin's SOC not yet its own) and on the others
     amplification = variance / c[names[2]] ** 2
-    pulls = {}
-    for name, days in (("first_day_pull", told & (c["day"] == 0)), ("end_pull", told & (c["day"] > 0))):
-        pulls[name] = float(np.sum((error * amplification / variance)[days]) / np.sum((amplification**2 / variance)[days])) \
+    cycles = np.array([row["vehicle_cycle"] for row in rows if not row.get("error")])
+
+    def pull(days):
+        return float(np.sum((error * amplification / variance)[days]) / np.sum((amplification**2 / variance)[days])) \
             if days.any() else float("nan")
-        error = np.where(days, error - pulls[name] * amplification, error)
+
+    later = told & (c["day"] > 0)
+    pulls = {"first_day_pull": pull(told & (c["day"] == 0)), "end_pull": pull(later),
+             # and after the first day by drive cycle (``Quantity.cycle_pull``)
+             **{f"cycle_pull_{cycle}": pull(later & (cycles == cycle)) for cycle in CYCLES}}
+    for cycle in CYCLES:
+        error = np.where(later & (cycles == cycle), error - pulls[f"cycle_pull_{cycle}"] * amplification, error)
+    first = told & (c["day"] == 0)
+    error = np.where(first, error - pulls["first_day_pull"] * amplification, error)
     bias = float(np.mean(error[told]))
     by_vehicle_day = {(int(v), int(d)): i for i, (v, d) in enumerate(zip(c["vehicle"], c["day"]))}
     aging_error = [c[names[0]][j] - c[names[0]][i] - c[names[5]][i] for (v, d), i in by_vehicle_day.items()

@@ -8,8 +8,9 @@ from the cloud's prior. For each slow parameter (capacity, resistance) the
 night
   1. divides the own twin's start out of its end (``day_evidence``): what the
      day alone says, independent of the other days,
-  2. corrects that evidence by the own twin's validated pull and std scale
-     (``end_pull``, ``evidence_std_scale``: constants of the estimator,
+  2. corrects that evidence by the own twin's validated pull (by drive
+     cycle) and std scale (``cycle_pull``, ``end_pull``,
+     ``evidence_std_scale``: constants of the estimator,
      measured against the plant's truth on a validation run) and adds it to
      the vehicle's *own record* (``Record``: a Kalman filter over its days
      from the data sheet's prior, the SEI law's predicted aging as the
@@ -60,9 +61,18 @@ class Quantity:
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
     end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
     first_day_pull: float = 0.0  # and on its first day, which starts from a SOC not yet its own
+    # the pull after the first day by how the vehicle is driven (drive cycle -> pull, as validated); a cycle not
+    # named takes ``end_pull``
+    cycle_pull: tuple[tuple[str, float], ...] = ()
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
     production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
+
+    def pull(self, cycles, first_day: bool) -> np.ndarray:
+        """The validated pull on each vehicle's day end, given the cycle each drives."""
+        by_cycle = dict(self.cycle_pull)
+        return np.array([self.first_day_pull if first_day else by_cycle.get(cycle, self.end_pull)
+                         for cycle in cycles], dtype=float)
 
 
 class OwnDay(NamedTuple):
@@ -75,6 +85,7 @@ class OwnDay(NamedTuple):
     start_mean: np.ndarray
     start_std: np.ndarray
     aging: np.ndarray
+    cycles: tuple[str, ...] = ()  # how each vehicle is driven (``draws.CYCLES``; empty: not known)
 
 
 @dataclass
@@ -145,15 +156,17 @@ def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.nda
     """Tonight's individual estimates: yesterday's records aged to today's
     end, then updated with the day's evidence; and which vehicles' day told
     something. The evidence is corrected as validated: the sensors' noise
-    pulls the own twin's estimate by about the same amount in every day
-    (``end_pull``, an EKF's parameter bias, see ``vehicle_day``), which is
+    pulls the own twin's estimate by about the same amount in every day of
+    one way of driving (``cycle_pull``, else ``end_pull``: an EKF's
+    parameter bias, see ``vehicle_day``; the operator's telematics knows
+    whether a car is driven in town, mixed or on the highway), which is
     removed from its end before its start is divided out (in the evidence
     it is that pull times s_L^2/s^2: tens of times larger on a day that
     told little), and the evidence's stated variance is scaled by
     ``evidence_std_scale``. The record starts from the data sheet's
     ``nominal`` +- ``nominal_std``, the own twin's first start."""
     ran = reported & np.isfinite(day.end_mean)
-    pull = quantity.first_day_pull if belief.nights == 0 else quantity.end_pull
+    pull = quantity.pull(day.cycles or ("",) * day.end_mean.size, first_day=belief.nights == 0)
     evidence, variance = day_evidence(np.where(ran, day.end_mean - pull, np.nan),
                                       np.where(ran, day.end_std, np.inf) ** 2, day.start_mean, day.start_std**2)
     record = belief.record if belief.nights == 0 else belief.record.aged(belief.change, quantity.aging_error_std**2)

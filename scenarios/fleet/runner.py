@@ -163,7 +163,8 @@ class _State:
                                                     for row, ok in zip(day_rows, ran)], dtype=float)
             reference = column(f"workshop_{q}", np.nan)
             own = OwnDay(*(column(f"own_{q}{key}", default) for key, default in
-                           (("", np.nan), ("_std", np.inf), ("_prior", np.nan), ("_prior_std", np.inf), ("_aging", np.nan))))
+                           (("", np.nan), ("_std", np.inf), ("_prior", np.nan), ("_prior_std", np.inf), ("_aging", np.nan))),
+                         cycles=tuple(self.vehicles[row["vehicle"]].cycle for row in day_rows))
             belief, figures = night(quantity, self.beliefs[q], own, ran, reference, WORKSHOP_CAPACITY_STD * reference)
             self.beliefs[q] = belief
             for i, row in enumerate(day_rows):

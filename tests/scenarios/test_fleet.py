@@ -70,7 +70,7 @@ def test_the_own_twin_starts_each_day_afresh_and_its_day_is_evidence_of_the_trut
         assert row["own_capacity_prior_std"] == capacity.nominal_std
         assert row["own_capacity_prior"] == (capacity.nominal if day == 0 else
                                              rows[vehicle, day - 1]["carry_own_capacity"])
-        pull = capacity.first_day_pull if day == 0 else capacity.end_pull
+        pull = capacity.pull([row["vehicle_cycle"]], first_day=day == 0)[0]
         mean, variance = day_evidence(row["own_capacity"] - pull, row["own_capacity_std"] ** 2,
                                       row["own_capacity_prior"], row["own_capacity_prior_std"] ** 2)
         assert abs(mean - row["true_capacity"]) < 3.0 * np.sqrt(variance)
