@@ -15,6 +15,12 @@ the fleet's noise and seed; the own twin with the fleet's settings), then
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --vehicles 0,6 --days 0,1
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --held         # current held forward
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --no-noise
+    .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --days 3 --start-soc 0.35
+
+``--start-soc`` replays each day as if the pack had rested overnight at that
+SOC (the own twin knowing it to 0.01) and the charge put back the rest: what
+a deeper day would tell the twin. Each line gives the day's evidence std,
+the start divided out of the end (``own_record.day_evidence``).
 
 The replay reproduces the fleet's own-twin capacity within a few mA.h (its
 master adds a NEPCE correction of a few mA to the cell's current).
@@ -31,6 +37,7 @@ from btwin.models.battery import SPMeBattery
 from btwin.models.cycler import Cycler, CyclerParameters
 from btwin.models.estimation.estimator import EstimatorSettings, StateEstimator
 from btwin.models.estimation.twin_model import TwinModel
+from btwin.models.population import day_evidence
 from btwin.models.sensors import ChannelSpec, Sensors
 from btwin.models.thermal import CellThermal, ThermalParameters
 from btwin.scenarios.fleet import vehicle_day as vd
@@ -106,6 +113,8 @@ def main() -> None:
     parser.add_argument("--held", action="store_true", help="the twin holds the current read over the next step")
     parser.add_argument("--no-noise", action="store_true",
                         help="sensors without noise (and the twin compensates no current noise)")
+    parser.add_argument("--start-soc", type=float, default=None,
+                        help="replay the days (after day 0) from this rested SOC instead of the table's")
     args = parser.parse_args()
     rows = [r for r in pq.read_table(args.table).to_pylist() if not r["error"]]
     vehicles = sorted({r["vehicle"] for r in rows}) if args.vehicles is None else \
@@ -114,6 +123,10 @@ def main() -> None:
     for day in (int(d) for d in args.days.split(",")):
         for vehicle in vehicles:
             spec = day_spec(rows, vehicle, day)
+            if args.start_soc is not None:
+                if day == 0 or not 0.0 < args.start_soc <= 1.0:
+                    parser.error("--start-soc needs days after day 0 and a SOC in (0, 1]")
+                spec.update(carry_plant_soc=args.start_soc, carry_own_soc=args.start_soc, carry_own_soc_std=0.01)
             settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {})}
             result = replay(spec, settings, noise=not args.no_noise)
             results.append(result)
@@ -121,9 +134,17 @@ def main() -> None:
             print(f"  vehicle {vehicle:3d} day {day}: {spec['vehicle_cycle']:5s} "
                   f"{'fast' if spec['vehicle_fast_charging'] else 'slow'} "
                   f"{spec['vehicle_ambient_temperature'] - 273.15:4.1f} degC {spec['distance_km']:5.1f} km: "
-                  f"capacity error {result['capacity_error']:+.4f} (std {result['capacity_std']:.4f}) A.h, "
+                  f"capacity error {result['capacity_error']:+.4f} (std {result['capacity_std']:.4f}, "
+                  f"the day's evidence {_evidence_std(result['capacity_std'], spec):.3f}) A.h, "
                   f"resistance factor {result['theta_error']:+.4f} (std {result['theta_std']:.4f})", flush=True)
     report(results, np.vstack(logs))
+
+
+def _evidence_std(end_std: float, spec: dict) -> float:
+    """The std of what the day alone says of capacity: the own twin's start divided out of its end."""
+    start_std = vd.own_start(spec)["capacity"][1]
+    _, variance = day_evidence(0.0, end_std**2, 0.0, start_std**2)  # the means do not move the variance
+    return float(np.sqrt(variance))
 
 
 def report(results: list[dict], log: np.ndarray) -> None:
