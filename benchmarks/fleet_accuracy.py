@@ -35,19 +35,24 @@ import numpy as np
 from btwin.models.population import day_evidence
 from btwin.scenarios.fleet.draws import CYCLES
 from btwin.scenarios.fleet.fleet import run
-from btwin.scenarios.fleet.summary import columns
+from btwin.scenarios.fleet.summary import Z_90, columns
 
 QUANTITIES = ("capacity", "resistance_factor")
 
 
 def own_errors(rows: list[dict], quantity: str = "capacity") -> dict:
-    """The own twins' error per day: mean, spread between vehicles, mean stated std."""
-    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"individual_{quantity}_std"))
+    """The own twins' error per day: mean, spread between vehicles, mean
+    stated std; and the share of the shrunk 90 % intervals that hold the
+    truth, per day."""
+    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"individual_{quantity}_std",
+                       f"shrunk_{quantity}", f"shrunk_{quantity}_std"))
     error = c[f"individual_{quantity}"] - c[f"true_{quantity}"]
+    inside = np.abs(c[f"shrunk_{quantity}"] - c[f"true_{quantity}"]) <= Z_90 * c[f"shrunk_{quantity}_std"]
     days = np.unique(c["day"]).astype(int)
     return {
         "mean_error_by_day": [round(float(np.mean(error[c["day"] == d])), 4) for d in days],
         "error_spread_by_day": [round(float(np.std(error[c["day"] == d])), 4) for d in days],
+        "coverage_by_day": [round(float(np.mean(inside[c["day"] == d])), 2) for d in days],
         "mean_std": round(float(np.mean(c[f"individual_{quantity}_std"])), 4),
         "z_within_1_645": round(float(np.mean(np.abs(error / c[f"individual_{quantity}_std"]) <= 1.645)), 3),
     }
@@ -130,6 +135,7 @@ def report(summary: dict, rows: list[dict]) -> None:
         own = own_errors(rows, quantity)
         print(f"    own twin: mean error by day {own['mean_error_by_day']}")
         print(f"              spread by day     {own['error_spread_by_day']}")
+        print(f"    shrunk 90 % intervals holding the truth, by day {own['coverage_by_day']}")
         print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
 
 
