@@ -119,13 +119,14 @@ def main() -> None:
     rows = [r for r in pq.read_table(args.table).to_pylist() if not r["error"]]
     vehicles = sorted({r["vehicle"] for r in rows}) if args.vehicles is None else \
         [int(v) for v in args.vehicles.split(",")]
+    days = [int(d) for d in args.days.split(",")]
+    if args.start_soc is not None and (0 in days or not 0.0 < args.start_soc <= 1.0):
+        parser.error("--start-soc needs days after day 0 and a SOC in (0, 1]")
     results, logs = [], []
-    for day in (int(d) for d in args.days.split(",")):
+    for day in days:
         for vehicle in vehicles:
             spec = day_spec(rows, vehicle, day)
             if args.start_soc is not None:
-                if day == 0 or not 0.0 < args.start_soc <= 1.0:
-                    parser.error("--start-soc needs days after day 0 and a SOC in (0, 1]")
                 spec.update(carry_plant_soc=args.start_soc, carry_own_soc=args.start_soc, carry_own_soc_std=0.01)
             settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {})}
             result = replay(spec, settings, noise=not args.no_noise)
