@@ -18,7 +18,9 @@ the edge twins' columns are left as they were run).
 ``--validate`` prints what the cloud takes as validated constants of the own
 twins (``vehicle_day.QUANTITIES``), from a table whose truth is known: the
 pull on a day's end (``first_day_pull``, ``end_pull`` and, after the first
-day, by drive cycle ``cycle_pull_*``), the evidence's std scale,
+day, by the kind of day ``kind_pull_*``: a charge after each drive cycle;
+on a day without a charge the evidence's own bias ``kind_evidence_bias_rest``),
+the evidence's std scale,
 the error of the SEI law's predicted aging between days (``aging_error_std``)
 and, after the nights, the individual estimates' shared error per day
 (``twin_error_std``, its trend and day-to-day drift) and their std scale.
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from btwin.models.population import day_evidence
+from btwin.scenarios.fleet.cloud import NO_CHARGE, day_kind
 from btwin.scenarios.fleet.draws import CYCLES
 from btwin.scenarios.fleet.fleet import run
 from btwin.scenarios.fleet.summary import Z_90, columns
@@ -70,18 +73,26 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
     # a pull p on the day's end is p s_L^2/s^2 in its evidence: p by weighted least squares, on the first day
     # (the own twin's SOC not yet its own) and on the others
     amplification = variance / c[names[2]] ** 2
-    cycles = np.array([row["vehicle_cycle"] for row in rows if not row.get("error")])
+    kinds = np.array([day_kind(row["vehicle_cycle"], row.get("charged_today", True))
+                      for row in rows if not row.get("error")])
 
     def pull(days):
         return float(np.sum((error * amplification / variance)[days]) / np.sum((amplification**2 / variance)[days])) \
             if days.any() else float("nan")
 
     later = told & (c["day"] > 0)
-    pulls = {"first_day_pull": pull(told & (c["day"] == 0)), "end_pull": pull(later),
-             # and after the first day by drive cycle (``Quantity.cycle_pull``)
-             **{f"cycle_pull_{cycle}": pull(later & (cycles == cycle)) for cycle in CYCLES}}
+    charged = later & (kinds != NO_CHARGE)
+    pulls = {"first_day_pull": pull(told & (c["day"] == 0)), "end_pull": pull(charged),
+             # after the first day by the kind of day (``Quantity.kind_pull``): a charge after each drive cycle
+             **{f"kind_pull_{cycle}": pull(later & (kinds == cycle)) for cycle in CYCLES}}
     for cycle in CYCLES:
-        error = np.where(later & (cycles == cycle), error - pulls[f"cycle_pull_{cycle}"] * amplification, error)
+        error = np.where(later & (kinds == cycle), error - pulls[f"kind_pull_{cycle}"] * amplification, error)
+    # a day without a charge: a bias of the evidence itself (``Quantity.kind_evidence_bias``), its weighted mean
+    rests = later & (kinds == NO_CHARGE)
+    rest_bias = float(np.sum((error / variance)[rests]) / np.sum((1.0 / variance)[rests])) if rests.any() \
+        else float("nan")
+    pulls[f"kind_evidence_bias_{NO_CHARGE}"] = rest_bias
+    error = np.where(rests, error - rest_bias, error)
     first = told & (c["day"] == 0)
     error = np.where(first, error - pulls["first_day_pull"] * amplification, error)
     bias = float(np.mean(error[told]))
@@ -125,6 +136,9 @@ def report(summary: dict, rows: list[dict]) -> None:
               f"({1.0 - sparse[f'{quantity}_rmse_shrunk'] / sparse[f'{quantity}_rmse_individual']:+.0%} lower); "
               f"data-rich individual {rich[f'{quantity}_rmse_individual']:.4f}, "
               f"shrunk {rich[f'{quantity}_rmse_shrunk']:.4f}; coverage_90 {figures['coverage_90']:.3f}")
+        own_data = figures["data_rich_by_shrinkage"]
+        print(f"    data rich by shrinkage (B <= 0.5, {own_data['vehicle_days']} vehicle-days): individual "
+              f"{own_data[f'{quantity}_rmse_individual']:.4f}, shrunk {own_data[f'{quantity}_rmse_shrunk']:.4f}")
         twin = figures.get("twin_after_last_night", {})
         print(f"    pooling alone (no workshop correction): sparse shrunk "
               f"{sparse.get(f'{quantity}_rmse_shrunk_uncorrected', float('nan')):.4f}, data-rich "

@@ -63,21 +63,21 @@ def replay(spec: dict, settings: dict, noise: bool = True) -> dict:
     """One vehicle-day: the twin at the plant's truth and the own twin."""
     plant_parameters = vd.plant_parameters(spec)
     ambient = spec["vehicle_ambient_temperature"]
-    drawn, charge_current, stop = vd.day_plan(spec)
+    plan = vd.day_plan(spec)
     plant = SPMeBattery(replace(plant_parameters, initial_soc=spec.get("carry_plant_soc", vd.FIRST_DAY_SOC)))
     thermal = CellThermal(ThermalParameters(surface_to_ambient_resistance=ThermalParameters().surface_to_ambient_resistance
                                             * spec["vehicle_thermal_resistance_factor"]), ambient)
     cycler = Cycler(CyclerParameters(drive_cycle=vd.CYCLE_NAMES[spec["vehicle_cycle"]], vehicle=vd.VEHICLE,
                                      vehicle_series=vd.VEHICLE_SERIES, vehicle_parallel=vd.VEHICLE_PARALLEL,
-                                     discharge_capacity=drawn, charge_current=charge_current,
-                                     rest_time=vd.REST_S, max_drives=1))
+                                     discharge_capacity=plan.drawn, charge_current=plan.charge_current,
+                                     rest_time=plan.rest_time, max_drives=1))
     sensors = Sensors({name: ChannelSpec(noise=value if noise else 0.0) for name, value in SENSOR_NOISE.items()},
                       seed=vd._seed(spec))
     own = StateEstimator(EstimatorSettings(**settings))
     truth_twin, capacity = TwinModel(), vd.true_capacity(plant_parameters)
     theta = vd.true_resistance_factor(plant_parameters)
     current, voltage, log = 0.0, plant.outputs.voltage, []
-    for _ in range(int(stop / vd.STEP_S)):
+    for _ in range(int(plan.stop / vd.STEP_S)):
         current = cycler.step(vd.STEP_S, voltage)
         out = plant.step(vd.STEP_S, current, thermal.core_temperature)
         thermal.step(vd.STEP_S, out.heat_generation, ambient)
@@ -127,7 +127,8 @@ def main() -> None:
         for vehicle in vehicles:
             spec = day_spec(rows, vehicle, day)
             if args.start_soc is not None:
-                spec.update(carry_plant_soc=args.start_soc, carry_own_soc=args.start_soc, carry_own_soc_std=0.01)
+                spec.update(carry_plant_soc=args.start_soc, carry_own_soc=args.start_soc, carry_own_soc_std=0.01,
+                            vehicle_charge_below=1.0)  # and charged back to full that evening
             settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {})}
             result = replay(spec, settings, noise=not args.no_noise)
             results.append(result)

@@ -61,18 +61,37 @@ class Quantity:
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
     end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
     first_day_pull: float = 0.0  # and on its first day, which starts from a SOC not yet its own
-    # the pull after the first day by how the vehicle is driven (drive cycle -> pull, as validated); a cycle not
-    # named takes ``end_pull``
-    cycle_pull: tuple[tuple[str, float], ...] = ()
+    # the pull after the first day by the kind of day (``day_kind`` -> pull, as validated); a kind not named takes
+    # ``end_pull``
+    kind_pull: tuple[tuple[str, float], ...] = ()
+    # a bias of the day's evidence itself by kind of day (not a pull on its end, which the evidence amplifies), as
+    # validated; a kind not named has none
+    kind_evidence_bias: tuple[tuple[str, float], ...] = ()
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
     production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
 
-    def pull(self, cycles, first_day: bool) -> np.ndarray:
-        """The validated pull on each vehicle's day end, given the cycle each drives."""
-        by_cycle = dict(self.cycle_pull)
-        return np.array([self.first_day_pull if first_day else by_cycle.get(cycle, self.end_pull)
-                         for cycle in cycles], dtype=float)
+    def pull(self, kinds, first_day: bool) -> np.ndarray:
+        """The validated pull on each vehicle's day end, given the kind of each one's day (``day_kind``)."""
+        by_kind = dict(self.kind_pull)
+        return np.array([self.first_day_pull if first_day else by_kind.get(kind, self.end_pull)
+                         for kind in kinds], dtype=float)
+
+    def evidence_bias(self, kinds, first_day: bool) -> np.ndarray:
+        """The validated bias of each vehicle's day evidence, given the kind of its day."""
+        by_kind = dict(self.kind_evidence_bias)
+        return np.array([0.0 if first_day else by_kind.get(kind, 0.0) for kind in kinds], dtype=float)
+
+
+NO_CHARGE = "rest"  # the kind of a day that ends without a charge
+
+
+def day_kind(cycle: str, charged: bool) -> str:
+    """What kind of day the own twin had, as its pull depends on it: a charge
+    back to full after a drive on this cycle (its name), or a drive alone
+    (``NO_CHARGE``), which tells it more of capacity (its SOC ends where the
+    OCV curve is steeper) and is pulled the other way."""
+    return cycle if charged else NO_CHARGE
 
 
 class OwnDay(NamedTuple):
@@ -85,7 +104,7 @@ class OwnDay(NamedTuple):
     start_mean: np.ndarray
     start_std: np.ndarray
     aging: np.ndarray
-    cycles: tuple[str, ...] = ()  # how each vehicle is driven (``draws.CYCLES``; empty: not known)
+    kinds: tuple[str, ...] = ()  # the kind of each vehicle's day (``day_kind``; empty: not known)
 
 
 @dataclass
@@ -157,18 +176,21 @@ def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.nda
     end, then updated with the day's evidence; and which vehicles' day told
     something. The evidence is corrected as validated: the sensors' noise
     pulls the own twin's estimate by about the same amount in every day of
-    one way of driving (``cycle_pull``, else ``end_pull``: an EKF's
-    parameter bias, see ``vehicle_day``; the operator's telematics knows
-    whether a car is driven in town, mixed or on the highway), which is
+    one kind (``kind_pull``, else ``end_pull``: an EKF's parameter
+    bias, see ``vehicle_day``; the operator's telematics knows whether a car
+    is driven in town, mixed or on the highway and whether it charged), which is
     removed from its end before its start is divided out (in the evidence
     it is that pull times s_L^2/s^2: tens of times larger on a day that
-    told little), and the evidence's stated variance is scaled by
+    told little); a day without a charge ends mid-curve, and its evidence
+    carries a bias of its own instead (``kind_evidence_bias``), which is
+    removed from the evidence; the evidence's stated variance is scaled by
     ``evidence_std_scale``. The record starts from the data sheet's
     ``nominal`` +- ``nominal_std``, the own twin's first start."""
     ran = reported & np.isfinite(day.end_mean)
-    pull = quantity.pull(day.cycles or ("",) * day.end_mean.size, first_day=belief.nights == 0)
-    evidence, variance = day_evidence(np.where(ran, day.end_mean - pull, np.nan),
+    kinds, first_day = day.kinds or ("",) * day.end_mean.size, belief.nights == 0
+    evidence, variance = day_evidence(np.where(ran, day.end_mean - quantity.pull(kinds, first_day), np.nan),
                                       np.where(ran, day.end_std, np.inf) ** 2, day.start_mean, day.start_std**2)
+    evidence = evidence - quantity.evidence_bias(kinds, first_day)
     record = belief.record if belief.nights == 0 else belief.record.aged(belief.change, quantity.aging_error_std**2)
     told = np.isfinite(variance)
     return record.updated(evidence, quantity.evidence_std_scale**2 * variance), told

@@ -18,9 +18,13 @@ Usage: a cycle (WLTC, UDDS, HWFET), a daily distance (lognormal, median
 40 km: the order of European daily car use, assumption), an ambient
 temperature (uniform 10-25 degC: the range the edge twin was validated over
 by ``twin_observer``, assumption), fast or
-slow charging (30 % fast, assumption). Every charge ends full (CC-CV to the
-upper cut-off, ``vehicle_day``), so each day starts from a full pack that
-rested overnight.
+slow charging (30 % fast, assumption) and how deep the pack goes before it
+is charged: half the owners plug in every evening, a quarter when the
+dashboard would show less than 50 % after the day's drive, a quarter below
+30 % (assumption: habits spread between daily top-ups and range-anxious
+charging at about a third). Every charge ends full (CC-CV to the upper
+cut-off, ``vehicle_day``); a day without a charge ends after the drive and
+its rest, and the next starts where it ended, rested overnight.
 
 Workshop checks: a share of the vehicles (20 % by default, assumption: a
 fleet operator's sample) goes once, on a day drawn uniformly over the run,
@@ -45,6 +49,8 @@ MEDIAN_DAILY_KM = 40.0  # assumption
 DAILY_KM_LOG_SPREAD = 0.5  # lognormal sigma, assumption
 AMBIENT_RANGE_K = (283.15, 298.15)  # 10-25 degC, the edge twin's validated range, assumption
 FAST_CHARGING_SHARE = 0.3  # assumption
+# (charge when the SOC after the day's drive would fall below this, share of the owners); 1: every evening
+CHARGING_HABITS = ((1.0, 0.5), (0.5, 0.25), (0.3, 0.25))  # assumption
 WORKSHOP_SHARE = 0.2  # of the vehicles, each checked once, assumption
 WORKSHOP_CAPACITY_STD = 0.005  # relative, one standard deviation of the workshop's capacity test, assumption
 _WORKSHOP_STREAM = 1_000_003  # a word that keeps the workshop's draws apart from the vehicle's own
@@ -62,6 +68,7 @@ class Vehicle:
     median_daily_km: float
     ambient_temperature: float  # K
     fast_charging: bool
+    charge_below: float  # 1, the SOC after the day's drive below which the owner charges that evening (1: always)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -85,7 +92,19 @@ def draw_vehicle(seed: int, index: int) -> Vehicle:
         median_daily_km=float(MEDIAN_DAILY_KM * np.exp(DAILY_KM_LOG_SPREAD * rng.standard_normal())),
         ambient_temperature=float(rng.uniform(*AMBIENT_RANGE_K)),
         fast_charging=bool(rng.random() < FAST_CHARGING_SHARE),
+        # drawn last, so that every earlier draw of a vehicle is what it was before habits were drawn
+        charge_below=_habit(rng.random()),
     )
+
+
+def _habit(u: float) -> float:
+    """The charging threshold of ``CHARGING_HABITS`` at cumulative share u in [0, 1)."""
+    total = 0.0
+    for threshold, share in CHARGING_HABITS:
+        total += share
+        if u < total:
+            return threshold
+    return CHARGING_HABITS[-1][0]
 
 
 def draw_fleet(seed: int, vehicles: int) -> list[Vehicle]:

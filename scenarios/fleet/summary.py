@@ -1,11 +1,17 @@
 """What a fleet run showed, from ``fleet.parquet`` alone: the individual and
 the shrunk estimates against the plant's truth, early (sparse data) and late
-(data rich), and how often the 90 % credible intervals hold the truth."""
+(data rich), and how often the 90 % credible intervals hold the truth. Late
+is not the same as data rich: a car topped up every evening learns little of
+its capacity in a day, one run down to a third and charged full learns much,
+so ``data_rich_by_shrinkage`` takes the vehicle-days (after the first two)
+whose own record outweighs the fleet in their posterior (shrinkage factor
+B_i <= 0.5, ``shrinkage.shrink``)."""
 from __future__ import annotations
 
 import numpy as np
 
 SPARSE_DAYS = 2  # "few observations": a vehicle's first two days
+OWN_DATA_OUTWEIGHS = 0.5  # shrinkage factor B at most this: the vehicle's own data weigh at least as much as the fleet
 Z_90 = 1.6448536269514722  # standard normal quantile of 0.95: a central 90 % interval
 
 
@@ -23,7 +29,8 @@ def _rmse(estimate: np.ndarray, truth: np.ndarray) -> float:
 def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
     c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}",
                        f"shrunk_{quantity}_std", f"shrunk_{quantity}_uncorrected", f"twin_bias_{quantity}",
-                       f"twin_error_std_{quantity}", f"twin_error_scale_{quantity}", f"workshop_checks_{quantity}"))
+                       f"twin_error_std_{quantity}", f"twin_error_scale_{quantity}", f"workshop_checks_{quantity}",
+                       f"shrinkage_{quantity}"))
     day, truth = c["day"], c[f"true_{quantity}"]
     individual, shrunk, std = c[f"individual_{quantity}"], c[f"shrunk_{quantity}"], c[f"shrunk_{quantity}_std"]
     sparse = day < SPARSE_DAYS
@@ -42,7 +49,9 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
     last = day == day.max() if day.size else day.astype(bool)
     twin = {name: float(c[f"{name}_{quantity}"][last][0]) if last.any() else float("nan")
             for name in ("twin_bias", "twin_error_std", "twin_error_scale", "workshop_checks")}
-    return {"sparse_data": window(sparse), "data_rich": window(rich),
+    # data rich by what the vehicle's own record holds rather than by the day: its shrinkage factor B_i
+    own_data = (day >= SPARSE_DAYS) & (c[f"shrinkage_{quantity}"] <= OWN_DATA_OUTWEIGHS)
+    return {"sparse_data": window(sparse), "data_rich": window(rich), "data_rich_by_shrinkage": window(own_data),
             "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan"),
             "twin_after_last_night": twin}
 
@@ -59,6 +68,8 @@ def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dic
     return {
         "sparse_data": capacity.get("sparse_data", {}),
         "data_rich": capacity.get("data_rich", {}),
+        # the vehicle-days whose own data outweigh the fleet's (shrinkage factor <= OWN_DATA_OUTWEIGHS)
+        "data_rich_by_shrinkage": capacity.get("data_rich_by_shrinkage", {}),
         "coverage_90": capacity.get("coverage_90", float("nan")),
         # the twins' shared capacity bias and its std after the last night, from the workshop checks so far
         "twin_bias_capacity": capacity.get("twin_after_last_night", {}).get("twin_bias", float("nan")),

@@ -44,7 +44,8 @@ def test_the_edge_twin_tracks_the_plant(fleet):
         assert row["edge_capacity_std"] < 0.05 * row["true_capacity"]
         assert row["edge_resistance_factor"] == pytest.approx(row["true_resistance_factor"], rel=0.15)
         assert row["edge_soc"] == pytest.approx(row["true_soc"], abs=0.03)
-        assert row["drawn_Ah_per_cell"] > 0.05 and row["charged_Ah_per_cell"] > 0.05
+        assert row["drawn_Ah_per_cell"] > 0.05
+        assert (row["charged_Ah_per_cell"] > 0.05) == row["charged_today"]  # the owner's habit decides
         assert 250.0 < row["max_core_temperature_K"] < 330.0
 
 
@@ -93,6 +94,28 @@ def test_daily_charge_follows_distance():
     # a Bolt EV uses ~120-160 Wh/km at the battery (ev_wltc: 118 Wh/km); per cell of 3840 at ~3.6 V
     per_km = vehicle_day._daily_charge_per_cell("wltc", 1.0)
     assert 100.0 < per_km * 3.6 * 3840 < 200.0  # Wh/km
+
+
+def test_the_habits_are_drawn_in_their_shares():
+    from btwin.scenarios.fleet.draws import CHARGING_HABITS, draw_fleet
+
+    habits = np.array([v.charge_below for v in draw_fleet(17, 3000)])
+    for threshold, share in CHARGING_HABITS:
+        assert np.mean(habits == threshold) == pytest.approx(share, abs=4.0 * np.sqrt(share * (1 - share) / 3000))
+
+
+def test_an_owner_charges_when_the_dashboard_would_fall_below_the_habit():
+    spec = {"vehicle_cycle": "wltc", "distance_km": 40.0, "vehicle_fast_charging": False,
+            "vehicle_charge_below": 0.5, "carry_plant_soc": 0.7, "carry_twin_soc": 0.7}
+    drawn_soc = vehicle_day._daily_charge_per_cell("wltc", 40.0) / vehicle_day.QUANTITIES[0].nominal
+    assert 0.05 < drawn_soc < 0.15  # 40 km of WLTC: the dashboard at 0.7 stays above 0.5
+    rests = vehicle_day.day_plan(spec)
+    assert not rests.charges and rests.rest_time > rests.stop  # the run ends in the rest after the drive
+    charges = vehicle_day.day_plan({**spec, "carry_twin_soc": 0.55, "carry_plant_soc": 0.55})
+    assert charges.charges and charges.rest_time == vehicle_day.REST_S
+    # the charge back to full from 0.55 less the draw at 2.2 A (11 kW) takes over an hour more
+    assert charges.stop - rests.stop > 3600.0
+    assert vehicle_day.day_plan({**spec, "vehicle_charge_below": 1.0}).charges  # every evening
 
 
 def test_bad_fleet_sizes_exit_2(tmp_path, capsys):
