@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from btwin.scenarios.fleet.cloud import Belief, OwnDay, night
+from btwin.scenarios.fleet.cloud import NO_CHARGE, Belief, OwnDay, day_kind, night
 from btwin.scenarios.fleet.draws import WORKSHOP_CAPACITY_STD, draw_fleet, workshop_capacity, workshop_day
 from btwin.scenarios.fleet.runner import FleetSettings, _replay
 from btwin.scenarios.fleet.vehicle_day import QUANTITIES
@@ -22,7 +22,7 @@ BIAS = -0.06  # A.h, added to every own twin's end of day capacity
 # or trend; no validated correction of their evidence, and a record that starts from nothing (the stand-in's
 # truths lie 0.15 A.h from the real cell's nominal)
 CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0,
-                   twin_error_rate=0.0, end_pull=0.0, cycle_pull=(), evidence_std_scale=1.0, aging_error_std=0.0,
+                   twin_error_rate=0.0, end_pull=0.0, kind_pull=(), kind_evidence_bias=(), evidence_std_scale=1.0, aging_error_std=0.0,
                    nominal=5.0, nominal_std=10.0)
 
 
@@ -155,20 +155,21 @@ def test_a_validated_trend_moves_the_shared_error_each_night():
     assert checked.twin.bias < -0.005  # the check (-0.1 against the trend's -0.005) pulled it down
 
 
-def test_each_drive_cycle_has_its_validated_pull_removed_after_the_first_day():
+def test_each_kind_of_day_has_its_validated_pull_removed_after_the_first_day():
     """Three own twins end each day at 5.1 +- 0.08 A.h from 5.0 +- 1.0. With a
-    pull of +0.02 validated for the urban cycle only, the urban vehicle's
-    evidence is 0.02 s_L^2/s^2 lower from the second night on, which moves
-    its record by the Kalman gain times that; the others keep ``end_pull``
-    (0 here), and the first night takes ``first_day_pull`` on every cycle."""
-    urban = replace(CAPACITY, cycle_pull=(("udds", 0.02),), first_day_pull=0.0)
-    cycles = ("wltc", "udds", "hwfet")
-    assert list(urban.pull(cycles, first_day=True)) == [0.0, 0.0, 0.0]
-    assert list(urban.pull(cycles, first_day=False)) == [0.0, 0.02, 0.0]
-    day = _day(5.1, 0.08)._replace(cycles=cycles)
+    pull of +0.02 validated for a charge after the urban cycle only, the urban
+    vehicle's evidence is 0.02 s_L^2/s^2 lower from the second night on,
+    which moves its record by the Kalman gain times that; the others keep
+    ``end_pull`` (0 here), and the first night takes ``first_day_pull`` on
+    every kind."""
+    urban = replace(CAPACITY, kind_pull=(("udds", 0.02),), first_day_pull=0.0)
+    kinds = ("wltc", "udds", "hwfet")
+    assert list(urban.pull(kinds, first_day=True)) == [0.0, 0.0, 0.0]
+    assert list(urban.pull(kinds, first_day=False)) == [0.0, 0.02, 0.0]
+    day = _day(5.1, 0.08)._replace(kinds=kinds)
     belief, first = night(urban, Belief.start(urban, 3), day, np.ones(3, bool))
     assert first.individual_mean[1] == pytest.approx(first.individual_mean[0], abs=1e-12)
-    unknown, _ = night(urban, belief, _day(5.1, 0.08), np.ones(3, bool))  # cycles not given: end_pull for all
+    unknown, _ = night(urban, belief, _day(5.1, 0.08), np.ones(3, bool))  # kinds not given: end_pull for all
     _, second = night(urban, belief, day, np.ones(3, bool))
     assert second.individual_mean[[0, 2]] == pytest.approx(unknown.record.mean[[0, 2]], abs=1e-12)
     evidence_variance = 1.0 / (1.0 / 0.08**2 - 1.0 / 1.0**2)
@@ -176,3 +177,23 @@ def test_each_drive_cycle_has_its_validated_pull_removed_after_the_first_day():
     gain = aged_variance / (aged_variance + evidence_variance)
     lowered = 0.02 * evidence_variance / 0.08**2 * gain
     assert unknown.record.mean[1] - second.individual_mean[1] == pytest.approx(lowered, rel=1e-9)
+
+
+def test_a_day_without_a_charge_has_its_evidence_bias_removed_not_amplified():
+    """A bias of +0.03 A.h validated for the evidence of a day without a
+    charge lowers that vehicle's evidence by 0.03 itself (not s_L^2/s^2 times
+    it, as a pull), from the second night on; a charge day keeps its own."""
+    resting = replace(CAPACITY, kind_evidence_bias=((NO_CHARGE, 0.03),), first_day_pull=0.0)
+    kinds = ("wltc", day_kind("wltc", charged=False), "hwfet")
+    assert kinds[1] == NO_CHARGE and day_kind("udds", charged=True) == "udds"
+    assert list(resting.evidence_bias(kinds, first_day=False)) == [0.0, 0.03, 0.0]
+    assert list(resting.evidence_bias(kinds, first_day=True)) == [0.0, 0.0, 0.0]
+    day = _day(5.1, 0.08)._replace(kinds=kinds)
+    belief, _ = night(resting, Belief.start(resting, 3), day, np.ones(3, bool))
+    plain, _ = night(CAPACITY, belief, day, np.ones(3, bool))
+    _, second = night(resting, belief, day, np.ones(3, bool))
+    assert second.individual_mean[[0, 2]] == pytest.approx(plain.record.mean[[0, 2]], abs=1e-12)
+    evidence_variance = 1.0 / (1.0 / 0.08**2 - 1.0 / 1.0**2)
+    aged_variance = belief.record.variance[1] + resting.aging_error_std**2
+    gain = aged_variance / (aged_variance + evidence_variance)
+    assert plain.record.mean[1] - second.individual_mean[1] == pytest.approx(0.03 * gain, rel=1e-9)
