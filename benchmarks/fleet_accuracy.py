@@ -139,6 +139,10 @@ def report(summary: dict, rows: list[dict]) -> None:
         own_data = figures["data_rich_by_shrinkage"]
         print(f"    data rich by shrinkage (B <= 0.5, {own_data['vehicle_days']} vehicle-days): individual "
               f"{own_data[f'{quantity}_rmse_individual']:.4f}, shrunk {own_data[f'{quantity}_rmse_shrunk']:.4f}")
+        rate = figures["rate_beyond_law"]
+        print(f"    rate beyond the law [per day]: early RMSE individual {rate['early']['rmse_individual']:.5f}, shrunk "
+              f"{rate['early']['rmse_shrunk']:.5f}; late individual {rate['late']['rmse_individual']:.5f}, shrunk "
+              f"{rate['late']['rmse_shrunk']:.5f}; coverage_90 {rate['coverage_90']:.3f}")
         twin = figures.get("twin_after_last_night", {})
         print(f"    pooling alone (no workshop correction): sparse shrunk "
               f"{sparse.get(f'{quantity}_rmse_shrunk_uncorrected', float('nan')):.4f}, data-rich "

@@ -26,11 +26,16 @@ night
      ``twin_std_scale``,
   4. removes that bias from every individual estimate, scales their stds,
      fits the fleet's mean and spread to them (``fit_population``: the
-     spread no less than production gives, ``production_spread``) and
+     spread no less than production gives, ``production_spread``, widened
+     by the days' differences of aging, ``aging_rate_spread``) and
      shrinks each toward it (``shrink``: the *shrunk* twin), keeping the
      bias's own uncertainty (shared by every vehicle) in the posterior,
   5. hands the shrunk posterior, widened by one day's drift, to the edge twin
-     as its prior for the next day.
+     as its prior for the next day,
+  6. fits each vehicle's aging rate beyond the law from its days' evidence
+     and pools those rates across the fleet (``rates``): the individual and
+     the shrunk rate, reported (the records above take the law's change and
+     its validated error, ``aging_error_std``, not these rates).
 Beside it the night pools the uncorrected individual estimates too
 (``pooled_mean``), so that what pooling alone does can be told from what the
 checks add. The individual estimate keeps its data to itself, so the prior
@@ -43,7 +48,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from btwin.models.population import EstimatorError, Record, day_evidence, estimator_error, fit_population, shrink
+from btwin.models.population import (EstimatorError, Record, day_evidence, estimator_error, fit_population,
+                                    own_rates, shrink)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class Quantity:
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
     production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
+    # the least spread of the vehicles' aging rates beyond the law, per day (a batch's aging tests); the fleet's
+    # spread grows by it: after n days it is at least hypot(production_spread, n aging_rate_spread)
+    aging_rate_spread: float = 0.0
 
     def pull(self, kinds, first_day: bool) -> np.ndarray:
         """The validated pull on each vehicle's day end, given the kind of each one's day (``day_kind``)."""
@@ -107,6 +116,53 @@ class OwnDay(NamedTuple):
     kinds: tuple[str, ...] = ()  # the kind of each vehicle's day (``day_kind``; empty: not known)
 
 
+class History(NamedTuple):
+    """Each vehicle's days of corrected evidence (vehicles x nights; nan: no
+    evidence that day), their variances and the law's change accumulated up
+    to each (what its own twin predicted for the nights between)."""
+
+    values: np.ndarray
+    variances: np.ndarray
+    predicted: np.ndarray
+
+    @classmethod
+    def start(cls, vehicles: int) -> "History":
+        return cls(*(np.zeros((vehicles, 0)) for _ in range(3)))
+
+    def appended(self, values, variances, predicted) -> "History":
+        return History(*(np.column_stack([old, np.asarray(new, dtype=float)])
+                         for old, new in zip(self, (values, variances, predicted))))
+
+
+class Rates(NamedTuple):
+    """Each vehicle's rate beyond the law [unit per day] (arrays over the
+    vehicles; nan where fewer than two days told something): its own days'
+    slope (``own_rates``) and that slope shrunk toward the fleet's."""
+
+    individual_mean: np.ndarray
+    individual_std: np.ndarray
+    shrunk_mean: np.ndarray
+    shrunk_std: np.ndarray
+    fleet_mean: float
+    fleet_spread: float
+
+
+def rates(history: History, min_spread: float = 0.0) -> Rates:
+    """Tonight's aging rates beyond the law, individual and pooled
+    (``models.population.rates``), their spread no less than ``min_spread``."""
+    nights = np.broadcast_to(np.arange(history.values.shape[1], dtype=float), history.values.shape)
+    slope, variance = own_rates(nights, *history)
+    known = np.isfinite(slope) & np.isfinite(variance)
+    shrunk_mean, shrunk_std = np.full(slope.shape, np.nan), np.full(slope.shape, np.nan)
+    fleet_mean, fleet_spread = float("nan"), float("nan")
+    if known.any():
+        population = fit_population(slope[known], variance[known], min_spread)
+        posterior = shrink(population, slope[known], variance[known])
+        shrunk_mean[known], shrunk_std[known] = posterior.mean, np.sqrt(posterior.variance)
+        fleet_mean, fleet_spread = population.mean, population.spread
+    return Rates(slope, np.sqrt(variance), shrunk_mean, shrunk_std, fleet_mean, fleet_spread)
+
+
 @dataclass
 class Belief:
     """What the cloud knows of one quantity for every vehicle."""
@@ -120,6 +176,8 @@ class Belief:
     check_stated_variance: np.ndarray  # the individual estimate's stated variance that day
     check_test_variance: np.ndarray  # the workshop test's
     check_night: np.ndarray  # the night the check came in (nan: none yet)
+    history: History  # the days' evidence, for the aging rates
+    predicted: np.ndarray  # the change the law predicted, accumulated over the nights so far
     nights: int = 0  # nights run so far
 
     @classmethod
@@ -127,7 +185,8 @@ class Belief:
         unchecked = np.full(vehicles, np.nan)
         return cls(Record.start(quantity.nominal, quantity.nominal_std, vehicles), np.zeros(vehicles),
                    np.zeros(vehicles, bool), np.full(vehicles, quantity.nominal), np.full(vehicles, quantity.nominal_std),
-                   unchecked, unchecked.copy(), unchecked.copy(), unchecked.copy())
+                   unchecked, unchecked.copy(), unchecked.copy(), unchecked.copy(), History.start(vehicles),
+                   np.zeros(vehicles))
 
     def checked(self, own_mean, own_std, reference, reference_std) -> "Belief":
         """With today's workshop checks (``reference``: nan on the vehicles not checked)."""
@@ -169,12 +228,13 @@ class Night:
     fleet_spread: float
     pooled_mean: np.ndarray  # shrunk the same way from the raw own estimates: pooling without the checks
     twin: EstimatorError  # the twins' error as the checks so far show it
+    rates: Rates  # how much faster than the law each vehicle ages
 
 
-def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray) -> tuple[Record, np.ndarray]:
+def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray):
     """Tonight's individual estimates: yesterday's records aged to today's
-    end, then updated with the day's evidence; and which vehicles' day told
-    something. The evidence is corrected as validated: the sensors' noise
+    end, then updated with the day's evidence; which vehicles' day told
+    something; and that evidence (mean, variance). The evidence is corrected as validated: the sensors' noise
     pulls the own twin's estimate by about the same amount in every day of
     one kind (``kind_pull``, else ``end_pull``: an EKF's parameter
     bias, see ``vehicle_day``; the operator's telematics knows whether a car
@@ -193,7 +253,8 @@ def own_record(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.nda
     evidence = evidence - quantity.evidence_bias(kinds, first_day)
     record = belief.record if belief.nights == 0 else belief.record.aged(belief.change, quantity.aging_error_std**2)
     told = np.isfinite(variance)
-    return record.updated(evidence, quantity.evidence_std_scale**2 * variance), told
+    variance = quantity.evidence_std_scale**2 * variance
+    return record.updated(evidence, variance), told, evidence, variance
 
 
 def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
@@ -202,32 +263,35 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     ``reported`` marks the vehicles whose day ran; ``reference`` the
     workshop's readings of today's checked vehicles (nan elsewhere) with
     their standard deviations."""
-    record, told = own_record(quantity, belief, day, reported)
+    record, told, evidence, evidence_variance = own_record(quantity, belief, day, reported)
+    predicted = belief.predicted + (belief.change if belief.nights else 0.0)
+    history = belief.history.appended(np.where(told, evidence, np.nan), evidence_variance, predicted)
     seen = belief.seen | told
     mean, std = record.mean, np.sqrt(record.variance)
     if reference is not None:
         belief = belief.checked(np.where(reported, mean, np.nan), std, reference, reference_std)
     twin = belief.estimator_error(quantity)
     known = seen & np.isfinite(mean) & np.isfinite(std) & (std > 0.0)
+    least_spread = float(np.hypot(quantity.production_spread, quantity.aging_rate_spread * belief.nights))
     shrunk_mean, shrunk_var = np.array(belief.prior_mean), np.array(belief.prior_std**2)
     pooled_mean = np.array(shrunk_mean)
     factor = np.ones(mean.size)
     fleet_mean, fleet_spread = quantity.nominal, float("nan")
     if known.any():
         variance = (twin.scale * std[known]) ** 2
-        population = fit_population(mean[known] - twin.bias, variance, quantity.production_spread)
+        population = fit_population(mean[known] - twin.bias, variance, least_spread)
         fleet_mean, fleet_spread = population.mean, population.spread
         posterior = shrink(population, mean[known] - twin.bias, variance, twin.bias_variance)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
-        raw = fit_population(mean[known], std[known] ** 2, quantity.production_spread)
+        raw = fit_population(mean[known], std[known] ** 2, least_spread)
         pooled_mean[known] = shrink(raw, mean[known], std[known] ** 2).mean
         # vehicles without data yet: the fleet itself
         shrunk_mean[~known], pooled_mean[~known] = population.mean, raw.mean
         shrunk_var[~known] = population.spread**2 + population.mean_variance + twin.bias_variance
     result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread, pooled_mean,
-                   twin)
+                   twin, rates(history, quantity.aging_rate_spread))
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
     change = np.where(reported & np.isfinite(day.aging), day.aging, belief.change)
     return replace(belief, record=record, change=change, seen=seen, prior_mean=shrunk_mean, prior_std=prior_std,
-                   nights=belief.nights + 1), result
+                   history=history, predicted=predicted, nights=belief.nights + 1), result

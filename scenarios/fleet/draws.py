@@ -13,7 +13,13 @@ Spreads (one standard deviation, relative):
     batch (the same review); here a pack's tab/weld/collector resistance
     per cell, mean 2 mOhm (assumption: a few mOhm per cell path in a module)
     with a 20 % spread (assumption, so that resistance differs visibly);
-  * thermal contact: the cell-to-coolant resistance scatters 10 % (assumption).
+  * thermal contact: the cell-to-coolant resistance scatters 10 % (assumption);
+  * aging: the SEI film's growth rate (its solvent diffusivity) scatters
+    20 % (lognormal; assumption: cells of one batch aged alike fade at
+    visibly different rates, Baumhoefer et al., J. Power Sources 247 (2014)
+    332, "production caused variation in capacity aging trend"). The twins'
+    law knows the nominal rate at the vehicle's temperature, not this
+    factor: each vehicle's rate beyond the law is for the fleet to learn.
 Usage: a cycle (WLTC, UDDS, HWFET), a daily distance (lognormal, median
 40 km: the order of European daily car use, assumption), an ambient
 temperature (uniform 10-25 degC: the range the edge twin was validated over
@@ -45,6 +51,7 @@ CAPACITY_SPREAD = 0.003  # relative [Wildfeuer & Lienkamp 2021]
 CONTACT_RESISTANCE_MEAN = 2.0e-3  # Ohm per cell, assumption
 CONTACT_RESISTANCE_SPREAD = 0.2  # relative, assumption
 THERMAL_SPREAD = 0.1  # relative, assumption
+SEI_RATE_SPREAD = 0.2  # lognormal sigma of the SEI growth rate's factor, assumption (Baumhoefer et al. 2014)
 MEDIAN_DAILY_KM = 40.0  # assumption
 DAILY_KM_LOG_SPREAD = 0.5  # lognormal sigma, assumption
 AMBIENT_RANGE_K = (283.15, 298.15)  # 10-25 degC, the edge twin's validated range, assumption
@@ -69,6 +76,7 @@ class Vehicle:
     ambient_temperature: float  # K
     fast_charging: bool
     charge_below: float  # 1, the SOC after the day's drive below which the owner charges that evening (1: always)
+    sei_rate_factor: float  # 1, scales the SEI film's solvent diffusivity, so its growth rate at a given thickness
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -92,8 +100,9 @@ def draw_vehicle(seed: int, index: int) -> Vehicle:
         median_daily_km=float(MEDIAN_DAILY_KM * np.exp(DAILY_KM_LOG_SPREAD * rng.standard_normal())),
         ambient_temperature=float(rng.uniform(*AMBIENT_RANGE_K)),
         fast_charging=bool(rng.random() < FAST_CHARGING_SHARE),
-        # drawn last, so that every earlier draw of a vehicle is what it was before habits were drawn
+        # drawn last, so that every earlier draw of a vehicle is what it was before habits and aging were drawn
         charge_below=_habit(rng.random()),
+        sei_rate_factor=float(np.exp(SEI_RATE_SPREAD * rng.standard_normal())),
     )
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from btwin.models.population import own_rates
+
 from .cloud import Belief, OwnDay, Quantity, day_kind, night
 from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
                     workshop_capacity, workshop_day)
@@ -139,6 +141,8 @@ class _State:
     day: int
     beliefs: dict[str, Belief]
     carried: dict[int, dict]
+    # the plant's value at each day's end (vehicles x days; nan: the day failed), to judge the aging rates by
+    truth: dict[str, np.ndarray] = field(default_factory=dict)
 
     def spec(self, vehicle: Vehicle, day: int) -> dict:
         spec = {"vehicle": vehicle.index, "day": day, "seed": self.settings.seed,
@@ -168,7 +172,16 @@ class _State:
                                      for row in day_rows))
             belief, figures = night(quantity, self.beliefs[q], own, ran, reference, WORKSHOP_CAPACITY_STD * reference)
             self.beliefs[q] = belief
+            true_rate = self._true_rate(q, column(f"true_{q}", np.nan), belief.history.predicted)
+            rate = figures.rates
             for i, row in enumerate(day_rows):
+                # null until a vehicle has two days of evidence
+                row.update({f"individual_{q}_rate_beyond_law": _known(rate.individual_mean[i]),
+                            f"individual_{q}_rate_beyond_law_std": _known(rate.individual_std[i]),
+                            f"shrunk_{q}_rate_beyond_law": _known(rate.shrunk_mean[i]),
+                            f"shrunk_{q}_rate_beyond_law_std": _known(rate.shrunk_std[i]),
+                            f"fleet_{q}_rate_beyond_law_spread": _known(rate.fleet_spread),
+                            f"true_{q}_rate_beyond_law": _known(true_rate[i])})
                 row.update({f"individual_{q}": float(figures.individual_mean[i]),
                             f"individual_{q}_std": float(figures.individual_std[i]),
                             f"shrunk_{q}": float(figures.shrunk_mean[i]),
@@ -187,12 +200,25 @@ class _State:
         self.day += 1
         return day_rows
 
+    def _true_rate(self, quantity: str, today: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """The plant's own rate beyond the law so far: the slope of its true values less the law's
+        accumulated change (as ``own_rates`` fits the evidence), every day weighed alike."""
+        history = self.truth.get(quantity, np.zeros((today.size, 0)))
+        self.truth[quantity] = history = np.column_stack([history, today])
+        nights = np.broadcast_to(np.arange(history.shape[1], dtype=float), history.shape)
+        return own_rates(nights, history, np.ones(history.shape), predicted)[0]
+
     def _workshop(self, row: dict) -> float | None:
         """The workshop's capacity reading if the vehicle is checked today, else None (a null in the
         table, NaN in pandas)."""
         checked = workshop_day(self.settings.seed, row["vehicle"], self.settings.days, self.settings.workshop_share)
         return workshop_capacity(self.settings.seed, row["vehicle"], row["day"], row["true_capacity"]) \
             if checked == row["day"] else None
+
+
+def _known(value: float) -> float | None:
+    """A finite value, or None (a null in the table: not known yet)."""
+    return float(value) if np.isfinite(value) else None
 
 
 def _replay(settings: FleetSettings, vehicles: list[Vehicle], rows: list[dict]) -> _State:

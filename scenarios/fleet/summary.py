@@ -47,13 +47,36 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
                 "vehicle_days": int(both.sum())}
 
     last = day == day.max() if day.size else day.astype(bool)
+    rate = rate_summary(rows, quantity, days)
     twin = {name: float(c[f"{name}_{quantity}"][last][0]) if last.any() else float("nan")
             for name in ("twin_bias", "twin_error_std", "twin_error_scale", "workshop_checks")}
     # data rich by what the vehicle's own record holds rather than by the day: its shrinkage factor B_i
     own_data = (day >= SPARSE_DAYS) & (c[f"shrinkage_{quantity}"] <= OWN_DATA_OUTWEIGHS)
     return {"sparse_data": window(sparse), "data_rich": window(rich), "data_rich_by_shrinkage": window(own_data),
             "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan"),
-            "twin_after_last_night": twin}
+            "twin_after_last_night": twin, "rate_beyond_law": rate}
+
+
+def rate_summary(rows: list[dict], quantity: str, days: int) -> dict:
+    """The aging rates beyond the law, individual and shrunk, against the
+    plant's own (``runner._true_rate``): on the first nights with two days
+    (day 1 to ``SPARSE_DAYS``) and on the last quarter of the days, and how
+    often the shrunk rate's 90 % interval holds the plant's."""
+    stem = f"{quantity}_rate_beyond_law"
+    c = columns(rows, ("day", f"true_{stem}", f"individual_{stem}", f"shrunk_{stem}", f"shrunk_{stem}_std"))
+    day, truth, individual, shrunk, std = (c[k] for k in ("day", f"true_{stem}", f"individual_{stem}",
+                                                           f"shrunk_{stem}", f"shrunk_{stem}_std"))
+    judged = np.isfinite(std) & np.isfinite(truth) & np.isfinite(individual)
+
+    def window(mask):
+        both = mask & judged
+        return {"rmse_individual": _rmse(individual[both], truth[both]), "rmse_shrunk": _rmse(shrunk[both], truth[both]),
+                "vehicle_days": int(both.sum())}
+
+    inside = np.abs(shrunk - truth) <= Z_90 * std
+    return {"early": window((day >= 1) & (day <= SPARSE_DAYS)),
+            "late": window(day >= max(SPARSE_DAYS, days - max(1, days // 4))),
+            "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan")}
 
 
 def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dict) -> dict:
@@ -74,6 +97,8 @@ def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dic
         # the twins' shared capacity bias and its std after the last night, from the workshop checks so far
         "twin_bias_capacity": capacity.get("twin_after_last_night", {}).get("twin_bias", float("nan")),
         "twin_error_std_capacity": capacity.get("twin_after_last_night", {}).get("twin_error_std", float("nan")),
+        # the capacity's fade rate beyond the law [A.h per day], individual and shrunk against the plant's
+        "aging_rate": capacity.get("rate_beyond_law", {}),
         "quantities": per_quantity,
         "fleet": {"true_capacity_first_day_mean": float(np.mean(first)) if first.size else float("nan"),
                   "true_capacity_last_day_mean": float(np.mean(last)) if last.size else float("nan")},

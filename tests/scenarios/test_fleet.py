@@ -57,6 +57,10 @@ def test_the_plant_ages_from_day_to_day(fleet):
         assert second["true_capacity"] < first["true_capacity"]  # SEI took lithium overnight
         assert second["carry_sei_thickness"] > first["carry_sei_thickness"]
         assert second["prior_capacity"] == pytest.approx(first["shrunk_capacity"])  # the cloud's prior went down
+        # an aging rate beyond the law once two days told something; none after one
+        assert first["individual_capacity_rate_beyond_law"] is None
+        assert np.isfinite(second["shrunk_capacity_rate_beyond_law"]) and second["shrunk_capacity_rate_beyond_law_std"] > 0
+        assert abs(second["true_capacity_rate_beyond_law"]) < 0.01  # A.h a day: the law is near the plant
 
 
 def test_the_own_twin_starts_each_day_afresh_and_its_day_is_evidence_of_the_truth(fleet):
@@ -122,3 +126,30 @@ def test_an_owner_charges_when_the_dashboard_would_fall_below_the_habit():
 def test_bad_fleet_sizes_exit_2(tmp_path, capsys):
     assert main(["fleet", "--vehicles", "0", "--days", "1", "--out", str(tmp_path)]) == 2
     assert "--vehicles and --days must be >= 1" in capsys.readouterr().err
+
+
+def test_the_twins_law_ages_a_nominal_vehicle_as_the_plant_and_a_fast_one_falls_behind():
+    """Thirty days at 10 degC: the twins' SEI law (``carry_over_rest``, with
+    the plant's activation energy) predicts the capacity a nominal-rate
+    vehicle loses to within 2 %; a vehicle whose film grows 1.5 times as
+    fast loses more than it predicts, which is the fleet's to learn. Warm
+    ages faster: 25 degC loses more than 10 degC."""
+    from dataclasses import replace
+
+    from btwin.models.battery.aging import rest
+    from btwin.models.estimation.rest_aging import carry_over_rest
+
+    def plant_loss(factor: float, temperature: float) -> float:
+        plant = vehicle_day.plant_parameters({"vehicle_loading_factor": 1.0, "vehicle_contact_resistance": 0.002,
+                                              "vehicle_sei_rate_factor": factor})
+        _, lithium = rest(plant, plant.sei_initial_thickness, 30 * 86400.0, temperature)
+        return vehicle_day.true_capacity(plant) - vehicle_day.true_capacity(
+            replace(plant, lost_lithium_inventory=lithium))
+
+    twin = vehicle_day._twin_model()
+    start = vehicle_day.true_capacity(vehicle_day.plant_parameters({"vehicle_loading_factor": 1.0,
+                                                                    "vehicle_contact_resistance": 0.002}))
+    predicted = start - carry_over_rest(twin, start, 1.0, twin.cell.sei_initial_thickness, 30 * 86400.0, 283.15)[0]
+    assert predicted > 0.0 and plant_loss(1.0, 283.15) == pytest.approx(predicted, rel=0.02)
+    assert plant_loss(1.5, 283.15) > 1.2 * predicted
+    assert plant_loss(1.0, 298.15) > 1.5 * plant_loss(1.0, 283.15)
