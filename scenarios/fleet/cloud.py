@@ -8,8 +8,9 @@ from the cloud's prior. For each slow parameter (capacity, resistance) the
 night
   1. divides the own twin's start out of its end (``day_evidence``): what the
      day alone says, independent of the other days,
-  2. corrects that evidence by the own twin's validated pull (by drive
-     cycle) and std scale (``cycle_pull``, ``end_pull``,
+  2. corrects that evidence by the own twin's validated pull and bias (by
+     the kind of day: a charge after this drive cycle, or no charge) and std
+     scale (``kind_pull``, ``end_pull``, ``kind_evidence_bias``,
      ``evidence_std_scale``: constants of the estimator,
      measured against the plant's truth on a validation run) and adds it to
      the vehicle's *own record* (``Record``: a Kalman filter over its days
@@ -29,7 +30,11 @@ night
      spread no less than production gives, ``production_spread``, widened
      by the days' differences of aging, ``aging_rate_spread``) and
      shrinks each toward it (``shrink``: the *shrunk* twin), keeping the
-     bias's own uncertainty (shared by every vehicle) in the posterior,
+     bias's own uncertainty (shared by every vehicle) in the posterior. It
+     pools what the SEI law does not explain: each estimate less the aging
+     the law predicted for that vehicle since its first day, relative to the
+     fleet's (a car in a warm climate fades faster, the law knows it, and
+     shrinking it toward the fleet's mean would undo that), added back after,
   5. hands the shrunk posterior, widened by one day's drift, to the edge twin
      as its prior for the next day,
   6. fits each vehicle's aging rate beyond the law from its days' evidence
@@ -278,15 +283,19 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     factor = np.ones(mean.size)
     fleet_mean, fleet_spread = quantity.nominal, float("nan")
     if known.any():
+        # pooled on what the law does not explain: a warm car fades faster than the fleet, and its law says so
+        law = predicted - float(np.mean(predicted[known]))
         variance = (twin.scale * std[known]) ** 2
-        population = fit_population(mean[known] - twin.bias, variance, least_spread)
+        net = mean[known] - twin.bias - law[known]
+        population = fit_population(net, variance, least_spread)
         fleet_mean, fleet_spread = population.mean, population.spread
-        posterior = shrink(population, mean[known] - twin.bias, variance, twin.bias_variance)
+        posterior = shrink(population, net, variance, twin.bias_variance)
         shrunk_mean[known], shrunk_var[known], factor[known] = posterior
-        raw = fit_population(mean[known], std[known] ** 2, least_spread)
-        pooled_mean[known] = shrink(raw, mean[known], std[known] ** 2).mean
+        shrunk_mean[known] += law[known]
+        raw = fit_population(mean[known] - law[known], std[known] ** 2, least_spread)
+        pooled_mean[known] = shrink(raw, mean[known] - law[known], std[known] ** 2).mean + law[known]
         # vehicles without data yet: the fleet itself
-        shrunk_mean[~known], pooled_mean[~known] = population.mean, raw.mean
+        shrunk_mean[~known], pooled_mean[~known] = population.mean + law[~known], raw.mean + law[~known]
         shrunk_var[~known] = population.spread**2 + population.mean_variance + twin.bias_variance
     result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread, pooled_mean,
                    twin, rates(history, quantity.aging_rate_spread))

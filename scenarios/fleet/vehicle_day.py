@@ -169,12 +169,12 @@ QUANTITIES = (
              kind_pull=(("wltc", -0.0028), ("udds", -0.0027), ("hwfet", -0.0010), (NO_CHARGE, 0.0)),
              kind_evidence_bias=((NO_CHARGE, 0.035),),
              first_day_pull=0.0037, aging_error_std=0.00065, production_spread=0.003 * _NOMINAL_CAPACITY,
-             aging_rate_spread=0.0006),
+             aging_rate_spread=0.00035),
     Quantity("resistance_factor", "1", nominal=1.0, nominal_std=0.1, daily_drift_std=0.005, twin_error_std=0.003,
              twin_std_scale=1.7, twin_error_drift_std=0.0014, end_pull=-0.0297,
              kind_pull=(("wltc", -0.0286), ("udds", -0.0302), ("hwfet", -0.0312), (NO_CHARGE, 0.0)),
              kind_evidence_bias=((NO_CHARGE, -0.008),),
-             first_day_pull=-0.0091, aging_error_std=0.0007, production_spread=0.007, aging_rate_spread=0.0008),
+             first_day_pull=-0.0091, aging_error_std=0.0007, production_spread=0.007, aging_rate_spread=0.0005),
 )
 
 # the outputs a vehicle-day reads besides the connected ones (the master reads and records only these)

@@ -197,3 +197,18 @@ def test_a_day_without_a_charge_has_its_evidence_bias_removed_not_amplified():
     aged_variance = belief.record.variance[1] + resting.aging_error_std**2
     gain = aged_variance / (aged_variance + evidence_variance)
     assert plain.record.mean[1] - second.individual_mean[1] == pytest.approx(0.03 * gain, rel=1e-9)
+
+
+def test_the_fleet_is_pooled_on_what_the_law_does_not_explain():
+    """Three vehicles whose own twins say the same each day, but whose law
+    predicts the first to fade 0.02 A.h more overnight (a warmer climate):
+    its record is 0.02 lower the next night, and pooling keeps that
+    difference (it pools the estimates less the law's aging) instead of
+    pulling it back toward the others."""
+    day = _day(5.1, 0.01)
+    belief, _ = night(CAPACITY, Belief.start(CAPACITY, 3), day._replace(aging=np.array([-0.02, 0.0, 0.0])),
+                      np.ones(3, bool))
+    _, second = night(CAPACITY, belief, day._replace(end_mean=np.array([5.08, 5.1, 5.1])), np.ones(3, bool))
+    assert second.individual_mean[0] < second.individual_mean[1] - 0.015
+    assert second.shrunk_mean[1] - second.shrunk_mean[0] == pytest.approx(
+        second.individual_mean[1] - second.individual_mean[0], abs=1e-5)
