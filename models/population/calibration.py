@@ -59,12 +59,17 @@ class EstimatorError(NamedTuple):
 
 
 def estimator_error(differences, stated_variances, test_variance: float, prior_bias_std: float,
-                    min_checks: int = MIN_CHECKS, prior_scale: float = 1.0) -> EstimatorError:
+                    min_checks: int = MIN_CHECKS, prior_scale: float = 1.0,
+                    min_scale: float = SCALE_RANGE[0]) -> EstimatorError:
     """The bias and the std scale from the checks' differences (estimate
     minus reference), the estimator's stated variances at the checks and the
     reference tests' variances (one, or one per check); the prior's std 0
     means an estimator known to be unbiased; ``prior_scale`` the scale until
-    there are ``min_checks`` checks (see the module docstring)."""
+    there are ``min_checks`` checks (see the module docstring); ``min_scale``
+    the least scale the checks may fit: 1 lets them widen the stated
+    standard deviations, never narrow them (for stated stds that overstate
+    the error on some assets only, a scale fitted over all of them would
+    make the others overconfident)."""
     d = np.asarray(differences, dtype=float)
     s2 = np.asarray(stated_variances, dtype=float)
     if d.ndim != 1 or d.shape != s2.shape:
@@ -78,7 +83,9 @@ def estimator_error(differences, stated_variances, test_variance: float, prior_b
                          f"and {prior_bias_std!r}")
     if not SCALE_RANGE[0] <= prior_scale <= SCALE_RANGE[1]:
         raise ValueError(f"prior_scale must lie in {SCALE_RANGE}, got {prior_scale!r}")
-    scale = _fitted_scale(d, s2, w2) if d.size >= max(min_checks, 2) else prior_scale
+    if not SCALE_RANGE[0] <= min_scale <= SCALE_RANGE[1]:
+        raise ValueError(f"min_scale must lie in {SCALE_RANGE}, got {min_scale!r}")
+    scale = max(_fitted_scale(d, s2, w2), min_scale) if d.size >= max(min_checks, 2) else prior_scale
     if prior_bias_std == 0.0:  # an estimator known to be unbiased
         return EstimatorError(0.0, 0.0, scale, int(d.size))
     weights = 1.0 / (scale**2 * s2 + w2)

@@ -68,6 +68,7 @@ class Quantity:
     daily_drift_std: float  # how far the true value may move in one (accelerated) day
     twin_error_std: float = 0.0  # the individual estimates' systematic error, the same on every vehicle
     twin_std_scale: float = 1.0  # their real error over their stated std, as validated (until the checks tell)
+    twin_min_scale: float = 0.05  # the least std scale the checks may fit (1: they may widen the stds, not narrow)
     twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
     end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
@@ -216,7 +217,7 @@ class Belief:
                                 self.check_stated_variance[done],
                                 self.check_test_variance[done] + drift * (self.nights - self.check_night[done]),
                                 prior_bias_std=float(np.sqrt(quantity.twin_error_std**2 + drift * self.nights)),
-                                prior_scale=quantity.twin_std_scale)
+                                prior_scale=quantity.twin_std_scale, min_scale=quantity.twin_min_scale)
         return error._replace(bias=error.bias + rate * self.nights)
 
 

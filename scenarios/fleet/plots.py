@@ -1,5 +1,7 @@
 """The fleet's pictures: capacity over the days (truth and the shrunk twin),
-individual vs shrunk estimates against the truth, and error against data."""
+individual vs shrunk estimates against the truth, and error against data
+(by charging habit: a car topped up every evening learns little of itself in
+a day, one run low and charged full much)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +16,8 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity", unit: str = "A
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}"))
+    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}",
+                       "vehicle_charge_below"))
     day, truth = c["day"], c[f"true_{quantity}"]
     if day.size == 0:  # no vehicle-day ran: nothing to draw
         return []
@@ -42,10 +45,16 @@ def plot(rows: list[dict], out: Path, quantity: str = "capacity", unit: str = "A
     ax.legend(fontsize=8)
 
     ax = axes[2]
-    for values, label, colour in ((individual, "individual", "tab:orange"), (shrunk, "shrunk", "tab:blue")):
-        rmse = [np.sqrt(np.nanmean((values[day == d] - truth[day == d]) ** 2)) for d in days]
-        ax.plot(days + 1, rmse, marker="o", color=colour, label=label)
-    ax.set(xlabel="days of data", ylabel=f"RMSE of {axis_label}", title="error against data", yscale="log")
+    habit = c["vehicle_charge_below"]
+    groups = {"every evening": habit == 1.0, "when low": habit < 1.0} if np.isfinite(habit).all() \
+        else {"": np.ones(day.size, bool)}  # a table written before habits were drawn
+    for (name, group), style in zip(groups.items(), ("-", "--")):
+        for values, label, colour in ((individual, "individual", "tab:orange"), (shrunk, "shrunk", "tab:blue")):
+            rmse = [np.sqrt(np.nanmean((values[group & (day == d)] - truth[group & (day == d)]) ** 2))
+                    if (group & (day == d)).any() else np.nan for d in days]
+            ax.plot(days + 1, rmse, style, marker="o", ms=4, color=colour, label=f"{label}, {name}".rstrip(", "))
+    ax.set(xlabel="days of data", ylabel=f"RMSE of {axis_label}", title="error against data, by charging habit",
+           yscale="log")
     ax.legend(fontsize=8)
 
     fig.tight_layout()

@@ -61,6 +61,20 @@ def test_no_check_is_the_validated_prior_and_few_checks_keep_the_stated_stds():
     assert pinned.bias == pytest.approx(-0.04, rel=1e-6)
 
 
+def test_a_least_scale_lets_the_checks_widen_the_stated_stds_but_not_narrow_them():
+    """Forty checks of twins that overstate their std twice (scale 0.5): with
+    ``min_scale`` 1 the stds stay as stated; twins that understate it (scale
+    2) are still widened."""
+    rng = np.random.default_rng(8)
+    overstated = _checks(rng, 40)
+    assert estimator_error(*overstated, TEST_STD**2, PRIOR_STD).scale < 0.8
+    assert estimator_error(*overstated, TEST_STD**2, PRIOR_STD, min_scale=1.0).scale == 1.0
+    understated = estimator_error(*_checks(rng, 40, scale=2.0), TEST_STD**2, PRIOR_STD, min_scale=1.0)
+    assert understated.scale == pytest.approx(2.0, rel=0.3)
+    with pytest.raises(ValueError, match="min_scale"):
+        estimator_error(*overstated, TEST_STD**2, PRIOR_STD, min_scale=0.0)
+
+
 def test_a_fleet_with_a_shared_bias_is_covered_once_corrected():
     """400 fleets of 40 assets (true spread 0.015 A.h), every own estimate off
     by one bias per fleet and scattered by half its stated std; eight
