@@ -23,7 +23,8 @@ on a day without a charge the evidence's own bias ``kind_evidence_bias_rest``),
 the evidence's std scale,
 the error of the SEI law's predicted aging between days (``aging_error_std``)
 and, after the nights, the individual estimates' shared error per day
-(``twin_error_std``, its trend and day-to-day drift) and their std scale.
+(``twin_error_std``, its trend and day-to-day drift), their std scale and
+the error each vehicle keeps from day to day (``vehicle_error_std``).
 
 Each run goes into a fresh temporary folder; the seeds of the tests are 0, 3 and 7."""
 from __future__ import annotations
@@ -113,18 +114,29 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
 
 def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
     """The individual estimates' error shared by the fleet (its mean per day:
-    RMS, trend, day-to-day change about the trend) and their scatter about it
-    over their stated std."""
+    RMS, trend, day-to-day change about the trend), their scatter about it
+    over their stated std, and the error each vehicle keeps from day to day
+    (``vehicle_error_std``: on the vehicle-days whose own record is narrower
+    than twice production's spread, the residuals' mean square less the
+    records' own variance; the days cannot average it away)."""
+    from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
+
     c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"individual_{quantity}_std"))
     error = c[f"individual_{quantity}"] - c[f"true_{quantity}"]
     days = np.unique(c["day"]).astype(int)
     mean = np.array([np.mean(error[c["day"] == d]) for d in days])
     trend = float(np.polyfit(days, mean, 1)[0]) if days.size > 1 else 0.0
     steps = np.diff(mean - trend * days)
-    scatter = (error - mean[np.searchsorted(days, c["day"].astype(int))]) / c[f"individual_{quantity}_std"]
+    residual = error - mean[np.searchsorted(days, c["day"].astype(int))]
+    scatter = residual / c[f"individual_{quantity}_std"]
+    run = next(q for q in QUANTITIES_RUN if q.name == quantity)
+    record_variance = c[f"individual_{quantity}_std"] ** 2 - run.vehicle_error_std**2  # the record's own
+    informed = record_variance < (2.0 * run.production_spread) ** 2
+    kept = float(np.mean(residual[informed] ** 2) - np.mean(record_variance[informed])) if informed.any() else 0.0
     return {"twin_error_std": round(float(np.sqrt(np.mean(mean**2))), 4), "twin_error_rate": round(trend, 5),
             "twin_error_drift_std": round(float(np.sqrt(np.mean(steps**2))), 5) if steps.size else float("nan"),
-            "twin_std_scale": round(float(np.sqrt(np.mean(scatter**2))), 3)}
+            "twin_std_scale": round(float(np.sqrt(np.mean(scatter**2))), 3),
+            "vehicle_error_std": round(float(np.sqrt(max(kept, 0.0))), 4), "vehicle_error_days": int(informed.sum())}
 
 
 def report(summary: dict, rows: list[dict]) -> None:

@@ -16,7 +16,8 @@ night
      the vehicle's *own record* (``Record``: a Kalman filter over its days
      from the data sheet's prior, the SEI law's predicted aging as the
      change between days): the *individual* estimate, the vehicle's own
-     data alone,
+     data alone, its variance widened by the error each vehicle keeps from
+     day to day (``vehicle_error_std``), which no number of days removes,
   3. learns what error the individual estimates still share from the
      workshop checks so far (the individual estimate on a checked vehicle's
      day minus the workshop's reading of the plant; ``estimator_error``):
@@ -80,6 +81,9 @@ class Quantity:
     # validated; a kind not named has none
     kind_evidence_bias: tuple[tuple[str, float], ...] = ()
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
+    # an error of each vehicle's evidence that stays from day to day (its own contact resistance, say), as validated:
+    # the days cannot average it away, so it is added to the individual estimate's variance
+    vehicle_error_std: float = 0.0
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
     production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
     # the least spread of the vehicles' aging rates beyond the law, per day (a batch's aging tests); the fleet's
@@ -273,7 +277,8 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     predicted = belief.predicted + (belief.change if belief.nights else 0.0)
     history = belief.history.appended(np.where(told, evidence, np.nan), evidence_variance, predicted)
     seen = belief.seen | told
-    mean, std = record.mean, np.sqrt(record.variance)
+    # the record averages the days' errors away, but not an error each vehicle keeps from day to day
+    mean, std = record.mean, np.sqrt(record.variance + quantity.vehicle_error_std**2)
     if reference is not None:
         belief = belief.checked(np.where(reported, mean, np.nan), std, reference, reference_std)
     twin = belief.estimator_error(quantity)

@@ -147,7 +147,7 @@ def test_pooling_beats_each_vehicle_alone_when_data_are_few(tmp_path, archives, 
     # the stand-in's twin is exact (its errors are its stated noise): no systematic twin error to allow for; its
     # data sheet is its own start (the real cell's nominal lies 0.15 A.h from the stand-in's)
     exact = tuple(replace(q, twin_error_std=0.0, twin_std_scale=1.0, twin_error_drift_std=0.0, twin_error_rate=0.0,
-                          end_pull=0.0, kind_pull=(), kind_evidence_bias=(), evidence_std_scale=1.0, aging_error_std=0.0,
+                          end_pull=0.0, kind_pull=(), kind_evidence_bias=(), vehicle_error_std=0.0, evidence_std_scale=1.0, aging_error_std=0.0,
                           nominal=OWN_START[q.name][0],
                           nominal_std=OWN_START[q.name][1])
                   for q in fleet_module.QUANTITIES)

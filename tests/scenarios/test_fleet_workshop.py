@@ -22,7 +22,7 @@ BIAS = -0.06  # A.h, added to every own twin's end of day capacity
 # or trend; no validated correction of their evidence, and a record that starts from nothing (the stand-in's
 # truths lie 0.15 A.h from the real cell's nominal)
 CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0,
-                   twin_error_rate=0.0, end_pull=0.0, kind_pull=(), kind_evidence_bias=(), evidence_std_scale=1.0, aging_error_std=0.0,
+                   twin_error_rate=0.0, end_pull=0.0, kind_pull=(), kind_evidence_bias=(), vehicle_error_std=0.0, evidence_std_scale=1.0, aging_error_std=0.0,
                    nominal=5.0, nominal_std=10.0)
 
 
@@ -212,3 +212,17 @@ def test_the_fleet_is_pooled_on_what_the_law_does_not_explain():
     assert second.individual_mean[0] < second.individual_mean[1] - 0.015
     assert second.shrunk_mean[1] - second.shrunk_mean[0] == pytest.approx(
         second.individual_mean[1] - second.individual_mean[0], abs=1e-5)
+
+
+def test_an_error_each_vehicle_keeps_is_not_averaged_away_by_its_days():
+    """Twenty days of evidence at 0.01 A.h each narrow a record to about
+    0.002; an error each vehicle keeps from day to day (0.008 here) stays in
+    its individual std however many days come in."""
+    keeping = replace(CAPACITY, vehicle_error_std=0.008)
+    day = _day(5.1, 0.01)
+    plain, kept = Belief.start(CAPACITY, 3), Belief.start(keeping, 3)
+    for _ in range(20):
+        plain, alone = night(CAPACITY, plain, day, np.ones(3, bool))
+        kept, widened = night(keeping, kept, day, np.ones(3, bool))
+    assert alone.individual_std[0] < 0.003
+    assert widened.individual_std[0] == pytest.approx(np.hypot(alone.individual_std[0], 0.008), rel=1e-9)
