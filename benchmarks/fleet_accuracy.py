@@ -8,6 +8,7 @@ shares, its spread what pooling can remove) against their stated std.
     .venv/bin/python benchmarks/fleet_accuracy.py --vehicles 8 --days 6 --seeds 21,22 --workers 2
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet   # a run already made
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet --workshop-share 0.5
+    .venv/bin/python benchmarks/fleet_accuracy.py --table A/fleet.parquet --table B/fleet.parquet --replay --validate
 
 With ``--replay`` the cloud's nights are replayed over the table's own
 estimates by the code as it is now, and with ``--workshop-share`` with that
@@ -194,25 +195,35 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--seeds", default="11", help="comma-separated")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--table", default=None, help="report on this fleet.parquet instead of running")
+    parser.add_argument("--table", action="append", default=None,
+                        help="report on this fleet.parquet instead of running (repeat for several)")
     parser.add_argument("--replay", action="store_true", help="with --table: replay the nights by the code as it is")
     parser.add_argument("--workshop-share", type=float, default=None,
                         help="with --table: replay the nights with this share of the vehicles checked")
     parser.add_argument("--validate", action="store_true",
-                        help="with --table: the own twins' constants the cloud takes as validated")
+                        help="with --table: the own twins' constants the cloud takes as validated (with several "
+                             "tables, the day evidence's also over all of them at once)")
     args = parser.parse_args()
     if args.table:
         import pyarrow.parquet as pq
         from btwin.scenarios.fleet.summary import summarise
-        rows = pq.read_table(args.table).to_pylist()
-        days = int(max(row["day"] for row in rows)) + 1
-        if args.replay or args.workshop_share is not None:
-            rows = replay_nights(Path(args.table), rows, days, args.workshop_share)
-        report(summarise(rows, days, QUANTITIES, {"workers": 0, "wall_time_s": 0.0, "vehicle_days_run": 0}), rows)
-        if args.validate:
+        every = []
+        for number, table in enumerate(args.table):
+            rows = pq.read_table(table).to_pylist()
+            days = int(max(row["day"] for row in rows)) + 1
+            if args.replay or args.workshop_share is not None:
+                rows = replay_nights(Path(table), rows, days, args.workshop_share)
+            print(f"{table}:")
+            report(summarise(rows, days, QUANTITIES, {"workers": 0, "wall_time_s": 0.0, "vehicle_days_run": 0}), rows)
+            if args.validate:
+                for quantity in QUANTITIES:
+                    print(f"  {quantity} validated: {evidence_errors(rows, quantity)}")
+                    print(f"    individual estimates' shared error: {shared_error(rows, quantity)}")
+            # the tables' vehicles kept apart (a vehicle-day names its table's vehicle)
+            every += [{**row, "vehicle": row["vehicle"] + 1_000_000 * number} for row in rows]
+        if args.validate and len(args.table) > 1:
             for quantity in QUANTITIES:
-                print(f"  {quantity} validated: {evidence_errors(rows, quantity)}")
-                print(f"    individual estimates' shared error: {shared_error(rows, quantity)}")
+                print(f"  {quantity} validated over all {len(args.table)} tables: {evidence_errors(every, quantity)}")
         return
     for seed in (int(s) for s in args.seeds.split(",")):
         with tempfile.TemporaryDirectory(prefix="btwin-fleet-accuracy-") as out:

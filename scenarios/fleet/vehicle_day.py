@@ -139,9 +139,9 @@ QUANTITIES = (
     # A.h typical, 4.85 A.h minimum, so about 0.1 A.h), and the nominal resistances within 10 % (assumption). The
     # daily drift covers a day of aging at the acceleration used (assumption). The own twins' error as validated
     # against the plant's truth on two fleet runs that are not the evaluation's (seed 41, 20 vehicles x 16 days, and
-    # seed 47, 20 x 25: 820 vehicle-days; benchmarks/fleet_accuracy.py --table DIR/fleet.parquet --replay
-    # --validate on each, the day evidence's constants on both tables at once). Each day's evidence
-    # (``cloud.own_record``), by the kind of day (``cloud.day_kind``):
+    # seed 47, 20 x 25: 820 vehicle-days; benchmarks/fleet_accuracy.py --table DIR41/fleet.parquet --table
+    # DIR47/fleet.parquet --replay --validate: each table's, and the day evidence's over both at once). Each day's
+    # evidence (``cloud.own_record``), by the kind of day (``cloud.day_kind``):
     #  * a charge back to full: a pull on the day's end, the sensors' noise on the EKF (capacity -0.0042 A.h after a
     #    WLTC drive, -0.0030 UDDS, -0.0024 HWFET; resistance factor -0.021, -0.032 and -0.033, the contact
     #    resistance a lab's pulse does not see taken up by the twin), and on the first day (capacity +0.0063,
