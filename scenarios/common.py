@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 FMU_DIR = Path("build/fmus")
@@ -36,10 +37,26 @@ def output_dir(out_dir: str | Path | None, scenario: str) -> Path:
 
 def write_summary(out_dir: Path, summary: dict) -> Path:
     """``out_dir/summary.json``: the summary a scenario prints (numbers and
-    strings, nested by topic; numpy scalars become plain numbers)."""
+    strings, nested by topic; numpy scalars become plain numbers, and a number
+    not known, NaN or infinite, becomes null, so that any JSON reader takes
+    the file)."""
     path = Path(out_dir) / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, default=_plain) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(_strict(summary), indent=2, default=_plain, allow_nan=False) + "\n",
+                    encoding="utf-8")
     return path
+
+
+def _strict(value):
+    """``value`` with every non-finite float, at any depth, replaced by None."""
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(item) for item in value]
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _plain(value):

@@ -87,3 +87,17 @@ def test_a_parameter_reaches_the_run_and_the_summary_is_written(tmp_path, fmu_di
     summary = json.loads((tmp_path / "summary.json").read_text())
     # no heat: the module stays at the ambient it was given, whatever the default pulse would do
     assert summary["peak core temperature [degC]"] == pytest.approx(10.0, abs=1e-6)
+
+
+def test_summary_json_is_strict_json_with_unknown_numbers_as_null(tmp_path):
+    """A figure not known yet (NaN), at any depth, is written as null, and
+    numpy scalars as plain numbers: any JSON reader takes the file."""
+    import numpy as np
+
+    from btwin.scenarios.common import write_summary
+
+    path = write_summary(tmp_path, {"a": float("nan"), "b": {"c": [1.0, float("inf"), np.float64(2.5)]},
+                                    "d": np.float64("nan"), "e": "text", "f": np.int64(3)})
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"a": None, "b": {"c": [1.0, None, 2.5]}, "d": None, "e": "text", "f": 3}
