@@ -31,9 +31,13 @@ from .shrinkage import linear_trend
 def own_rates(times, values, variances, predicted) -> tuple[np.ndarray, np.ndarray]:
     """Each asset's rate beyond the law and its variance (arrays over the
     assets; nan and inf where an asset has fewer than two days of evidence).
-    Arguments are 2-D, assets x days: the days' times [day], evidence (nan:
-    none that day), its variances and the law's accumulated change A_k."""
-    t, y, v, a = (np.atleast_2d(np.asarray(x, dtype=float)) for x in (times, values, variances, predicted))
+    Arguments are 2-D, assets x days: the days' evidence (nan: none that
+    day), its variances and the law's accumulated change A_k; ``times``
+    [day] the same, or one row for every asset."""
+    y, v, a = (np.atleast_2d(np.asarray(x, dtype=float)) for x in (values, variances, predicted))
+    t = np.atleast_2d(np.asarray(times, dtype=float))
+    if t.shape[0] == 1 and t.shape[1] == y.shape[1]:
+        t = np.broadcast_to(t, y.shape)
     if not t.shape == y.shape == v.shape == a.shape:
         raise ValueError(f"times, values, variances and predicted must have one shape, got "
                          f"{t.shape}, {y.shape}, {v.shape} and {a.shape}")

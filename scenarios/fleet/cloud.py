@@ -81,8 +81,9 @@ class Quantity:
     # validated; a kind not named has none
     kind_evidence_bias: tuple[tuple[str, float], ...] = ()
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
-    # an error of each vehicle's evidence that stays from day to day (its own contact resistance, say), as validated:
-    # the days cannot average it away, so it is added to the individual estimate's variance
+    # an error of each vehicle's evidence that stays from day to day (with capacity: its cells' coating loading, which
+    # the twin reads as lost lithium; README "Where it stands"), as validated: the days cannot average it away, so it
+    # is added to the individual estimate's variance
     vehicle_error_std: float = 0.0
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
     production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
@@ -92,14 +93,18 @@ class Quantity:
 
     def pull(self, kinds, first_day: bool) -> np.ndarray:
         """The validated pull on each vehicle's day end, given the kind of each one's day (``day_kind``)."""
-        by_kind = dict(self.kind_pull)
-        return np.array([self.first_day_pull if first_day else by_kind.get(kind, self.end_pull)
-                         for kind in kinds], dtype=float)
+        return _per_kind((), kinds, self.first_day_pull) if first_day else \
+            _per_kind(self.kind_pull, kinds, self.end_pull)
 
     def evidence_bias(self, kinds, first_day: bool) -> np.ndarray:
         """The validated bias of each vehicle's day evidence, given the kind of its day."""
-        by_kind = dict(self.kind_evidence_bias)
-        return np.array([0.0 if first_day else by_kind.get(kind, 0.0) for kind in kinds], dtype=float)
+        return _per_kind(() if first_day else self.kind_evidence_bias, kinds, 0.0)
+
+
+def _per_kind(table: tuple[tuple[str, float], ...], kinds, default: float) -> np.ndarray:
+    """The value ``table`` names for each kind, ``default`` for a kind it does not name."""
+    by_kind = dict(table)
+    return np.array([by_kind.get(kind, default) for kind in kinds], dtype=float)
 
 
 NO_CHARGE = "rest"  # the kind of a day that ends without a charge
@@ -160,8 +165,7 @@ class Rates(NamedTuple):
 def rates(history: History, min_spread: float = 0.0) -> Rates:
     """Tonight's aging rates beyond the law, individual and pooled
     (``models.population.rates``), their spread no less than ``min_spread``."""
-    nights = np.broadcast_to(np.arange(history.values.shape[1], dtype=float), history.values.shape)
-    slope, variance = own_rates(nights, *history)
+    slope, variance = own_rates(np.arange(history.values.shape[1]), *history)
     known = np.isfinite(slope) & np.isfinite(variance)
     shrunk_mean, shrunk_std = np.full(slope.shape, np.nan), np.full(slope.shape, np.nan)
     fleet_mean, fleet_spread = float("nan"), float("nan")
@@ -186,8 +190,7 @@ class Belief:
     check_stated_variance: np.ndarray  # the individual estimate's stated variance that day
     check_test_variance: np.ndarray  # the workshop test's
     check_night: np.ndarray  # the night the check came in (nan: none yet)
-    history: History  # the days' evidence, for the aging rates
-    predicted: np.ndarray  # the change the law predicted, accumulated over the nights so far
+    history: History  # the days' evidence and the law's accumulated change, for the aging rates
     nights: int = 0  # nights run so far
 
     @classmethod
@@ -195,8 +198,7 @@ class Belief:
         unchecked = np.full(vehicles, np.nan)
         return cls(Record.start(quantity.nominal, quantity.nominal_std, vehicles), np.zeros(vehicles),
                    np.zeros(vehicles, bool), np.full(vehicles, quantity.nominal), np.full(vehicles, quantity.nominal_std),
-                   unchecked, unchecked.copy(), unchecked.copy(), unchecked.copy(), History.start(vehicles),
-                   np.zeros(vehicles))
+                   unchecked, unchecked.copy(), unchecked.copy(), unchecked.copy(), History.start(vehicles))
 
     def checked(self, own_mean, own_std, reference, reference_std) -> "Belief":
         """With today's workshop checks (``reference``: nan on the vehicles not checked)."""
@@ -274,7 +276,7 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     workshop's readings of today's checked vehicles (nan elsewhere) with
     their standard deviations."""
     record, told, evidence, evidence_variance = own_record(quantity, belief, day, reported)
-    predicted = belief.predicted + (belief.change if belief.nights else 0.0)
+    predicted = belief.history.predicted[:, -1] + belief.change if belief.nights else np.zeros(belief.change.size)
     history = belief.history.appended(np.where(told, evidence, np.nan), evidence_variance, predicted)
     seen = belief.seen | told
     # the record averages the days' errors away, but not an error each vehicle keeps from day to day
@@ -309,4 +311,4 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
     change = np.where(reported & np.isfinite(day.aging), day.aging, belief.change)
     return replace(belief, record=record, change=change, seen=seen, prior_mean=shrunk_mean, prior_std=prior_std,
-                   history=history, predicted=predicted, nights=belief.nights + 1), result
+                   history=history, nights=belief.nights + 1), result

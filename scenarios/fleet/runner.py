@@ -205,8 +205,7 @@ class _State:
         accumulated change (as ``own_rates`` fits the evidence), every day weighed alike."""
         history = self.truth.get(quantity, np.zeros((today.size, 0)))
         self.truth[quantity] = history = np.column_stack([history, today])
-        nights = np.broadcast_to(np.arange(history.shape[1], dtype=float), history.shape)
-        return own_rates(nights, history, np.ones(history.shape), predicted)[0]
+        return own_rates(np.arange(history.shape[1]), history, np.ones(history.shape), predicted)[0]
 
     def _workshop(self, row: dict) -> float | None:
         """The workshop's capacity reading if the vehicle is checked today, else None (a null in the

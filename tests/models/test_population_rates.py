@@ -19,6 +19,9 @@ def test_a_rate_beyond_the_law_is_the_slope_of_the_evidence_less_the_laws_change
     values[1, 2] = np.nan
     slope, variance = own_rates(np.vstack([days, days]), values, np.full(values.shape, 1e-4), np.vstack([predicted] * 2))
     assert slope == pytest.approx([0.0, -0.001], abs=1e-12)
+    # one row of times serves every asset
+    assert own_rates(days, values, np.full(values.shape, 1e-4), np.vstack([predicted] * 2))[0] == \
+        pytest.approx(slope, abs=1e-15, nan_ok=True)
     # weighted least squares: 1e-4 over the spread of the days seen
     assert variance[0] == pytest.approx(1e-4 / np.sum((days - days.mean()) ** 2))
 
