@@ -85,6 +85,11 @@ _SETTINGS = (
     parameter("wide_prior", None, False,
               "The beliefs may be far from the truth: relinearise an update that moves the estimate far, take "
               "capacity's divided differences over its spread", type=bool),
+    parameter("capacity_as_loading", None, False,
+              "Capacity differences are active material (the OCV window stays that of lost_lithium); false: "
+              "all capacity the twin does not find is lost lithium, which moves the window", type=bool),
+    parameter("lost_lithium", "A.h", _DEFAULT.lost_lithium,
+              "Cyclable lithium one cell has lost, fixing the OCV window when capacity_as_loading", min=0.0),
 )
 _THERMAL_PARAMETERS = (
     parameter("core_heat_capacity", "J/K", _THERMAL.core_heat_capacity, "C_c of one cell", min=0.0),

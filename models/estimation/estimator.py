@@ -177,6 +177,10 @@ class EstimatorSettings:
     compensate_current_noise: bool = False  # remove the current noise's pull on the update (``_current_noise_bias``)
     step_mean_current: bool = False  # the current read is the mean over the dt that ends at the readings (docstring)
     wide_prior: bool = False  # beliefs far from the truth: relinearise far moves, capacity's divided differences (docstring)
+    # capacity as loading: the OCV window that of a cell that lost ``lost_lithium`` A.h per cell (an aging law's), not
+    # moved by capacity (``TwinModel.fix_window``); False: all capacity the twin does not find is lost lithium
+    capacity_as_loading: bool = False
+    lost_lithium: float = 0.0  # A.h per cell
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -216,6 +220,8 @@ class StateEstimator:
                  thermal: ThermalParameters | None = None, model: TwinModel | None = None):
         self.settings = s = settings if settings is not None else EstimatorSettings()
         self.model = model if model is not None else TwinModel(cell, thermal)
+        if s.capacity_as_loading:
+            self.model.fix_window(s.lost_lithium)
         self._cells = s.n_series * s.n_parallel
         self._heat_share = self._cells / s.n_cells if s.n_cells > 0.0 else 1.0
         capacity = s.initial_capacity or self.model.nominal_capacity

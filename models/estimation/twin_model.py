@@ -114,6 +114,7 @@ class TwinModel:
         self._propagators: dict[float, tuple] = {}
         self.window_voltage = math.nan  # V, OCPs at the surface and kinetics of the last ``voltage``
         self.nominal_capacity = self._capacity_of(0.0)
+        self._fixed_window = None  # (x0, x100, y0, y100) when capacity is taken as loading (``fix_window``)
         self.reset_diffusion()
 
     # ------------------------------------------------------------ construction
@@ -166,6 +167,15 @@ class TwinModel:
         # above the nominal capacity (more lithium than the fresh cell) the window
         # is extrapolated linearly, up to 2 %: an ageing cell does not gain capacity
         self.capacity_range = (self._q_grid[0], 1.02 * self._q_grid[-1])
+
+    def fix_window(self, lost_lithium: float) -> None:
+        """Take capacity as loading from now on: the stoichiometry window is
+        that of a cell that lost ``lost_lithium`` A.h of cyclable lithium
+        (what an aging law predicts), whatever the capacity; more or less
+        active material (both electrodes' loading) moves capacity, not the
+        window."""
+        w = stoichiometry_window(replace(self.cell, lost_lithium_inventory=float(lost_lithium)))
+        self._fixed_window = (w.x_0, w.x_100, w.y_0, w.y_100)
 
     def _capacity_of(self, lost_lithium: float) -> float:
         return cell_capacity(replace(self.cell, lost_lithium_inventory=lost_lithium))
@@ -244,7 +254,11 @@ class TwinModel:
 
     # ------------------------------------------------------------ pieces
     def mean_stoichiometries(self, soc: float, capacity: float):
-        """x, y and their derivatives in soc and in Q (window linear in the table)."""
+        """x, y and their derivatives in soc and in Q (window linear in the table;
+        fixed, so no derivative in Q, once ``fix_window``)."""
+        if self._fixed_window is not None:
+            x0, x100, y0, y100 = self._fixed_window
+            return x0 + soc * (x100 - x0), y0 - soc * (y0 - y100), x100 - x0, y100 - y0, 0.0, 0.0
         grid = self._q_grid
         i = min(max(bisect.bisect_right(grid, capacity) - 1, 0), len(grid) - 2)
         x0, x100, y0, y100 = self._windows[i]

@@ -362,7 +362,15 @@ def _twin_start(spec: dict, which: str, priors: dict, ambient: float) -> dict:
             "initial_resistance_factor_std": priors["resistance_factor"][1],
             "ambient_temperature": ambient, "n_series": 1, "n_parallel": 1,
             "linearisation_time": LINEARISATION_S, "soc_drift": SOC_DRIFT, "compensate_current_noise": True,
+            # capacity as loading, the OCV window that of the lithium the twins' aging law says the film took
+            "capacity_as_loading": True, "lost_lithium": _predicted_lost_lithium(spec),
             "step_mean_current": True}  # the Cycler's current is its mean over the step that ends at the reading
+
+
+def _predicted_lost_lithium(spec: dict) -> float:
+    """A.h per cell: the lithium the SEI film took by the twins' law (``_own_carry``), from the nominal film."""
+    film = spec.get("carry_own_sei_thickness", _CELL.sei_initial_thickness)
+    return max(film - _CELL.sei_initial_thickness, 0.0) * lithium_per_thickness(_twin_model().cell)
 
 
 def _seed(spec: dict) -> int:

@@ -109,3 +109,21 @@ def _drive_a_faded_cell(seconds, settings):
                                     "surface_temperature": thermal.surface_temperature})
         estimates.append(twin.step(1.0, *readings, T_25C))
     return estimates, cell_capacity(BatteryParameters(lost_lithium_inventory=lost))
+
+
+def test_capacity_as_loading_keeps_the_window_of_the_lost_lithium():
+    """With the window fixed at 0.1 A.h of lost lithium, the OCV at a SOC is
+    the same whatever the capacity (more active material moves capacity, not
+    the window), it is the OCV of the cell that lost that lithium, and the
+    voltage's gradient in capacity is 0."""
+    from btwin.models.estimation.twin_model import CAPACITY, TwinModel
+
+    free, fixed = TwinModel(), TwinModel()
+    fixed.fix_window(0.1)
+    aged = free._capacity_of(0.1)
+    assert fixed.ocv(0.5, aged) == fixed.ocv(0.5, aged + 0.2)
+    assert fixed.ocv(0.5, aged) == pytest.approx(free.ocv(0.5, aged), abs=2e-4)
+    assert free.ocv(0.5, aged) != pytest.approx(free.ocv(0.5, aged + 0.2), abs=1e-3)
+    h = np.zeros(5)
+    fixed.voltage(np.array([0.5, 298.15, 298.15, aged, 1.0]), 1.0, h)
+    assert h[CAPACITY] == 0.0
