@@ -115,7 +115,7 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
 
 def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
     """The individual estimates' error shared by the fleet (its mean per day:
-    RMS, trend, day-to-day change about the trend), their scatter about it
+    RMS, less what the vehicles' own errors put into a mean of a few, trend, day-to-day change about the trend), their scatter about it
     over their stated std, and the error each vehicle keeps from day to day
     (``vehicle_error_std``: on the vehicle-days whose own record is narrower
     than twice production's spread, the residuals' mean square less the
@@ -126,6 +126,8 @@ def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
     error = c[f"individual_{quantity}"] - c[f"true_{quantity}"]
     days = np.unique(c["day"]).astype(int)
     mean = np.array([np.mean(error[c["day"] == d]) for d in days])
+    # a day's mean holds the vehicles' own errors averaged too, var/(n-1) by their scatter: not shared, taken out
+    sampled = np.array([np.var(error[c["day"] == d]) / max(np.sum(c["day"] == d) - 1, 1) for d in days])
     trend = float(np.polyfit(days, mean, 1)[0]) if days.size > 1 else 0.0
     steps = np.diff(mean - trend * days)
     residual = error - mean[np.searchsorted(days, c["day"].astype(int))]
@@ -134,7 +136,8 @@ def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
     record_variance = c[f"individual_{quantity}_std"] ** 2 - run.vehicle_error_std**2  # the record's own
     informed = record_variance < (2.0 * run.production_spread) ** 2
     kept = float(np.mean(residual[informed] ** 2) - np.mean(record_variance[informed])) if informed.any() else 0.0
-    return {"twin_error_std": round(float(np.sqrt(np.mean(mean**2))), 4), "twin_error_rate": round(trend, 5),
+    return {"twin_error_std": round(float(np.sqrt(max(np.mean(mean**2 - sampled), 0.0))), 4),
+            "twin_error_rate": round(trend, 5),
             "twin_error_drift_std": round(float(np.sqrt(np.mean(steps**2))), 5) if steps.size else float("nan"),
             "twin_std_scale": round(float(np.sqrt(np.mean(scatter**2))), 3),
             "vehicle_error_std": round(float(np.sqrt(max(kept, 0.0))), 4), "vehicle_error_days": int(informed.sum())}

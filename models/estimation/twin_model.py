@@ -43,8 +43,16 @@ electrolyte transport (below; tests/models/test_estimation.py).
 
 Capacity and the OCV curve. An aged cell loses capacity mainly as cyclable
 lithium at first (Birkl et al., J. Power Sources 341 (2017) 373).
-Assumption: all of the capacity the twin does not find is lost lithium, so Q
-also fixes the stoichiometry window, tabulated once over lost lithium.
+By default all of the capacity the twin does not find is lost lithium, so Q
+also fixes the stoichiometry window, tabulated once over lost lithium. Cells
+of one batch also differ in active material (coating loading, 0.2-0.3 % in
+capacity), which scales the capacity and leaves the window where it is; a
+twin that reads such a difference as lost lithium moves its window and
+misreads it (in the fleet a car's error fell by 1.0-1.6 A.h per A.h its
+loading added). ``fix_window`` takes capacity as loading instead: the window
+is that of the lithium an aging law says is lost, and Q scales the charge
+per unit of SOC alone; the law's error in lost lithium then becomes the
+twin's (``scenarios/fleet``: 20 % spread in a vehicle's film rate).
 
 Limits: electrolyte transport at its initial concentration (the plant's
 diffusivity depends on it: after 30 min at 3.6 A the twin's concentration

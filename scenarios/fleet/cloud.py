@@ -81,9 +81,9 @@ class Quantity:
     # validated; a kind not named has none
     kind_evidence_bias: tuple[tuple[str, float], ...] = ()
     evidence_std_scale: float = 1.0  # its day evidence's real scatter over its stated std, as validated
-    # an error of each vehicle's evidence that stays from day to day (with capacity: its cells' coating loading, which
-    # the twin reads as lost lithium; README "Where it stands"), as validated: the days cannot average it away, so it
-    # is added to the individual estimate's variance
+    # an error of each vehicle's evidence that stays from day to day (with capacity: the lithium its cells lose beyond
+    # the aging law's, which the twin's OCV window does not follow; README "Where it stands"), as validated: the days
+    # cannot average it away, so it is added to the individual estimate's variance
     vehicle_error_std: float = 0.0
     aging_error_std: float = 0.0  # the error of the SEI law's predicted change over a day, as validated
     production_spread: float = 0.0  # the least spread between vehicles, from production (data sheet, literature)
