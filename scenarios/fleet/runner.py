@@ -31,9 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from btwin.models.population import own_rates
 
-from .cloud import Belief, OwnDay, Quantity, day_kind, night
+from .cloud import Belief, OwnDay, Quantity, day_kind, night, rates_from_second_day
 from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
                     workshop_capacity, workshop_day)
 from .worker_fmus import unpacked
@@ -202,10 +201,11 @@ class _State:
 
     def _true_rate(self, quantity: str, today: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         """The plant's own rate beyond the law so far: the slope of its true values less the law's
-        accumulated change (as ``own_rates`` fits the evidence), every day weighed alike."""
+        accumulated change over the days the evidence's is fitted on (``cloud.rates_from_second_day``),
+        every day weighed alike."""
         history = self.truth.get(quantity, np.zeros((today.size, 0)))
         self.truth[quantity] = history = np.column_stack([history, today])
-        return own_rates(np.arange(history.shape[1]), history, np.ones(history.shape), predicted)[0]
+        return rates_from_second_day(history, np.ones(history.shape), predicted)[0]
 
     def _workshop(self, row: dict) -> float | None:
         """The workshop's capacity reading if the vehicle is checked today, else None (a null in the

@@ -59,8 +59,9 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
 
 def rate_summary(rows: list[dict], quantity: str, days: int) -> dict:
     """The aging rates beyond the law, individual and shrunk, against the
-    plant's own (``runner._true_rate``): on the first nights with two days
-    (day 1 to ``SPARSE_DAYS``) and on the last quarter of the days, and how
+    plant's own (``runner._true_rate``): on the first nights with a rate (up
+    to day ``SPARSE_DAYS``: from day 2, ``cloud.rates_from_second_day``) and
+    on the last quarter of the days, and how
     often the shrunk rate's 90 % interval holds the plant's."""
     stem = f"{quantity}_rate_beyond_law"
     c = columns(rows, ("day", f"true_{stem}", f"individual_{stem}", f"shrunk_{stem}", f"shrunk_{stem}_std"))

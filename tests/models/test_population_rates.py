@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from btwin.models.population import own_rates
-from btwin.scenarios.fleet.cloud import History, rates
+from btwin.scenarios.fleet.cloud import History, rates, rates_from_second_day
 
 
 def test_a_rate_beyond_the_law_is_the_slope_of_the_evidence_less_the_laws_change():
@@ -50,3 +50,18 @@ def test_pooled_rates_beat_each_assets_own_when_its_days_say_little():
     shrunk = np.sqrt(np.mean((night.shrunk_mean - truth) ** 2))
     assert individual > 2.5 * 0.001 and shrunk < 0.5 * individual
     assert np.mean(np.abs(night.shrunk_mean - truth) <= 1.645 * night.shrunk_std) >= 0.8
+
+
+def test_a_first_day_every_asset_shares_does_not_tilt_the_rates():
+    """A first day's evidence 0.05 high on every asset (the own twin's first
+    start) would tilt every slope alike; the rates are fitted from the
+    second day on, so exact later days give the exact rates."""
+    days = np.arange(5.0)
+    predicted = np.tile(-0.004 * days, (2, 1))
+    values = 5.0 + predicted + np.array([[0.0], [-0.001]]) * days
+    values[:, 0] += 0.05
+    slope, variance = rates_from_second_day(values, np.full(values.shape, 1e-4), predicted)
+    assert slope == pytest.approx([0.0, -0.001], abs=1e-12)
+    assert variance == pytest.approx(1e-4 / np.sum((days[1:] - days[1:].mean()) ** 2))
+    # two days after the first are needed
+    assert np.all(np.isnan(rates_from_second_day(values[:, :2], np.full((2, 2), 1e-4), predicted[:, :2])[0]))

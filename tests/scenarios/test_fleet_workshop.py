@@ -98,6 +98,24 @@ def test_the_night_learns_the_shared_bias_and_corrects_the_shrunk_estimates():
     assert abs(mean_error("shrunk_capacity")) < 3.0 * bias_std + 0.03
 
 
+def test_aging_rates_come_from_the_days_after_the_first():
+    """No rate before two days after the first have told something; from
+    then on every vehicle has one, individual and shrunk, with its std, and
+    the plant's own to judge it by (the vehicles whose days all ran: the
+    stand-in fails some)."""
+    rows = _fleet(share=0.0, vehicles=12, days=4)
+    failed = {row["vehicle"] for row in rows if row["error"]}
+    stem = "capacity_rate_beyond_law"
+    assert len(failed) < 12
+    for row in (row for row in rows if row["vehicle"] not in failed):
+        if row["day"] < 2:
+            assert row[f"individual_{stem}"] is None and row[f"shrunk_{stem}"] is None
+        else:
+            assert np.isfinite(row[f"individual_{stem}"]) and row[f"individual_{stem}_std"] > 0.0
+            assert np.isfinite(row[f"shrunk_{stem}"]) and row[f"shrunk_{stem}_std"] > 0.0
+            assert abs(row[f"true_{stem}"]) < 0.01  # A.h a day: the stand-in's law is near its plant
+
+
 def test_without_checks_the_night_keeps_the_validated_twin_error():
     for row in (row for row in _fleet(share=0.0, vehicles=12, days=3) if not row["error"]):
         assert row["workshop_capacity"] is None and row["workshop_checks_capacity"] == 0
