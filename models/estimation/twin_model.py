@@ -121,7 +121,7 @@ class TwinModel:
         self._t_ref = p.reference_temperature
         self._propagators: dict[float, tuple] = {}
         self.window_voltage = math.nan  # V, OCPs at the surface and kinetics of the last ``voltage``
-        self.nominal_capacity = self._capacity_of(0.0)
+        self.nominal_capacity = self.capacity_of(0.0)
         self._fixed_window = None  # (x0, x100, y0, y100) when capacity is taken as loading (``fix_window``)
         self.reset_diffusion()
 
@@ -185,7 +185,9 @@ class TwinModel:
         w = stoichiometry_window(replace(self.cell, lost_lithium_inventory=float(lost_lithium)))
         self._fixed_window = (w.x_0, w.x_100, w.y_0, w.y_100)
 
-    def _capacity_of(self, lost_lithium: float) -> float:
+    def capacity_of(self, lost_lithium: float) -> float:
+        """A.h per cell between the cut-offs of the twin's cell once it lost ``lost_lithium`` A.h of cyclable
+        lithium."""
         return cell_capacity(replace(self.cell, lost_lithium_inventory=lost_lithium))
 
     # ------------------------------------------------------------ diffusion

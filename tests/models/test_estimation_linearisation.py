@@ -120,7 +120,7 @@ def test_capacity_as_loading_keeps_the_window_of_the_lost_lithium():
 
     free, fixed = TwinModel(), TwinModel()
     fixed.fix_window(0.1)
-    aged = free._capacity_of(0.1)
+    aged = free.capacity_of(0.1)
     assert fixed.ocv(0.5, aged) == fixed.ocv(0.5, aged + 0.2)
     assert fixed.ocv(0.5, aged) == pytest.approx(free.ocv(0.5, aged), abs=2e-4)
     assert free.ocv(0.5, aged) != pytest.approx(free.ocv(0.5, aged + 0.2), abs=1e-3)
