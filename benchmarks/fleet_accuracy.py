@@ -115,21 +115,28 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
 
 def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
     """The individual estimates' error shared by the fleet (its mean per day:
-    RMS, less what the vehicles' own errors put into a mean of a few, trend, day-to-day change about the trend), their scatter about it
-    over their stated std, and the error each vehicle keeps from day to day
+    RMS, trend, day-to-day change about the trend, the RMS and the change
+    each less what the vehicles' own errors put into a mean of a few), their
+    scatter about it over their stated std, and the error each vehicle keeps
+    from day to day
     (``vehicle_error_std``: on the vehicle-days whose own record is narrower
     than twice production's spread, the residuals' mean square less the
     records' own variance; the days cannot average it away)."""
     from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
 
-    c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"individual_{quantity}_std"))
+    c = columns(rows, ("day", "vehicle", f"true_{quantity}", f"individual_{quantity}",
+                       f"individual_{quantity}_std"))
     error = c[f"individual_{quantity}"] - c[f"true_{quantity}"]
     days = np.unique(c["day"]).astype(int)
     mean = np.array([np.mean(error[c["day"] == d]) for d in days])
-    # a day's mean holds the vehicles' own errors averaged too, var/(n-1) by their scatter: not shared, taken out
-    sampled = np.array([np.var(error[c["day"] == d]) / max(np.sum(c["day"] == d) - 1, 1) for d in days])
     trend = float(np.polyfit(days, mean, 1)[0]) if days.size > 1 else 0.0
     steps = np.diff(mean - trend * days)
+    # a day's mean, and its change from the day before, hold the vehicles' own errors (changes) averaged too,
+    # var/(n-1) by their scatter: not shared, taken out
+    by_day = np.full((int(c["vehicle"].max()) + 1, days.size), np.nan)
+    by_day[c["vehicle"].astype(int), np.searchsorted(days, c["day"].astype(int))] = error
+    sampled, sampled_steps = (np.array([np.nanvar(x) / max(np.sum(np.isfinite(x)) - 1, 1) for x in matrix.T])
+                              for matrix in (by_day, np.diff(by_day, axis=1)))
     residual = error - mean[np.searchsorted(days, c["day"].astype(int))]
     scatter = residual / c[f"individual_{quantity}_std"]
     run = next(q for q in QUANTITIES_RUN if q.name == quantity)
@@ -138,7 +145,8 @@ def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
     kept = float(np.mean(residual[informed] ** 2) - np.mean(record_variance[informed])) if informed.any() else 0.0
     return {"twin_error_std": round(float(np.sqrt(max(np.mean(mean**2 - sampled), 0.0))), 4),
             "twin_error_rate": round(trend, 5),
-            "twin_error_drift_std": round(float(np.sqrt(np.mean(steps**2))), 5) if steps.size else float("nan"),
+            "twin_error_drift_std": round(float(np.sqrt(max(np.mean(steps**2 - sampled_steps), 0.0))), 5)
+            if steps.size else float("nan"),
             "twin_std_scale": round(float(np.sqrt(np.mean(scatter**2))), 3),
             "vehicle_error_std": round(float(np.sqrt(max(kept, 0.0))), 4), "vehicle_error_days": int(informed.sum())}
 

@@ -161,7 +161,8 @@ QUANTITIES = (
     # 0.00045). Then the individual estimates (corrected, filtered over the
     # days): the error the fleet shares, the RMS of its mean per day less what the vehicles' own errors put into a
     # mean of 20 (capacity 0.010 and 0.006 A.h, taken as 0.008; resistance factor 0.0064 and 0.0022, taken as
-    # 0.005), its day-to-day change (capacity 0.003 A.h; resistance factor 0.002, taken as 0.001), no trend (-0.0008
+    # 0.005), its day-to-day change, less the same (capacity 0 and 0.0015 A.h, taken as 0.001; resistance factor
+    # 0.002 and 0.0017, taken as 0.002), no trend (-0.0008
     # and -0.0002 A.h a day, not taken: a trend fitted on 16-25 days would run away on a longer fleet), and their
     # scatter about it over their stated std: capacity 0.96 and 0.92, resistance factor 0.86 and 0.78, both taken
     # as 1. The workshop checks may widen the capacity's stds but not narrow them (``twin_min_scale``: a few checks
@@ -170,13 +171,13 @@ QUANTITIES = (
     # 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end), impedance 0.7 % (the same
     # review's 0.7-3.8 %, the lower end; assumption: the resistance factor scatters as the impedance).
     Quantity("capacity", "A.h", nominal=_NOMINAL_CAPACITY, nominal_std=0.1, daily_drift_std=0.01,
-             twin_error_std=0.008, twin_std_scale=1.0, twin_min_scale=1.0, twin_error_drift_std=0.003,
+             twin_error_std=0.008, twin_std_scale=1.0, twin_min_scale=1.0, twin_error_drift_std=0.001,
              end_pull=0.00085, kind_pull=(("wltc", 0.00026), ("udds", 0.00106), ("hwfet", 0.00113), (NO_CHARGE, 0.0)),
              kind_evidence_bias=((NO_CHARGE, -0.00166),), first_day_pull=0.00109, vehicle_error_std=0.01,
              evidence_std_scale=0.271,
              aging_error_std=0.00055, production_spread=0.003 * _NOMINAL_CAPACITY, aging_rate_spread=0.0003),
     Quantity("resistance_factor", "1", nominal=1.0, nominal_std=0.1, daily_drift_std=0.005, twin_error_std=0.005,
-             twin_std_scale=1.0, twin_error_drift_std=0.001, end_pull=-0.0353,
+             twin_std_scale=1.0, twin_error_drift_std=0.002, end_pull=-0.0353,
              kind_pull=(("wltc", -0.0356), ("udds", -0.0352), ("hwfet", -0.0348), (NO_CHARGE, 0.0)),
              kind_evidence_bias=((NO_CHARGE, -0.0181),), first_day_pull=-0.0117,
              vehicle_error_std=0.0096, aging_error_std=0.0006, production_spread=0.007, aging_rate_spread=0.00045),
