@@ -88,15 +88,15 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     shipped = {name: client.scatter(Path(path).read_bytes(), broadcast=True, hash=False)
                for name, path in archives.items()}
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    batch = settings.batch_size or max(1, int(np.ceil(settings.vehicles / (BATCHES_PER_WORKER * workers))))
+    batches = _batches(settings.vehicles, settings.batch_size, workers)
     started = time.perf_counter()
     bar = _bar(settings, state.day, progress)
     resumed_at = len(rows)
     for day in range(state.day, settings.days):
         specs = [state.spec(vehicle, day) for vehicle in vehicles]
-        futures = [client.submit(run_batch, settings.simulate, specs[i:i + batch], shipped, pure=False,
-                                 retries=2, key=f"fleet-{settings.seed}-d{day}-v{i}-{_token()}")
-                   for i in range(0, len(specs), batch)]
+        futures = [client.submit(run_batch, settings.simulate, specs[part.start:part.stop], shipped, pure=False,
+                                 retries=2, key=f"fleet-{settings.seed}-d{day}-v{part.start}-{_token()}")
+                   for part in batches]
         day_rows = []
         for future in as_completed(futures):
             batch_rows = future.result()
@@ -112,7 +112,20 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     if bar is not None:
         bar.close()
     return {"rows": rows, "vehicle_days_run": len(rows) - resumed_at, "workers": workers,
-            "batch_size": batch, "wall_time_s": round(time.perf_counter() - started, 3)}
+            "batch_size": max(len(part) for part in batches), "wall_time_s": round(time.perf_counter() - started, 3)}
+
+
+def _batches(vehicles: int, batch_size: int, workers: int) -> list[range]:
+    """A day's vehicles cut into tasks: ``batch_size`` each if given, else
+    ``BATCHES_PER_WORKER`` per worker whose sizes differ by one at most. (Cut
+    by a fixed size, 20 vehicles on 2 workers made 7 tasks, six of 3 and one
+    of 2: one worker ran a fourth task while the other waited for the night.)"""
+    if batch_size:
+        return [range(i, min(i + batch_size, vehicles)) for i in range(0, vehicles, batch_size)]
+    tasks = min(vehicles, BATCHES_PER_WORKER * workers)
+    size, larger = divmod(vehicles, tasks)
+    starts = np.cumsum([0] + [size + (k < larger) for k in range(tasks)])
+    return [range(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]
 
 
 def run_batch(simulate: str, specs: list[dict], shipped: dict[str, bytes]) -> list[dict]:

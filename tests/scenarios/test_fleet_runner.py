@@ -17,6 +17,7 @@ from distributed import Client
 
 from btwin.scenarios.fleet import fleet as fleet_module
 from btwin.scenarios.fleet.fleet import FleetError, run
+from btwin.scenarios.fleet.runner import BATCHES_PER_WORKER, _batches
 
 from .fleet_double import KILLING_DAY, OWN_START
 
@@ -109,6 +110,19 @@ def test_a_worker_killed_mid_run_loses_only_its_batch_which_runs_again(tmp_path,
     assert runs[KILLING_DAY] == 2 and all(runs[key] <= 2 for key in lost)
     with Client(address) as client:  # the killed worker's nanny restarts it: the session's cluster whole again
         client.wait_for_workers(2, timeout=60)
+
+
+def test_a_day_is_cut_into_tasks_that_keep_every_worker_busy_alike():
+    """Every vehicle once, in order; without a batch size BATCHES_PER_WORKER
+    tasks per worker whose sizes differ by one at most (20 vehicles on 2
+    workers: four of 3 and four of 2, not six of 3 and one of 2)."""
+    for vehicles, workers in ((20, 2), (41, 2), (3, 2), (7, 1)):
+        tasks = _batches(vehicles, 0, workers)
+        assert [v for task in tasks for v in task] == list(range(vehicles))
+        assert len(tasks) == min(vehicles, BATCHES_PER_WORKER * workers)
+        assert max(map(len, tasks)) - min(map(len, tasks)) <= 1
+    assert [len(task) for task in _batches(20, 0, 2)] == [3, 3, 3, 3, 2, 2, 2, 2]
+    assert [len(task) for task in _batches(10, 3, 2)] == [3, 3, 3, 1]  # a batch size given is kept
 
 
 def test_an_out_of_another_run_is_refused(tmp_path, archives):
