@@ -235,12 +235,17 @@ def test_the_fleet_is_pooled_on_what_the_law_does_not_explain():
 def test_an_error_each_vehicle_keeps_is_not_averaged_away_by_its_days():
     """Twenty days of evidence at 0.01 A.h each narrow a record to about
     0.002; an error each vehicle keeps from day to day (0.008 here) stays in
-    its individual std however many days come in."""
-    keeping = replace(CAPACITY, vehicle_error_std=0.008)
+    its individual std however many days come in, and so does the aging
+    beyond the law its twin cannot see, n times the rates' spread after n
+    nights (0.0005 A.h a day here, 19 nights before the twentieth day)."""
+    still = replace(CAPACITY, aging_rate_spread=0.0)
+    keeping, aging = replace(still, vehicle_error_std=0.008), replace(still, aging_rate_spread=0.0005)
     day = _day(5.1, 0.01)
-    plain, kept = Belief.start(CAPACITY, 3), Belief.start(keeping, 3)
+    plain, kept, aged = Belief.start(still, 3), Belief.start(keeping, 3), Belief.start(aging, 3)
     for _ in range(20):
-        plain, alone = night(CAPACITY, plain, day, np.ones(3, bool))
+        plain, alone = night(still, plain, day, np.ones(3, bool))
         kept, widened = night(keeping, kept, day, np.ones(3, bool))
+        aged, unseen = night(aging, aged, day, np.ones(3, bool))
     assert alone.individual_std[0] < 0.003
     assert widened.individual_std[0] == pytest.approx(np.hypot(alone.individual_std[0], 0.008), rel=1e-9)
+    assert unseen.individual_std[0] == pytest.approx(np.hypot(alone.individual_std[0], 19 * 0.0005), rel=1e-9)
