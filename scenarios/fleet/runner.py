@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 from .cloud import Belief, OwnDay, Quantity, day_kind, night, rates_from_second_day
 from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
                     workshop_capacity, workshop_day)
