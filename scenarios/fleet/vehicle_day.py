@@ -135,43 +135,42 @@ def true_capacity(p: BatteryParameters) -> float:
 
 _NOMINAL_CAPACITY = true_capacity(replace(_CELL, n_series=1, n_parallel=1))  # A.h, the fresh LG M50 between cut-offs
 QUANTITIES = (
-    # per cell. A new pack's prior: the nominal cell's capacity with the data sheet's spread (LG INR21700 M50: 5.0
-    # A.h typical, 4.85 A.h minimum, so about 0.1 A.h), and the nominal resistances within 10 % (assumption). The
-    # daily drift covers a day of aging at the acceleration used (assumption). The own twins' error as validated
-    # against the plant's truth on two fleet runs that are not the evaluation's, both with the twins taking capacity
-    # as loading (seed 41, 20 vehicles x 16 days, and seed 47, 20 x 25: 820 vehicle-days;
-    # benchmarks/fleet_accuracy.py --table DIR41/fleet.parquet --table DIR47/fleet.parquet --replay --validate:
-    # each table's, and the day evidence's over both at once). Each day's evidence (``cloud.own_record``), by the
-    # kind of day (``cloud.day_kind``):
-    #  * a charge back to full: a pull on the day's end, the sensors' noise on the EKF, now small (capacity +0.0003
-    #    A.h after a WLTC drive, +0.0011 UDDS, +0.0011 HWFET: -0.0013 to +0.0012 on the two seeds; resistance
-    #    factor -0.036, -0.035 and -0.035, the contact resistance a lab's pulse does not see taken up by the twin),
-    #    and on the first day (capacity +0.0011, resistance factor -0.012);
+    # per cell. A new pack's prior: the nominal cell's capacity with the data sheet's spread (LG INR21700 M50: 5.0 A.h
+    # typical, 4.85 A.h minimum, so about 0.1 A.h), and the nominal resistances within 10 % (assumption). The daily
+    # drift covers a day of aging at the acceleration used (assumption). The own twins' error as validated against the
+    # plant's truth on two fleet runs that are not the evaluation's, both with the twins taking capacity as loading
+    # (seed 41, 20 vehicles x 16 days, and seed 47, 20 x 25: 820 vehicle-days; benchmarks/fleet_accuracy.py --table
+    # DIR41/fleet.parquet --table DIR47/fleet.parquet --replay --validate: each table's, and the day evidence's over
+    # both at once). Each day's evidence (``cloud.own_record``), by the kind of day (``cloud.day_kind``):
+    #  * a charge back to full: a pull on the day's end, the sensors' noise on the EKF, now small (capacity +0.0003 A.h
+    #    after a WLTC drive, +0.0011 UDDS, +0.0011 HWFET: -0.0013 to +0.0012 on the two seeds; resistance factor -0.036,
+    #    -0.035 and -0.035, the contact resistance a lab's pulse does not see taken up by the twin), and on the first
+    #    day (capacity +0.0011, resistance factor -0.012);
     #  * a drive without a charge, which ends mid-curve: a bias of the evidence itself, capacity -0.0017 A.h (+0.0002
     #    and -0.0028 on the two seeds) and resistance factor -0.018.
-    # The capacity evidence's real scatter is 0.27 of its stated std (0.26 and 0.28; 0.18-0.30 for each kind of day
-    # on either seed), so its variance is scaled (``evidence_std_scale``); the resistance factor's is 1.07, taken at
-    # its word. Each vehicle keeps an error of its own from day to day (the residual of the informed records beyond
-    # their variance: capacity 0.015 and 0.002 A.h on the two seeds, taken as 0.01; on seed 41 it follows the
-    # vehicle's own film rate, which the twin's window does not, correlation 0.66; resistance factor 0.0073 and
-    # 0.006, taken as 0.0096 as before), which no number of days averages away. Aging: the SEI law's predicted change
-    # between days is off by 0.00065 and 0.00047 A.h RMS, taken as 0.00055 (resistance factor 0.0007 and 0.0005,
-    # taken as 0.0006: each vehicle's own film rate, ``draws.SEI_RATE_SPREAD``), and the fleet's spread, less what
-    # the law explains, grows by 0.00034 and 0.00026 A.h a day, taken as 0.0003 (0.00048 and 0.00038, taken as
-    # 0.00045). Then the individual estimates (corrected, filtered over the
-    # days): the error the fleet shares, the RMS of its mean per day less what the vehicles' own errors put into a
-    # mean of 20 (capacity 0.010 and 0.006 A.h, taken as 0.008; resistance factor 0.0064 and 0.0022, taken as
-    # 0.005), its day-to-day change, less the same (capacity 0 and 0.0015 A.h, taken as 0.001; resistance factor
-    # 0.002 and 0.0017, taken as 0.002), no trend (-0.0008
-    # and -0.0002 A.h a day, not taken: a trend fitted on 16-25 days would run away on a longer fleet), and their
-    # scatter about it over their stated std: capacity 0.96 and 0.92, resistance factor 0.86 and 0.78, both taken
-    # as 1. The workshop checks may widen the capacity's stds but not narrow them (``twin_min_scale``: a few checks
-    # of daily chargers fitted scales of 0.3-0.4 on evaluation seeds 11 and 31 with the earlier twin). The least
-    # spread between vehicles, from production: capacity 0.3 % of the nominal (cells of recent batches scatter by
-    # 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end), resistance factor 1.25 %
-    # (its spread on day 0 of the two validation fleets, 0.0128 and 0.0122, from the drawn contact resistance and
-    # loading; within the same review's 0.7-3.8 % for impedance. Its lower end, 0.7 %, left the shrunk intervals too
-    # narrow: they held the truth on 71-88 % of the vehicle-days of the evaluation fleets, now 87-93 %).
+    # The capacity evidence's real scatter is 0.27 of its stated std (0.26 and 0.28; 0.18-0.30 for each kind of day on
+    # either seed), so its variance is scaled (``evidence_std_scale``); the resistance factor's is 1.07, taken at its
+    # word. Each vehicle keeps an error of its own from day to day (the residual of the informed records beyond their
+    # variance: capacity 0.015 and 0.002 A.h on the two seeds, taken as 0.01; on seed 41 it follows the vehicle's own
+    # film rate, which the twin's window does not, correlation 0.66; resistance factor 0.0073 and 0.006, taken as 0.0096
+    # as before), which no number of days averages away. Aging: the SEI law's predicted change between days is off by
+    # 0.00065 and 0.00047 A.h RMS, taken as 0.00055 (resistance factor 0.0007 and 0.0005, taken as 0.0006: each
+    # vehicle's own film rate, ``draws.SEI_RATE_SPREAD``), and the fleet's spread, less what the law explains, grows by
+    # 0.00034 and 0.00026 A.h a day, taken as 0.0003 (0.00048 and 0.00038, taken as 0.00045), and so does each
+    # individual estimate's error (``cloud.night``). Then the individual estimates (corrected, filtered over the days):
+    # the error the fleet shares, the RMS of its mean per day less what the vehicles' own errors put into a mean of 20
+    # (capacity 0.010 and 0.006 A.h, taken as 0.008; resistance factor 0.0064 and 0.0022, taken as 0.005), its
+    # day-to-day change, less the same (capacity 0 and 0.0015 A.h, taken as 0.001; resistance factor 0.002 and 0.0017,
+    # taken as 0.002), no trend (-0.0008 and -0.0002 A.h a day, not taken: a trend fitted on 16-25 days would run away
+    # on a longer fleet), and their scatter about it over their stated std: capacity 0.96 and 0.92, resistance factor
+    # 0.86 and 0.78, both taken as 1. The workshop checks may widen the capacity's stds but not narrow them
+    # (``twin_min_scale``: a few checks of daily chargers fitted scales of 0.3-0.4 on evaluation seeds 11 and 31 with
+    # the earlier twin). The least spread between vehicles, from production: capacity 0.3 % of the nominal (cells of
+    # recent batches scatter by 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end),
+    # resistance factor 1.25 % (its spread on day 0 of the two validation fleets, 0.0128 and 0.0122, from the drawn
+    # contact resistance and loading; within the same review's 0.7-3.8 % for impedance. Its lower end, 0.7 %, left the
+    # shrunk intervals too narrow: they held the truth on 71-88 % of the vehicle-days of the evaluation fleets, now
+    # 87-93 %).
     Quantity("capacity", "A.h", nominal=_NOMINAL_CAPACITY, nominal_std=0.1, daily_drift_std=0.01,
              twin_error_std=0.008, twin_std_scale=1.0, twin_min_scale=1.0, twin_error_drift_std=0.001,
              end_pull=0.00085, kind_pull=(("wltc", 0.00026), ("udds", 0.00106), ("hwfet", 0.00113), (NO_CHARGE, 0.0)),
