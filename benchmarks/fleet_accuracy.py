@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from btwin.models.population import day_evidence
-from btwin.scenarios.fleet.cloud import NO_CHARGE, day_kind
+from btwin.scenarios.fleet.cloud import NO_CHARGE, row_kind
 from btwin.scenarios.fleet.draws import CYCLES
 from btwin.scenarios.fleet.fleet import run
 from btwin.scenarios.fleet.summary import Z_90, columns
@@ -75,8 +75,7 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
     # a pull p on the day's end is p s_L^2/s^2 in its evidence: p by weighted least squares, on the first day
     # (the own twin's SOC not yet its own) and on the others
     amplification = variance / c[names[2]] ** 2
-    kinds = np.array([day_kind(row["vehicle_cycle"], row.get("charged_today", True))
-                      for row in rows if not row.get("error")])
+    kinds = np.array([row_kind(row) for row in rows if not row.get("error")])
 
     def pull(days):
         return float(np.sum((error * amplification / variance)[days]) / np.sum((amplification**2 / variance)[days])) \

@@ -119,6 +119,12 @@ def day_kind(cycle: str, charged: bool) -> str:
     return cycle if charged else NO_CHARGE
 
 
+def row_kind(row: dict) -> str:
+    """The kind of a vehicle-day row's day (a table written before charging
+    habits were drawn charged every evening)."""
+    return day_kind(row["vehicle_cycle"], row.get("charged_today", True))
+
+
 class OwnDay(NamedTuple):
     """What the own twins report of one quantity for a day (arrays over the
     vehicles; nan where a day failed): where each started and ended, and the

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cloud import Belief, OwnDay, Quantity, day_kind, night, rates_from_second_day
+from .cloud import Belief, OwnDay, Quantity, night, rates_from_second_day, row_kind
 from .draws import (WORKSHOP_CAPACITY_STD, WORKSHOP_SHARE, Vehicle, daily_distance_km, draw_fleet,
                     workshop_capacity, workshop_day)
 from .worker_fmus import unpacked
@@ -179,8 +179,7 @@ class _State:
             reference = column(f"workshop_{q}", np.nan)
             own = OwnDay(*(column(f"own_{q}{key}", default) for key, default in
                            (("", np.nan), ("_std", np.inf), ("_prior", np.nan), ("_prior_std", np.inf), ("_aging", np.nan))),
-                         kinds=tuple(day_kind(self.vehicles[row["vehicle"]].cycle, row.get("charged_today", True))
-                                     for row in day_rows))
+                         kinds=tuple(row_kind(row) for row in day_rows))
             belief, figures = night(quantity, self.beliefs[q], own, ran, reference, WORKSHOP_CAPACITY_STD * reference)
             self.beliefs[q] = belief
             true_rate = self._true_rate(q, column(f"true_{q}", np.nan), belief.history.predicted)
