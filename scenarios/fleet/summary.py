@@ -61,12 +61,12 @@ def rate_summary(rows: list[dict], quantity: str, days: int) -> dict:
     """The aging rates beyond the law, individual and shrunk, against the
     plant's own (``runner._true_rate``): on the first nights with a rate (up
     to day ``SPARSE_DAYS``: from day 2, ``cloud.rates_from_second_day``) and
-    on the last quarter of the days, and how
-    often the shrunk rate's 90 % interval holds the plant's."""
+    on the last quarter of the days, and how often the shrunk rate's 90 %
+    interval holds the plant's."""
     stem = f"{quantity}_rate_beyond_law"
-    c = columns(rows, ("day", f"true_{stem}", f"individual_{stem}", f"shrunk_{stem}", f"shrunk_{stem}_std"))
-    day, truth, individual, shrunk, std = (c[k] for k in ("day", f"true_{stem}", f"individual_{stem}",
-                                                           f"shrunk_{stem}", f"shrunk_{stem}_std"))
+    names = ("day", f"true_{stem}", f"individual_{stem}", f"shrunk_{stem}", f"shrunk_{stem}_std")
+    c = columns(rows, names)
+    day, truth, individual, shrunk, std = (c[name] for name in names)
     judged = np.isfinite(std) & np.isfinite(truth) & np.isfinite(individual)
 
     def window(mask):

@@ -23,8 +23,9 @@ inventory from then on. The film grows faster when warm (activation energy
 ``SEI_ACTIVATION_ENERGY``) and at the vehicle's own rate (``draws``: its
 ``sei_rate_factor``); the twins' law knows the first, not the second. (The
 BatteryCell's film during the day's run grows at the nominal rate: a few
-hours against the night's ``aging_acceleration`` days.) The next day starts from the SOC this one ended at,
-relaxed (a car stands for hours), with the twin's own SOC belief.
+hours against the night's ``aging_acceleration`` days.) The next day starts
+from the SOC this one ended at, relaxed (a car stands for hours), with the
+twin's own SOC belief.
 
 Two StateEstimators read the same Sensors: the edge twin, which starts from
 the cloud's prior, and the vehicle's own twin, which never sees the fleet.
