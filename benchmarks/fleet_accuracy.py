@@ -2,7 +2,8 @@
 (capacity RMSE of the individual and the shrunk estimate on the first two
 days and late, coverage of the 90 % intervals) and what lies behind them,
 the own twins' capacity error per day (its mean is an error every twin
-shares, its spread what pooling can remove) against their stated std.
+shares, its spread what pooling can remove) against their stated std, and
+the figures of the cars charged every evening and of those run low apart.
 
     .venv/bin/python benchmarks/fleet_accuracy.py                                # 12 vehicles x 10 days, seed 11
     .venv/bin/python benchmarks/fleet_accuracy.py --vehicles 8 --days 6 --seeds 21,22 --workers 2
@@ -40,7 +41,7 @@ from btwin.models.population import day_evidence
 from btwin.scenarios.fleet.cloud import NO_CHARGE, row_kind
 from btwin.scenarios.fleet.draws import CYCLES
 from btwin.scenarios.fleet.fleet import run
-from btwin.scenarios.fleet.summary import Z_90, columns
+from btwin.scenarios.fleet.summary import Z_90, columns, rmse
 
 QUANTITIES = ("capacity", "resistance_factor")
 
@@ -150,6 +151,38 @@ def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
             "vehicle_error_std": round(float(np.sqrt(max(kept, 0.0))), 4), "vehicle_error_days": int(informed.sum())}
 
 
+HABITS = {"charged every evening": lambda below: below == 1.0, "run low before a charge": lambda below: below < 1.0}
+WINDOW_DAYS = 10  # days per window of ``by_habit``
+
+
+def by_habit(rows: list[dict], quantity: str = "capacity") -> dict:
+    """For the cars charged every evening and for those run low before a
+    charge: the individual and shrunk RMSE over the last quarter of the days,
+    and per ``WINDOW_DAYS`` days the individual RMSE and the shrunk 90 %
+    intervals' coverage."""
+    c = columns(rows, ("day", "vehicle_charge_below", f"true_{quantity}", f"individual_{quantity}",
+                       f"shrunk_{quantity}", f"shrunk_{quantity}_std"))
+    day, truth, individual = c["day"], c[f"true_{quantity}"], c[f"individual_{quantity}"]
+    days = int(day.max()) + 1
+    late = day >= days - max(1, days // 4)
+    inside = np.abs(c[f"shrunk_{quantity}"] - truth) <= Z_90 * c[f"shrunk_{quantity}_std"]
+    figures = {}
+    for name, habit in HABITS.items():
+        group = habit(c["vehicle_charge_below"])
+        if not group.any():
+            continue
+        windows = {f"{start}-{min(start + WINDOW_DAYS, days) - 1}": group & (day >= start) & (day < start + WINDOW_DAYS)
+                   for start in range(0, days, WINDOW_DAYS)}
+        figures[name] = {**{f"late_rmse_{kind}": round(rmse(c[f"{kind}_{quantity}"][group & late],
+                                                            truth[group & late]), 4)
+                            for kind in ("individual", "shrunk")},
+                         "individual_rmse_by_window": {span: round(rmse(individual[in_window], truth[in_window]), 4)
+                                                       for span, in_window in windows.items()},
+                         "coverage_by_window": {span: round(float(np.mean(inside[in_window])), 2)
+                                                for span, in_window in windows.items()}}
+    return figures
+
+
 def report(summary: dict, rows: list[dict]) -> None:
     for quantity in QUANTITIES:
         figures = summary["quantities"][quantity]
@@ -178,6 +211,10 @@ def report(summary: dict, rows: list[dict]) -> None:
         print(f"              spread by day     {own['error_spread_by_day']}")
         print(f"    shrunk 90 % intervals holding the truth, by day {own['coverage_by_day']}")
         print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
+        for name, habit in by_habit(rows, quantity).items():
+            print(f"    cars {name}: last quarter shrunk {habit['late_rmse_shrunk']:.4f}, individual "
+                  f"{habit['late_rmse_individual']:.4f}; by {WINDOW_DAYS} days individual RMSE "
+                  f"{habit['individual_rmse_by_window']}, coverage {habit['coverage_by_window']}")
 
 
 def replay_nights(table: Path, rows: list[dict], days: int, workshop_share: float | None) -> list[dict]:

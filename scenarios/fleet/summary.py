@@ -21,7 +21,7 @@ def columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, np.ndarray]:
     return {name: np.array([row.get(name, np.nan) for row in ok], dtype=float) for name in names}
 
 
-def _rmse(estimate: np.ndarray, truth: np.ndarray) -> float:
+def rmse(estimate: np.ndarray, truth: np.ndarray) -> float:
     keep = np.isfinite(estimate) & np.isfinite(truth)
     return float(np.sqrt(np.mean((estimate[keep] - truth[keep]) ** 2))) if keep.any() else float("nan")
 
@@ -40,10 +40,10 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
 
     def window(mask):
         both = mask & np.isfinite(individual)
-        return {f"{quantity}_rmse_individual": _rmse(individual[both], truth[both]),
-                f"{quantity}_rmse_shrunk": _rmse(shrunk[both], truth[both]),
+        return {f"{quantity}_rmse_individual": rmse(individual[both], truth[both]),
+                f"{quantity}_rmse_shrunk": rmse(shrunk[both], truth[both]),
                 # pooling alone: the raw own estimates shrunk, without the workshop checks' bias correction
-                f"{quantity}_rmse_shrunk_uncorrected": _rmse(c[f"shrunk_{quantity}_uncorrected"][both], truth[both]),
+                f"{quantity}_rmse_shrunk_uncorrected": rmse(c[f"shrunk_{quantity}_uncorrected"][both], truth[both]),
                 "vehicle_days": int(both.sum())}
 
     last = day == day.max() if day.size else day.astype(bool)
@@ -71,7 +71,7 @@ def rate_summary(rows: list[dict], quantity: str, days: int) -> dict:
 
     def window(mask):
         both = mask & judged
-        return {"rmse_individual": _rmse(individual[both], truth[both]), "rmse_shrunk": _rmse(shrunk[both], truth[both]),
+        return {"rmse_individual": rmse(individual[both], truth[both]), "rmse_shrunk": rmse(shrunk[both], truth[both]),
                 "vehicle_days": int(both.sum())}
 
     inside = np.abs(shrunk - truth) <= Z_90 * std
