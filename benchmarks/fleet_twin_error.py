@@ -42,7 +42,8 @@ from btwin.models.sensors import ChannelSpec, Sensors
 from btwin.models.thermal import CellThermal, ThermalParameters
 from btwin.scenarios.fleet import vehicle_day as vd
 
-SENSOR_NOISE = {"current": 0.05, "voltage": 0.005, "surface_temperature": 0.1}  # the Sensors FMU's defaults
+# the fleet's: the Sensors FMU's defaults, the current a cell's share of the pack sensor's reading
+SENSOR_NOISE = {"current": vd.CURRENT_NOISE_A, "voltage": 0.005, "surface_temperature": 0.1}
 TERMS = ("ocv", "ohmic", "negative_kinetic", "positive_kinetic", "negative_diffusion", "positive_diffusion",
          "electrolyte_concentration")
 PHASES = {"rest": lambda i: np.abs(i) < 0.05, "drive": lambda i: i >= 0.05,
