@@ -26,7 +26,8 @@ the evidence's std scale,
 the error of the SEI law's predicted aging between days (``aging_error_std``)
 and, after the nights, the individual estimates' shared error per day
 (``twin_error_std``, its trend and day-to-day drift), their std scale and
-the error each vehicle keeps from day to day (``vehicle_error_std``).
+the error each vehicle keeps from day to day (``vehicle_error_std``), and the
+bias every vehicle's rate beyond the law shares (``rate_bias``).
 
 Each run goes into a fresh temporary folder; the seeds of the tests are 0, 3 and 7."""
 from __future__ import annotations
@@ -151,6 +152,23 @@ def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
             "vehicle_error_std": round(float(np.sqrt(max(kept, 0.0))), 4), "vehicle_error_days": int(informed.sum())}
 
 
+def rate_bias(rows: list[dict], quantity: str = "capacity") -> dict:
+    """The bias every vehicle's own rate beyond the law shares (``Quantity.rate_bias``): on the last night, each
+    vehicle's slope over all its days (the table's individual rate with the bias in effect added back) less the
+    plant's rate over the same days, their mean weighted by the slopes' precision."""
+    from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
+
+    stem = f"{quantity}_rate_beyond_law"
+    c = columns(rows, ("day", f"individual_{stem}", f"individual_{stem}_std", f"true_{stem}"))
+    last = (c["day"] == c["day"].max()) & np.isfinite(c[f"individual_{stem}"]) & np.isfinite(c[f"true_{stem}"])
+    if not last.any():
+        return {"rate_bias": float("nan"), "vehicles": 0}
+    run = next(q for q in QUANTITIES_RUN if q.name == quantity)
+    error = c[f"individual_{stem}"][last] + run.rate_bias - c[f"true_{stem}"][last]
+    weight = 1.0 / c[f"individual_{stem}_std"][last] ** 2
+    return {"rate_bias": round(float(weight @ error / weight.sum()), 6), "vehicles": int(last.sum())}
+
+
 HABITS = {"charged every evening": lambda below: below == 1.0, "run low before a charge": lambda below: below < 1.0}
 WINDOW_DAYS = 10  # days per window of ``by_habit``
 
@@ -266,6 +284,7 @@ def main() -> None:
                 for quantity in QUANTITIES:
                     print(f"  {quantity} validated: {evidence_errors(rows, quantity)}")
                     print(f"    individual estimates' shared error: {shared_error(rows, quantity)}")
+                    print(f"    their rates' shared bias: {rate_bias(rows, quantity)}")
             # the tables' vehicles kept apart (a vehicle-day names its table's vehicle)
             every += [{**row, "vehicle": row["vehicle"] + 1_000_000 * number} for row in rows]
         if args.validate and len(args.table) > 1:

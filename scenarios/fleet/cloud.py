@@ -38,7 +38,8 @@ night
      shrinking it toward the fleet's mean would undo that), added back after,
   5. hands the shrunk posterior, widened by one day's drift, to the edge twin
      as its prior for the next day,
-  6. fits each vehicle's aging rate beyond the law from its days' evidence
+  6. fits each vehicle's aging rate beyond the law from its days' evidence,
+     less the bias every vehicle's slope shares (``rate_bias``, validated),
      and pools those rates across the fleet (``rates``): the individual and
      the shrunk rate, reported (the records above take the law's change and
      its validated error, ``aging_error_std``, not these rates).
@@ -91,6 +92,9 @@ class Quantity:
     # spread grows by it: after n days it is at least hypot(production_spread, n aging_rate_spread), and so does
     # each individual estimate's error, which its own twin cannot see (``night``)
     aging_rate_spread: float = 0.0
+    # the bias of a vehicle's rate beyond the law as its own days show it (the slope of its evidence less the law's
+    # change) against the plant's, the same on every vehicle, as validated: removed before the rates are pooled
+    rate_bias: float = 0.0
 
     def pull(self, kinds, first_day: bool) -> np.ndarray:
         """The validated pull on each vehicle's day end, given the kind of each one's day (``day_kind``)."""
@@ -181,10 +185,12 @@ def rates_from_second_day(values, variances, predicted) -> tuple[np.ndarray, np.
     return own_rates(np.arange(1, later[0].shape[1] + 1), *later)
 
 
-def rates(history: History, min_spread: float = 0.0) -> Rates:
+def rates(history: History, min_spread: float = 0.0, bias: float = 0.0) -> Rates:
     """Tonight's aging rates beyond the law, individual and pooled
-    (``models.population.rates``), their spread no less than ``min_spread``."""
+    (``models.population.rates``), less the validated ``bias`` every
+    vehicle's slope shares, their spread no less than ``min_spread``."""
     slope, variance = rates_from_second_day(*history)
+    slope = slope - bias
     known = np.isfinite(slope) & np.isfinite(variance)
     shrunk_mean, shrunk_std = np.full(slope.shape, np.nan), np.full(slope.shape, np.nan)
     fleet_mean, fleet_spread = float("nan"), float("nan")
@@ -329,7 +335,7 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
         shrunk_mean[~known], pooled_mean[~known] = population.mean + law[~known], raw.mean + law[~known]
         shrunk_var[~known] = population.spread**2 + population.mean_variance + twin.bias_variance
     result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread, pooled_mean,
-                   twin, rates(history, quantity.aging_rate_spread))
+                   twin, rates(history, quantity.aging_rate_spread, quantity.rate_bias))
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
     change = np.where(reported & np.isfinite(day.aging), day.aging, belief.change)
