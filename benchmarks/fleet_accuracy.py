@@ -22,12 +22,13 @@ twins (``vehicle_day.QUANTITIES``), from a table whose truth is known: the
 pull on a day's end (``first_day_pull``, ``end_pull`` and, after the first
 day, by the kind of day ``kind_pull_*``: a charge after each drive cycle;
 on a day without a charge the evidence's own bias ``kind_evidence_bias_rest``),
-the evidence's std scale,
+the evidence's std scale, the share of the law's change it shows
+(``evidence_law_share``),
 the error of the SEI law's predicted aging between days (``aging_error_std``)
 and, after the nights, the individual estimates' shared error per day
 (``twin_error_std``, its trend and day-to-day drift), their std scale and
 the error each vehicle keeps from day to day (``vehicle_error_std``), and the
-bias every vehicle's rate beyond the law shares (``rate_bias``).
+bias every vehicle's rate beyond the law still shares (a check).
 
 Each run goes into a fresh temporary folder; the seeds of the tests are 0, 3 and 7."""
 from __future__ import annotations
@@ -98,6 +99,24 @@ def evidence_errors(rows: list[dict], quantity: str = "capacity") -> dict:
     error = np.where(rests, error - rest_bias, error)
     first = told & (c["day"] == 0)
     error = np.where(first, error - pulls["first_day_pull"] * amplification, error)
+    # the share of the law's change since the first day that the evidence shows (``Quantity.evidence_law_share``):
+    # one plus the weighted slope of the later days' errors on that change, within each vehicle (each about its own
+    # weighted mean: a vehicle's lasting error is not the law's), every vehicle's law its aging predicted for each
+    # night before
+    law, centred_error = np.zeros(error.size), np.zeros(error.size)
+    fit = later & np.isfinite(error)
+    for vehicle in np.unique(c["vehicle"]):
+        mine = np.flatnonzero(c["vehicle"] == vehicle)
+        mine = mine[np.argsort(c["day"][mine])]
+        law[mine] = np.concatenate([[0.0], np.cumsum(np.nan_to_num(c[names[5]][mine][:-1]))])
+        used = mine[fit[mine]]
+        if used.size:
+            w = 1.0 / variance[used]
+            law[used] -= w @ law[used] / w.sum()
+            centred_error[used] = error[used] - w @ error[used] / w.sum()
+    if fit.any():
+        w = 1.0 / variance[fit]
+        pulls["evidence_law_share"] = 1.0 + float(np.sum(w * law[fit] * centred_error[fit]) / np.sum(w * law[fit] ** 2))
     bias = float(np.mean(error[told]))
     by_vehicle_day = {(int(v), int(d)): i for i, (v, d) in enumerate(zip(c["vehicle"], c["day"]))}
     aging_error = [c[names[0]][j] - c[names[0]][i] - c[names[5]][i] for (v, d), i in by_vehicle_day.items()
@@ -153,18 +172,16 @@ def shared_error(rows: list[dict], quantity: str = "capacity") -> dict:
 
 
 def rate_bias(rows: list[dict], quantity: str = "capacity") -> dict:
-    """The bias every vehicle's own rate beyond the law shares (``Quantity.rate_bias``): on the last night, each
-    vehicle's slope over all its days (the table's individual rate with the bias in effect added back) less the
-    plant's rate over the same days, their mean weighted by the slopes' precision."""
-    from btwin.scenarios.fleet.vehicle_day import QUANTITIES as QUANTITIES_RUN
-
+    """The bias every vehicle's own rate beyond the law shares, a check of the
+    evidence's corrections (``Quantity.evidence_law_share``): on the last
+    night, each vehicle's slope over all its days less the plant's rate over
+    the same days, their mean weighted by the slopes' precision."""
     stem = f"{quantity}_rate_beyond_law"
     c = columns(rows, ("day", f"individual_{stem}", f"individual_{stem}_std", f"true_{stem}"))
     last = (c["day"] == c["day"].max()) & np.isfinite(c[f"individual_{stem}"]) & np.isfinite(c[f"true_{stem}"])
     if not last.any():
         return {"rate_bias": float("nan"), "vehicles": 0}
-    run = next(q for q in QUANTITIES_RUN if q.name == quantity)
-    error = c[f"individual_{stem}"][last] + run.rate_bias - c[f"true_{stem}"][last]
+    error = c[f"individual_{stem}"][last] - c[f"true_{stem}"][last]
     weight = 1.0 / c[f"individual_{stem}_std"][last] ** 2
     return {"rate_bias": round(float(weight @ error / weight.sum()), 6), "vehicles": int(last.sum())}
 

@@ -38,9 +38,10 @@ night
      shrinking it toward the fleet's mean would undo that), added back after,
   5. hands the shrunk posterior, widened by one day's drift, to the edge twin
      as its prior for the next day,
-  6. fits each vehicle's aging rate beyond the law from its days' evidence,
-     less the bias every vehicle's slope shares (``rate_bias``, validated),
-     and pools those rates across the fleet (``rates``): the individual and
+  6. fits each vehicle's aging rate beyond the law from its days' evidence
+     (against the share of the law's change the evidence shows,
+     ``evidence_law_share``, validated) and pools those rates across the
+     fleet (``rates``): the individual and
      the shrunk rate, reported (the records above take the law's change and
      its validated error, ``aging_error_std``, not these rates).
 Beside it the night pools the uncorrected individual estimates too
@@ -92,9 +93,10 @@ class Quantity:
     # spread grows by it: after n days it is at least hypot(production_spread, n aging_rate_spread), and so does
     # each individual estimate's error, which its own twin cannot see (``night``)
     aging_rate_spread: float = 0.0
-    # the bias of a vehicle's rate beyond the law as its own days show it (the slope of its evidence less the law's
-    # change) against the plant's, the same on every vehicle, as validated: removed before the rates are pooled
-    rate_bias: float = 0.0
+    # the share of the law's predicted change since the first day that the day's evidence shows, as validated (1: all):
+    # the rates beyond the law are the evidence's slope less that share of the law's, else every vehicle's rate would
+    # fall behind the plant's alike (``rates``; the records' own error, trend included, is validated as it is)
+    evidence_law_share: float = 1.0
 
     def pull(self, kinds, first_day: bool) -> np.ndarray:
         """The validated pull on each vehicle's day end, given the kind of each one's day (``day_kind``)."""
@@ -185,12 +187,11 @@ def rates_from_second_day(values, variances, predicted) -> tuple[np.ndarray, np.
     return own_rates(np.arange(1, later[0].shape[1] + 1), *later)
 
 
-def rates(history: History, min_spread: float = 0.0, bias: float = 0.0) -> Rates:
+def rates(history: History, min_spread: float = 0.0, law_share: float = 1.0) -> Rates:
     """Tonight's aging rates beyond the law, individual and pooled
-    (``models.population.rates``), less the validated ``bias`` every
-    vehicle's slope shares, their spread no less than ``min_spread``."""
-    slope, variance = rates_from_second_day(*history)
-    slope = slope - bias
+    (``models.population.rates``), against the ``law_share`` of the law's
+    change that the evidence shows, their spread no less than ``min_spread``."""
+    slope, variance = rates_from_second_day(history.values, history.variances, law_share * history.predicted)
     known = np.isfinite(slope) & np.isfinite(variance)
     shrunk_mean, shrunk_std = np.full(slope.shape, np.nan), np.full(slope.shape, np.nan)
     fleet_mean, fleet_spread = float("nan"), float("nan")
@@ -224,6 +225,10 @@ class Belief:
         return cls(Record.start(quantity.nominal, quantity.nominal_std, vehicles), np.zeros(vehicles),
                    np.zeros(vehicles, bool), np.full(vehicles, quantity.nominal), np.full(vehicles, quantity.nominal_std),
                    unchecked, unchecked.copy(), unchecked.copy(), unchecked.copy(), History.start(vehicles))
+
+    def law_change(self) -> np.ndarray:
+        """The aging the law predicted for each vehicle from its first day's end to today's."""
+        return self.history.predicted[:, -1] + self.change if self.nights else np.zeros(self.change.size)
 
     def checked(self, own_mean, own_std, reference, reference_std) -> "Belief":
         """With today's workshop checks (``reference``: nan on the vehicles not checked)."""
@@ -301,7 +306,7 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
     workshop's readings of today's checked vehicles (nan elsewhere) with
     their standard deviations."""
     record, told, evidence, evidence_variance = own_record(quantity, belief, day, reported)
-    predicted = belief.history.predicted[:, -1] + belief.change if belief.nights else np.zeros(belief.change.size)
+    predicted = belief.law_change()
     history = belief.history.appended(np.where(told, evidence, np.nan), evidence_variance, predicted)
     seen = belief.seen | told
     # the record averages the days' errors away, but not an error each vehicle keeps from day to day, nor the aging
@@ -335,7 +340,7 @@ def night(quantity: Quantity, belief: Belief, day: OwnDay, reported: np.ndarray,
         shrunk_mean[~known], pooled_mean[~known] = population.mean + law[~known], raw.mean + law[~known]
         shrunk_var[~known] = population.spread**2 + population.mean_variance + twin.bias_variance
     result = Night(mean, std, shrunk_mean, np.sqrt(shrunk_var), factor, fleet_mean, fleet_spread, pooled_mean,
-                   twin, rates(history, quantity.aging_rate_spread, quantity.rate_bias))
+                   twin, rates(history, quantity.aging_rate_spread, quantity.evidence_law_share))
     # tomorrow's prior: tonight's posterior, widened by the drift of one more day
     prior_std = np.sqrt(shrunk_var + quantity.daily_drift_std**2)
     change = np.where(reported & np.isfinite(day.aging), day.aging, belief.change)

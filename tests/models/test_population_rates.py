@@ -67,14 +67,15 @@ def test_a_first_day_every_asset_shares_does_not_tilt_the_rates():
     assert np.all(np.isnan(rates_from_second_day(values[:, :2], np.full((2, 2), 1e-4), predicted[:, :2])[0]))
 
 
-def test_a_slope_every_asset_shares_is_removed_before_pooling():
-    """Evidence that falls behind the truth by 0.0007 a day on every asset
-    (a twin that reads the aged cell ever lower) gives every slope that
-    bias; with it validated, ``rates`` returns the assets' own rates."""
+def test_the_rates_are_fitted_against_the_share_of_the_law_the_evidence_shows():
+    """Evidence that shows 0.8 of the law's predicted change (a twin that
+    takes up four fifths of an aged cell's film resistance) gives every slope
+    against the whole law a bias of -0.2 times the law's rate; fitted against
+    the share it shows, the assets' own rates come back."""
     days = np.arange(6.0)
-    predicted = np.tile(-0.004 * days, (3, 1))
+    predicted = np.tile(0.004 * days, (3, 1))
     truth = np.array([0.0, -0.0005, 0.0004])
-    values = 5.0 + predicted + (truth[:, None] - 0.0007) * days
+    values = 1.0 + 0.8 * predicted + truth[:, None] * days
     history = History(values, np.full(values.shape, 1e-6), predicted)
-    assert rates(history).individual_mean == pytest.approx(truth - 0.0007, abs=1e-9)
-    assert rates(history, bias=-0.0007).individual_mean == pytest.approx(truth, abs=1e-9)
+    assert rates(history).individual_mean == pytest.approx(truth - 0.2 * 0.004, abs=1e-9)
+    assert rates(history, law_share=0.8).individual_mean == pytest.approx(truth, abs=1e-9)
