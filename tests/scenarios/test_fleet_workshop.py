@@ -18,7 +18,7 @@ from .fleet_double import light_day
 
 BIAS = -0.06  # A.h, added to every own twin's end of day capacity
 # the stand-in's own twins state their noise honestly (std scale 1) and share a bias the fleet's validated
-# prior does not expect (its 0.013 A.h would hold -0.06 back): a prior as wide as 1.2 % of capacity, no drift
+# prior does not expect (its 0.004 A.h would hold -0.06 back): a prior as wide as 1.2 % of capacity, no drift
 # or trend; no validated correction of their evidence, and a record that starts from nothing (the stand-in's
 # truths lie 0.15 A.h from the real cell's nominal)
 CAPACITY = replace(QUANTITIES[0], twin_error_std=0.062, twin_std_scale=1.0, twin_error_drift_std=0.0,
