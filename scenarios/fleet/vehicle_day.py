@@ -10,9 +10,9 @@ pack is 96s40p LG M50 cells; the plant is one of its cells (BatteryCell and
 CellThermal), carrying 1/3840 of the car's power as the Cycler scales it.
 The Sensors read that cell's share of the pack's current (the pack
 sensor's noise over the 40 cells in parallel), its voltage and surface
-temperature (their default noise; all seeded per vehicle-day) and the StateEstimator, the
-edge twin, estimates SOC, capacity and resistance from those readings alone,
-starting from the cloud's prior. (One cell with per-cell sensors is the
+temperature (their default noise; all seeded per vehicle-day) and the
+StateEstimator, the edge twin, estimates SOC, capacity and resistance from
+those readings alone, starting from the cloud's prior. (One cell is the
 case the twin was validated on in ``twin_observer``; on the whole pack with
 pack-level sensors its capacity estimate was seen to drift by 9 % in a day,
 a limit of the twin noted in the README.)
