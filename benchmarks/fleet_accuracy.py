@@ -14,8 +14,11 @@ the figures of the cars charged every evening and of those run low apart.
 With ``--replay`` the cloud's nights are replayed over the table's own
 estimates by the code as it is now, and with ``--workshop-share`` with that
 share of the vehicles checked at a workshop (the own twins never see the
-fleet, so their estimates stand and every figure here is what a run gives;
-the edge twins' columns are left as they were run).
+fleet, so their estimates stand and every figure here is what a run of the
+same days gives; the edge twins' columns are left as they were run, and so
+are the days: the owner decides to charge from the edge twin's SOC, which
+the cloud's prior moves, so a run with other constants may charge on
+another evening).
 
 ``--validate`` prints what the cloud takes as validated constants of the own
 twins (``vehicle_day.QUANTITIES``), from a table whose truth is known: the
