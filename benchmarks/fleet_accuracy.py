@@ -46,7 +46,7 @@ from btwin.models.population import day_evidence
 from btwin.scenarios.fleet.cloud import NO_CHARGE, row_kind
 from btwin.scenarios.fleet.draws import CYCLES
 from btwin.scenarios.fleet.fleet import run
-from btwin.scenarios.fleet.summary import Z_90, columns, rmse
+from btwin.scenarios.fleet.summary import HABITS, Z_90, charge_below, columns, rmse
 
 QUANTITIES = ("capacity", "resistance_factor")
 
@@ -189,7 +189,6 @@ def rate_bias(rows: list[dict], quantity: str = "capacity") -> dict:
     return {"rate_bias": round(float(weight @ error / weight.sum()), 6), "vehicles": int(last.sum())}
 
 
-HABITS = {"charged every evening": lambda below: below == 1.0, "run low before a charge": lambda below: below < 1.0}
 WINDOW_DAYS = 10  # days per window of ``by_habit``
 
 
@@ -200,13 +199,13 @@ def by_habit(rows: list[dict], quantity: str = "capacity") -> dict:
     intervals' coverage."""
     c = columns(rows, ("day", "vehicle_charge_below", f"true_{quantity}", f"individual_{quantity}",
                        f"shrunk_{quantity}", f"shrunk_{quantity}_std"))
-    day, truth, individual = c["day"], c[f"true_{quantity}"], c[f"individual_{quantity}"]
+    day, truth, individual, below = c["day"], c[f"true_{quantity}"], c[f"individual_{quantity}"], charge_below(c)
     days = int(day.max()) + 1
     late = day >= days - max(1, days // 4)
     inside = np.abs(c[f"shrunk_{quantity}"] - truth) <= Z_90 * c[f"shrunk_{quantity}_std"]
     figures = {}
     for name, habit in HABITS.items():
-        group = habit(c["vehicle_charge_below"])
+        group = habit(below)
         if not group.any():
             continue
         windows = {f"{start}-{min(start + WINDOW_DAYS, days) - 1}": group & (day >= start) & (day < start + WINDOW_DAYS)
@@ -250,7 +249,7 @@ def report(summary: dict, rows: list[dict]) -> None:
         print(f"    shrunk 90 % intervals holding the truth, by day {own['coverage_by_day']}")
         print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
         for name, habit in by_habit(rows, quantity).items():
-            print(f"    cars {name}: last quarter shrunk {habit['late_rmse_shrunk']:.4f}, individual "
+            print(f"    cars {name.replace('_', ' ')}: last quarter shrunk {habit['late_rmse_shrunk']:.4f}, individual "
                   f"{habit['late_rmse_individual']:.4f}; by {WINDOW_DAYS} days individual RMSE "
                   f"{habit['individual_rmse_by_window']}, coverage {habit['coverage_by_window']}")
 

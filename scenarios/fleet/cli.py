@@ -49,6 +49,9 @@ def run_command(args) -> int:
         figures = summary[window]
         print(f"  {window}: capacity RMSE individual {figures.get('capacity_rmse_individual', float('nan')):.4g}, "
               f"shrunk {figures.get('capacity_rmse_shrunk', float('nan')):.4g}")
+    for habit, figures in summary.get("data_rich_by_habit", {}).items():
+        print(f"    {habit.replace('_', ' ')}: individual {figures.get('capacity_rmse_individual', float('nan')):.4g}, "
+              f"shrunk {figures.get('capacity_rmse_shrunk', float('nan')):.4g}")
     print(f"  90 % intervals cover the truth {summary['coverage_90']:.1%} of the time")
     print(f"  results in {args.out}/fleet.parquet, summary.json, fleet_capacity.png")
     return 0

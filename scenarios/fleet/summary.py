@@ -5,7 +5,8 @@ is not the same as data rich: a car topped up every evening learns little of
 its capacity in a day, one run down to a third and charged full learns much,
 so ``data_rich_by_shrinkage`` takes the vehicle-days (after the first two)
 whose own record outweighs the fleet in their posterior (shrinkage factor
-B_i <= 0.5, ``shrinkage.shrink``)."""
+B_i <= 0.5, ``shrinkage.shrink``), and ``data_rich_by_habit`` splits the
+late window by charging habit (``HABITS``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +14,14 @@ import numpy as np
 SPARSE_DAYS = 2  # "few observations": a vehicle's first two days
 OWN_DATA_OUTWEIGHS = 0.5  # shrinkage factor B at most this: the vehicle's own data weigh at least as much as the fleet
 Z_90 = 1.6448536269514722  # standard normal quantile of 0.95: a central 90 % interval
+# the owners' charging habits (``draws.CHARGING_HABITS``) by the SOC below which they charge (1: every evening)
+HABITS = {"charged_every_evening": lambda below: below >= 1.0, "run_low_before_a_charge": lambda below: below < 1.0}
+
+
+def charge_below(rows_columns: dict[str, np.ndarray]) -> np.ndarray:
+    """Each vehicle-day's charging habit (a table written before habits were drawn charged every evening)."""
+    below = rows_columns["vehicle_charge_below"]
+    return np.where(np.isnan(below), 1.0, below)
 
 
 def columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -30,7 +39,7 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
     c = columns(rows, ("day", f"true_{quantity}", f"individual_{quantity}", f"shrunk_{quantity}",
                        f"shrunk_{quantity}_std", f"shrunk_{quantity}_uncorrected", f"twin_bias_{quantity}",
                        f"twin_error_std_{quantity}", f"twin_error_scale_{quantity}", f"workshop_checks_{quantity}",
-                       f"shrinkage_{quantity}"))
+                       f"shrinkage_{quantity}", "vehicle_charge_below"))
     day, truth = c["day"], c[f"true_{quantity}"]
     individual, shrunk, std = c[f"individual_{quantity}"], c[f"shrunk_{quantity}"], c[f"shrunk_{quantity}_std"]
     sparse = day < SPARSE_DAYS
@@ -52,7 +61,9 @@ def quantity_summary(rows: list[dict], quantity: str, days: int) -> dict:
             for name in ("twin_bias", "twin_error_std", "twin_error_scale", "workshop_checks")}
     # data rich by what the vehicle's own record holds rather than by the day: its shrinkage factor B_i
     own_data = (day >= SPARSE_DAYS) & (c[f"shrinkage_{quantity}"] <= OWN_DATA_OUTWEIGHS)
+    habit = charge_below(c)
     return {"sparse_data": window(sparse), "data_rich": window(rich), "data_rich_by_shrinkage": window(own_data),
+            "data_rich_by_habit": {name: window(rich & owners(habit)) for name, owners in HABITS.items()},
             "coverage_90": float(np.mean(inside[judged])) if judged.any() else float("nan"),
             "twin_after_last_night": twin, "rate_beyond_law": rate}
 
@@ -94,6 +105,8 @@ def summarise(rows: list[dict], days: int, quantities: tuple[str, ...], run: dic
         "data_rich": capacity.get("data_rich", {}),
         # the vehicle-days whose own data outweigh the fleet's (shrinkage factor <= OWN_DATA_OUTWEIGHS)
         "data_rich_by_shrinkage": capacity.get("data_rich_by_shrinkage", {}),
+        # the late window for the cars charged every evening and for those run low before a charge
+        "data_rich_by_habit": capacity.get("data_rich_by_habit", {}),
         "coverage_90": capacity.get("coverage_90", float("nan")),
         # the twins' shared capacity bias and its std after the last night, from the workshop checks so far
         "twin_bias_capacity": capacity.get("twin_after_last_night", {}).get("twin_bias", float("nan")),
