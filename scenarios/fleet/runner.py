@@ -8,7 +8,11 @@ vehicle-days one after the other in a worker process; a vehicle-day that
 fails is returned as a row with its error and does not stop the fleet; a
 worker that dies loses the batch it was running, which Dask runs again
 elsewhere (finished batches are released as soon as their rows are read, so
-none is computed twice). When every batch of the day is back the night
+none is computed twice). The FMU archives go to the workers once (a Dask
+scatter), but the scheduler's memory manager keeps a single copy of
+scattered data once no task waits for it, so a dying worker can take the
+archives with it; the batches that needed them come back cancelled, and the
+archives are sent again with those batches (``RESENDS`` times at most). When every batch of the day is back the night
 runs (``cloud.night``), the rows are added to ``fleet.parquet`` (rewritten
 whole, then renamed over the old one, so it is never half written) and the
 priors go into the next day's specs.
@@ -40,6 +44,7 @@ TABLE = "fleet.parquet"
 SETTINGS = "fleet.json"
 SIMULATE = "btwin.scenarios.fleet.vehicle_day:simulate"
 BATCHES_PER_WORKER = 4  # tasks per worker and day, unless --batch-size says otherwise
+RESENDS = 3  # times a batch whose archives were lost with a worker is sent again
 
 
 class FleetError(RuntimeError):
@@ -76,6 +81,8 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     bookkeeping (vehicle-days computed now, workers, batch size, wall time).
     ``archives``: FMU name -> .fmu path; ``after_day(day, client)``, if
     given, is called after each night (a benchmark samples memory there)."""
+    from concurrent.futures import CancelledError
+
     from distributed import as_completed
 
     settings.check()
@@ -84,8 +91,7 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     vehicles = draw_fleet(settings.seed, settings.vehicles)
     rows = _read_rows(out / TABLE)
     state = _replay(settings, vehicles, rows)
-    shipped = {name: client.scatter(Path(path).read_bytes(), broadcast=True, hash=False)
-               for name, path in archives.items()}
+    shipped = _ship(client, archives)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     batches = _batches(settings.vehicles, settings.batch_size, workers)
     started = time.perf_counter()
@@ -93,12 +99,30 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
     resumed_at = len(rows)
     for day in range(state.day, settings.days):
         specs = [state.spec(vehicle, day) for vehicle in vehicles]
-        futures = [client.submit(run_batch, settings.simulate, specs[part.start:part.stop], shipped, pure=False,
+
+        def submit(part: range, archives_sent: dict):
+            return client.submit(run_batch, settings.simulate, specs[part.start:part.stop], archives_sent, pure=False,
                                  retries=2, key=f"fleet-{settings.seed}-d{day}-v{part.start}-{_token()}")
-                   for part in batches]
+
+        pending = {}  # a batch's future -> (its vehicles, times resent, the archives it was sent with)
+        for part in batches:
+            pending[submit(part, shipped)] = (part, 0, shipped)
+        completed = as_completed(list(pending))
         day_rows = []
-        for future in as_completed(futures):
-            batch_rows = future.result()
+        for future in completed:
+            part, resent, archives_sent = pending.pop(future)
+            try:
+                batch_rows = future.result()
+            except CancelledError:  # its archives were lost with a worker (module docstring): send them again
+                if resent >= RESENDS:
+                    raise FleetError(f"day {day}, vehicles {part.start}-{part.stop - 1}: the batch was cancelled "
+                                     f"{resent + 1} times, its FMU archives lost with the workers each time")
+                if archives_sent is shipped:  # the first of the day's batches to find them lost ships them again
+                    shipped = _ship(client, archives)
+                again = submit(part, shipped)
+                pending[again] = (part, resent + 1, shipped)
+                completed.add(again)
+                continue
             future.release()  # the client holds the rows now: a worker lost later need not recompute them
             day_rows += batch_rows
             if bar is not None:
@@ -112,6 +136,12 @@ def run_fleet(settings: FleetSettings, out: Path, client, archives: dict[str, Pa
         bar.close()
     return {"rows": rows, "vehicle_days_run": len(rows) - resumed_at, "workers": workers,
             "batch_size": max(len(part) for part in batches), "wall_time_s": round(time.perf_counter() - started, 3)}
+
+
+def _ship(client, archives: dict[str, Path]) -> dict:
+    """Every FMU archive to every worker (a Dask scatter: no shared file system needed)."""
+    return {name: client.scatter(Path(path).read_bytes(), broadcast=True, hash=False)
+            for name, path in archives.items()}
 
 
 def _batches(vehicles: int, batch_size: int, workers: int) -> list[range]:

@@ -6,9 +6,11 @@ truth."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -19,6 +21,8 @@ from btwin.scenarios.fleet import fleet as fleet_module
 from btwin.scenarios.fleet.fleet import FleetError, run
 from btwin.scenarios.fleet.runner import BATCHES_PER_WORKER, _batches
 
+from .conftest import EVENTS
+from .dask_cluster import external_cluster
 from .fleet_double import KILLING_DAY, OWN_START
 
 LIGHT = "tests.scenarios.fleet_double:light_day"
@@ -110,6 +114,22 @@ def test_a_worker_killed_mid_run_loses_only_its_batch_which_runs_again(tmp_path,
     assert runs[KILLING_DAY] == 2 and all(runs[key] <= 2 for key in lost)
     with Client(address) as client:  # the killed worker's nanny restarts it: the session's cluster whole again
         client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.slow
+def test_archives_lost_with_the_only_worker_are_sent_again(tmp_path_factory, tmp_path, archives, one_worker_run):
+    """The FMU archives are scattered once; the scheduler keeps one copy once
+    no task waits for them, and here the one worker holding them dies. The
+    batches that needed them come back cancelled; the runner sends the
+    archives again with them, and the table is the one-worker run's."""
+    folder = tmp_path_factory.mktemp("lone_worker")
+    events = folder / "events"
+    events.mkdir()
+    path = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")]))
+    with external_cluster(1, folder, env={EVENTS: str(events), "PYTHONPATH": path}) as address:
+        _run(tmp_path, archives, scheduler=address, simulate=LOGGED, batch_size=4)
+    assert (events / "killed").exists()
+    assert _table(tmp_path) == _table(one_worker_run[0])
 
 
 def test_a_day_is_cut_into_tasks_that_keep_every_worker_busy_alike():
