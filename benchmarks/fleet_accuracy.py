@@ -194,14 +194,13 @@ WINDOW_DAYS = 10  # days per window of ``by_habit``
 
 def by_habit(rows: list[dict], quantity: str = "capacity") -> dict:
     """For the cars charged every evening and for those run low before a
-    charge: the individual and shrunk RMSE over the last quarter of the days,
-    and per ``WINDOW_DAYS`` days the individual RMSE and the shrunk 90 %
-    intervals' coverage."""
+    charge (``summary.HABITS``, whose last quarter of the days the summary's
+    ``data_rich_by_habit`` gives): per ``WINDOW_DAYS`` days the individual
+    RMSE and the shrunk 90 % intervals' coverage."""
     c = columns(rows, ("day", "vehicle_charge_below", f"true_{quantity}", f"individual_{quantity}",
                        f"shrunk_{quantity}", f"shrunk_{quantity}_std"))
     day, truth, individual, below = c["day"], c[f"true_{quantity}"], c[f"individual_{quantity}"], charge_below(c)
     days = int(day.max()) + 1
-    late = day >= days - max(1, days // 4)
     inside = np.abs(c[f"shrunk_{quantity}"] - truth) <= Z_90 * c[f"shrunk_{quantity}_std"]
     figures = {}
     for name, habit in HABITS.items():
@@ -210,10 +209,7 @@ def by_habit(rows: list[dict], quantity: str = "capacity") -> dict:
             continue
         windows = {f"{start}-{min(start + WINDOW_DAYS, days) - 1}": group & (day >= start) & (day < start + WINDOW_DAYS)
                    for start in range(0, days, WINDOW_DAYS)}
-        figures[name] = {**{f"late_rmse_{kind}": round(rmse(c[f"{kind}_{quantity}"][group & late],
-                                                            truth[group & late]), 4)
-                            for kind in ("individual", "shrunk")},
-                         "individual_rmse_by_window": {span: round(rmse(individual[in_window], truth[in_window]), 4)
+        figures[name] = {"individual_rmse_by_window": {span: round(rmse(individual[in_window], truth[in_window]), 4)
                                                        for span, in_window in windows.items()},
                          "coverage_by_window": {span: round(float(np.mean(inside[in_window])), 2)
                                                 for span, in_window in windows.items()}}
@@ -249,8 +245,9 @@ def report(summary: dict, rows: list[dict]) -> None:
         print(f"    shrunk 90 % intervals holding the truth, by day {own['coverage_by_day']}")
         print(f"              mean stated std {own['mean_std']}, |error| <= 1.645 std: {own['z_within_1_645']}")
         for name, habit in by_habit(rows, quantity).items():
-            print(f"    cars {name.replace('_', ' ')}: last quarter shrunk {habit['late_rmse_shrunk']:.4f}, individual "
-                  f"{habit['late_rmse_individual']:.4f}; by {WINDOW_DAYS} days individual RMSE "
+            late = figures["data_rich_by_habit"][name]
+            print(f"    cars {name.replace('_', ' ')}: last quarter shrunk {late[f'{quantity}_rmse_shrunk']:.4f}, "
+                  f"individual {late[f'{quantity}_rmse_individual']:.4f}; by {WINDOW_DAYS} days individual RMSE "
                   f"{habit['individual_rmse_by_window']}, coverage {habit['coverage_by_window']}")
 
 
