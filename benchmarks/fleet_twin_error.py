@@ -9,13 +9,23 @@ the fleet's noise and seed; the own twin with the fleet's settings), then
     and broken down by process against the SPMe's own overpotentials
     (``TwinModel.losses``): what the model misses;
   * the own twin's capacity and resistance-factor error at the end of the
-    day against its stated std (NEES): what the estimator makes of it.
+    day against its stated std (NEES): what the estimator makes of it;
+  * the day's capacity evidence (the own twin's start divided out of its
+    end, ``own_record.day_evidence``) against the truth: what the cloud gets.
 
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet                # day 0, every vehicle
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --vehicles 0,6 --days 0,1
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --held         # current held forward
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --no-noise
     .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --days 3 --start-soc 0.35
+    .venv/bin/python benchmarks/fleet_twin_error.py --table DIR/fleet.parquet --charges charged_every_evening
+
+``--charges charged_every_evening`` (or ``run_low_before_a_charge``)
+replays every day after the first on which the cars of that habit charged;
+``--twin NAME=VALUE``, repeated, sets the own twin's settings
+(``EstimatorSettings``) instead of the fleet's: ``--twin soc_drift=0.005
+--twin voltage_bias_std=0.003`` is the fleet's twin before these were set
+from the plant (``vehicle_day.SOC_DRIFT``).
 
 ``--start-soc`` replays each day as if the pack had rested overnight at that
 SOC (the own twin knowing it to 0.01) and the charge put back the rest: what
@@ -28,7 +38,7 @@ master adds a NEPCE correction of a few mA to the cell's current).
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -41,6 +51,7 @@ from btwin.models.population import day_evidence
 from btwin.models.sensors import ChannelSpec, Sensors
 from btwin.models.thermal import CellThermal, ThermalParameters
 from btwin.scenarios.fleet import vehicle_day as vd
+from btwin.scenarios.fleet.summary import HABITS
 
 # the fleet's: the Sensors FMU's defaults, the current a cell's share of the pack sensor's reading
 SENSOR_NOISE = {"current": vd.CURRENT_NOISE_A, "voltage": 0.005, "surface_temperature": 0.1}
@@ -95,8 +106,11 @@ def replay(spec: dict, settings: dict, noise: bool = True) -> dict:
         log.append((current, truth_twin.voltage(x, current) - voltage,
                     *(losses[t] - spme[t] if t == "ocv" else spme[t] - losses[t] for t in TERMS)))
     end = own.estimate()
+    start_mean, start_std = vd.own_start(spec)["capacity"]
+    evidence, evidence_variance = day_evidence(end.capacity, end.capacity_std**2, start_mean, start_std**2)
     return {"log": np.array(log), "capacity_error": end.capacity - capacity, "capacity_std": end.capacity_std,
-            "theta_error": end.resistance_factor - theta, "theta_std": end.resistance_factor_std}
+            "theta_error": end.resistance_factor - theta, "theta_std": end.resistance_factor_std,
+            "evidence_error": float(evidence) - capacity, "evidence_std": float(np.sqrt(evidence_variance))}
 
 
 def own_settings(spec: dict, held: bool) -> dict:
@@ -116,6 +130,10 @@ def main() -> None:
                         help="sensors without noise (and the twin compensates no current noise)")
     parser.add_argument("--start-soc", type=float, default=None,
                         help="replay the days (after day 0) from this rested SOC instead of the table's")
+    parser.add_argument("--charges", choices=tuple(HABITS), default=None,
+                        help="replay every charge after day 0 of the cars of this habit (not --vehicles, --days)")
+    parser.add_argument("--twin", action="append", default=[], metavar="NAME=VALUE",
+                        help="one of the own twin's settings instead of the fleet's; may be repeated")
     args = parser.parse_args()
     rows = [r for r in pq.read_table(args.table).to_pylist() if not r["error"]]
     vehicles = sorted({r["vehicle"] for r in rows}) if args.vehicles is None else \
@@ -123,31 +141,45 @@ def main() -> None:
     days = [int(d) for d in args.days.split(",")]
     if args.start_soc is not None and (0 in days or not 0.0 < args.start_soc <= 1.0):
         parser.error("--start-soc needs days after day 0 and a SOC in (0, 1]")
+    overrides = _overrides(parser, args.twin)
+    if args.charges is None:
+        chosen = [(vehicle, day) for day in days for vehicle in vehicles]
+    else:
+        chosen = sorted((r["vehicle"], r["day"]) for r in rows
+                        if r["day"] > 0 and r["charged_today"] and HABITS[args.charges](r["vehicle_charge_below"]))
     results, logs = [], []
-    for day in days:
-        for vehicle in vehicles:
-            spec = day_spec(rows, vehicle, day)
-            if args.start_soc is not None:
-                spec.update(carry_plant_soc=args.start_soc, carry_own_soc=args.start_soc, carry_own_soc_std=0.01,
-                            vehicle_charge_below=1.0)  # and charged back to full that evening
-            settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {})}
-            result = replay(spec, settings, noise=not args.no_noise)
-            results.append(result)
-            logs.append(result["log"])
-            print(f"  vehicle {vehicle:3d} day {day}: {spec['vehicle_cycle']:5s} "
-                  f"{'fast' if spec['vehicle_fast_charging'] else 'slow'} "
-                  f"{spec['vehicle_ambient_temperature'] - 273.15:4.1f} degC {spec['distance_km']:5.1f} km: "
-                  f"capacity error {result['capacity_error']:+.4f} (std {result['capacity_std']:.4f}, "
-                  f"the day's evidence {_evidence_std(result['capacity_std'], spec):.3f}) A.h, "
-                  f"resistance factor {result['theta_error']:+.4f} (std {result['theta_std']:.4f})", flush=True)
+    for vehicle, day in chosen:
+        spec = day_spec(rows, vehicle, day)
+        if args.start_soc is not None:
+            spec.update(carry_plant_soc=args.start_soc, carry_own_soc=args.start_soc, carry_own_soc_std=0.01,
+                        vehicle_charge_below=1.0)  # and charged back to full that evening
+        settings = {**own_settings(spec, args.held), **({"compensate_current_noise": False} if args.no_noise else {}),
+                    **overrides}
+        result = replay(spec, settings, noise=not args.no_noise)
+        results.append(result)
+        logs.append(result["log"])
+        print(f"  vehicle {vehicle:3d} day {day}: {spec['vehicle_cycle']:5s} "
+              f"{'fast' if spec['vehicle_fast_charging'] else 'slow'} "
+              f"{spec['vehicle_ambient_temperature'] - 273.15:4.1f} degC {spec['distance_km']:5.1f} km: "
+              f"capacity error {result['capacity_error']:+.4f} (std {result['capacity_std']:.4f}, "
+              f"the day's evidence {result['evidence_error']:+.4f}, std {result['evidence_std']:.3f}) A.h, "
+              f"resistance factor {result['theta_error']:+.4f} (std {result['theta_std']:.4f})", flush=True)
     report(results, np.vstack(logs))
 
 
-def _evidence_std(end_std: float, spec: dict) -> float:
-    """The std of what the day alone says of capacity: the own twin's start divided out of its end."""
-    start_std = vd.own_start(spec)["capacity"][1]
-    _, variance = day_evidence(0.0, end_std**2, 0.0, start_std**2)  # the means do not move the variance
-    return float(np.sqrt(variance))
+def _overrides(parser: argparse.ArgumentParser, pairs: list[str]) -> dict:
+    """``--twin NAME=VALUE`` pairs as EstimatorSettings fields (a float, or true/false)."""
+    known = {field.name: field.type for field in fields(EstimatorSettings)}
+    overrides = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in known or not value:
+            parser.error(f"--twin {pair!r}: expected NAME=VALUE with NAME one of the estimator's settings")
+        try:
+            overrides[name] = value.lower() == "true" if known[name] == "bool" else float(value)
+        except ValueError:
+            parser.error(f"--twin {pair!r}: {value!r} is not a number")
+    return overrides
 
 
 def report(results: list[dict], log: np.ndarray) -> None:
@@ -166,6 +198,10 @@ def report(results: list[dict], log: np.ndarray) -> None:
         std = np.array([r[f"{name}_std"] for r in results])
         print(f"own twin {name}: mean error {error.mean():+.4f}, RMS {np.sqrt(np.mean(error ** 2)):.4f} {unit}, "
               f"mean stated std {std.mean():.4f}, NEES {np.mean((error / std) ** 2):.2f} ({len(error)} vehicle-days)")
+    error = np.array([r["evidence_error"] for r in results])
+    std = np.array([r["evidence_std"] for r in results])
+    print(f"the day's capacity evidence: mean error {error.mean():+.4f}, RMS {np.sqrt(np.mean(error ** 2)):.4f}, "
+          f"scatter {error.std():.4f} A.h; stated std RMS {np.sqrt(np.mean(std ** 2)):.3f} ({len(error)} vehicle-days)")
 
 
 if __name__ == "__main__":

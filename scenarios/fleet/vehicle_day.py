@@ -93,7 +93,8 @@ LINEARISATION_S = 600.0
 # error (``soc_drift``), per sqrt(hour): the default, 0.03, was set for a twin that starts 20 % off on a cell 10 %
 # faded (twin_observer); here it undid in two hours what Coulomb counting tells between two rests (0.005 from
 # replays from a rested SOC of 0.35 to full, --start-soc 0.35). With the bias at 1 mV, replaying seed 47's 240
-# evenings of the cars charged every evening (a few per cent of SOC each) the day's capacity evidence was off by
+# evenings of the cars charged every evening (a few per cent of SOC each; fleet_twin_error.py --charges
+# charged_every_evening --twin soc_drift=D --twin voltage_bias_std=B) the day's capacity evidence was off by
 # 0.068 A.h RMS at a drift of 0.005, 0.042 at 0.002 and 0.038 at 0.001 (0.080 with the earlier 3 mV and 0.005; 0.015
 # at 1 mV and 0.002 without the sensors' noise, against 0.029); its 28 deep charges by 0.024, 0.019 and 0.018 (0.021
 # before). At 0.002 the day's real error is about alike over its stated std on shallow and deep days (0.26 and
@@ -183,10 +184,10 @@ QUANTITIES = (
     # 0.0016), no trend (capacity -0.0002 and -0.0004 A.h a day, not taken: a trend fitted on 16-25 days would run
     # away on a longer fleet), and their scatter about it over their stated std: capacity 1.13 and 1.07, 1.10,
     # resistance factor 1.17 and 1.00, 1.09. (These depend on the constants above and on each other: they were
-    # fitted again until they returned their own values.) The workshop checks may widen the capacity's stds but not narrow them
-    # (``twin_min_scale``: a few checks of daily chargers fitted scales of 0.3-0.4 on evaluation seeds 11 and 31 with
-    # the earlier twin). The least spread between vehicles, from production: capacity 0.3 % of the nominal (cells of
-    # recent batches scatter by 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end),
+    # fitted again until they returned their own values.) The workshop checks may widen the capacity's stds but not
+    # narrow them (``twin_min_scale``: a few checks of daily chargers fitted scales of 0.3-0.4 on evaluation seeds 11
+    # and 31 with the earlier twin). The least spread between vehicles, from production: capacity 0.3 % of the
+    # nominal (cells of recent batches scatter by 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end),
     # resistance factor 1.25 % (its spread on day 0 of the two validation fleets, 0.0128 and 0.0122, from the drawn
     # contact resistance and loading; within the same review's 0.7-3.8 % for impedance. Its lower end, 0.7 %, left the
     # shrunk intervals too narrow: they held the truth on 71-88 % of the vehicle-days of the evaluation fleets, now
@@ -198,7 +199,8 @@ QUANTITIES = (
     # over both, taken as 1 (their RMS, 1.00).
     Quantity("capacity", "A.h", nominal=_NOMINAL_CAPACITY, nominal_std=0.1, daily_drift_std=0.01,
              twin_error_std=0.0038, twin_std_scale=1.10, twin_min_scale=1.0, twin_error_drift_std=0.0025,
-             end_pull=-0.00138, kind_pull=(("wltc", -0.00533), ("udds", -0.00047), ("hwfet", 0.00103), (NO_CHARGE, 0.0)),
+             end_pull=-0.00138,
+             kind_pull=(("wltc", -0.00533), ("udds", -0.00047), ("hwfet", 0.00103), (NO_CHARGE, 0.0)),
              kind_evidence_bias=((NO_CHARGE, -0.0315),), first_day_pull=0.00025, vehicle_error_std=0.0052,
              evidence_std_scale=0.317,
              aging_error_std=0.00055, production_spread=0.003 * _NOMINAL_CAPACITY, aging_rate_spread=0.0003),
