@@ -160,43 +160,41 @@ QUANTITIES = (
     # cell's current read as its share of the pack sensor's and their model-error allowance as the plant shows it
     # (``VOLTAGE_BIAS_STD``, ``SOC_DRIFT``) (seed 41, 20 vehicles x 16 days, and seed 47, 20 x 25: 820 vehicle-days;
     # benchmarks/fleet_accuracy.py --table DIR41/fleet.parquet --table DIR47/fleet.parquet --replay --validate: each
-    # table's, and the day evidence's over both at once). Where the two seeds give one value each,
-    # the constant is their RMS. Each day's evidence (``cloud.own_record``), by the kind of day (``cloud.day_kind``):
+    # table's, and the day evidence's over both at once). Where the two seeds give one value each, the constant is their
+    # RMS. Each day's evidence (``cloud.own_record``), by the kind of day (``cloud.day_kind``):
     #  * a charge back to full: a pull on the day's end, the sensors' noise on the EKF, small (capacity -0.0053 A.h
-    #    after a WLTC drive, -0.0005 UDDS, +0.0010 HWFET: -0.0075 to +0.0023 on the two seeds; resistance factor
-    #    -0.030, -0.031 and -0.030, the contact resistance a lab's pulse does not see taken up by the twin), and on the
-    #    first day (capacity +0.0003, resistance factor -0.0098);
-    #  * a drive without a charge, which ends mid-curve: a bias of the evidence itself, capacity -0.032 A.h (-0.032
-    #    and -0.031 on the two seeds) and resistance factor -0.017 (-0.007 and -0.022).
+    #    after a WLTC drive, -0.0005 UDDS, +0.0010 HWFET: -0.0075 to +0.0023 on the two seeds; resistance factor -0.030,
+    #    -0.031 and -0.030, the contact resistance a lab's pulse does not see taken up by the twin), and on the first
+    #    day (capacity +0.0003, resistance factor -0.0098);
+    #  * a drive without a charge, which ends mid-curve: a bias of the evidence itself, capacity -0.032 A.h (-0.032 and
+    #    -0.031 on the two seeds) and resistance factor -0.017 (-0.007 and -0.022).
     # The capacity evidence's real scatter is 0.32 of its stated std (0.305 and 0.329), so its variance is scaled
-    # (``evidence_std_scale``); the resistance factor's is 1.03 (0.92 and 1.12), taken at its word. Each vehicle
-    # keeps an error of its own from day to day (the residual of the informed records beyond their variance:
-    # capacity 0.0074 and 0 A.h on the two seeds, 0.0052; it follows the vehicle's own film rate, which the twin's
-    # window does not; resistance factor 0.0047 and 0, 0.0033), which no number of days averages away. Aging: the
-    # SEI law's predicted change between days is off by 0.00065 and 0.00047 A.h RMS, taken as 0.00055 (resistance
-    # factor 0.0007 and 0.0005, taken as 0.0006: each vehicle's own film rate, ``draws.SEI_RATE_SPREAD``), and the
-    # fleet's spread, less what the law
-    # explains, grows by 0.00034 and 0.00026 A.h a day, taken as 0.0003 (0.00048 and 0.00038, taken as 0.00045), and
+    # (``evidence_std_scale``); the resistance factor's is 1.03 (0.92 and 1.12), taken at its word. Each vehicle keeps
+    # an error of its own from day to day (the residual of the informed records beyond their variance: capacity 0.0074
+    # and 0 A.h on the two seeds, 0.0052; it follows the vehicle's own film rate, which the twin's window does not;
+    # resistance factor 0.0047 and 0, 0.0033), which no number of days averages away. Aging: the SEI law's predicted
+    # change between days is off by 0.00065 and 0.00047 A.h RMS, taken as 0.00055 (resistance factor 0.0007 and 0.0005,
+    # taken as 0.0006: each vehicle's own film rate, ``draws.SEI_RATE_SPREAD``), and the fleet's spread, less what the
+    # law explains, grows by 0.00034 and 0.00026 A.h a day, taken as 0.0003 (0.00048 and 0.00038, taken as 0.00045), and
     # so does each individual estimate's error (``cloud.night``). Then the individual estimates (corrected, filtered
     # over the days): the error the fleet shares, the RMS of its mean per day less what the vehicles' own errors put
-    # into a mean of 20 (capacity 0 and 0.0054 A.h, 0.0038; resistance factor 0.0058 and 0.0018, 0.0043), its
-    # day-to-day change, less the same (capacity 0.0011 and 0.0033 A.h, 0.0025; resistance factor 0.0016 and 0.0015,
-    # 0.0016), no trend (capacity -0.0002 and -0.0004 A.h a day, not taken: a trend fitted on 16-25 days would run
-    # away on a longer fleet), and their scatter about it over their stated std: capacity 1.13 and 1.07, 1.10,
-    # resistance factor 1.17 and 1.00, 1.09. (These depend on the constants above and on each other: they were
-    # fitted again until they returned their own values.) The workshop checks may widen the capacity's stds but not
-    # narrow them (``twin_min_scale``: a few checks of daily chargers fitted scales of 0.3-0.4 on evaluation seeds 11
-    # and 31 with the earlier twin). The least spread between vehicles, from production: capacity 0.3 % of the
-    # nominal (cells of recent batches scatter by 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end),
-    # resistance factor 1.25 % (its spread on day 0 of the two validation fleets, 0.0128 and 0.0122, from the drawn
-    # contact resistance and loading; within the same review's 0.7-3.8 % for impedance. Its lower end, 0.7 %, left the
-    # shrunk intervals too narrow: they held the truth on 71-88 % of the vehicle-days of the evaluation fleets, now
-    # 87-93 %). The share of the law's predicted change since the first day that the day's evidence shows (one plus
-    # the slope of the later days' errors on that change, within each vehicle): resistance factor 0.84 and 0.78,
-    # 0.80 over both (the twin's factor takes up about four fifths of the film's resistance that a lab's pulse sees);
-    # against the whole law every vehicle's rate beyond it read 0.00073 a day low on both seeds, and the pooled rates'
-    # intervals held the plant's on 47 % of seed 47's nights (96 % against the share); capacity 1.14 and 0.84, 0.94
-    # over both, taken as 1 (their RMS, 1.00).
+    # into a mean of 20 (capacity 0 and 0.0054 A.h, 0.0038; resistance factor 0.0058 and 0.0018, 0.0043), its day-to-day
+    # change, less the same (capacity 0.0011 and 0.0033 A.h, 0.0025; resistance factor 0.0016 and 0.0015, 0.0016), no
+    # trend (capacity -0.0002 and -0.0004 A.h a day, not taken: a trend fitted on 16-25 days would run away on a longer
+    # fleet), and their scatter about it over their stated std: capacity 1.13 and 1.07, 1.10, resistance factor 1.17 and
+    # 1.00, 1.09. (These depend on the constants above and on each other: they were fitted again until they returned
+    # their own values.) The workshop checks may widen the capacity's stds but not narrow them (``twin_min_scale``: a
+    # few checks of daily chargers fitted scales of 0.3-0.4 on evaluation seeds 11 and 31 with the earlier twin). The
+    # least spread between vehicles, from production: capacity 0.3 % of the nominal (cells of recent batches scatter by
+    # 0.2-0.3 %, Wildfeuer & Lienkamp, eTransportation 9 (2021) 100129, the upper end), resistance factor 1.25 % (its
+    # spread on day 0 of the two validation fleets, 0.0128 and 0.0122, from the drawn contact resistance and loading;
+    # within the same review's 0.7-3.8 % for impedance. Its lower end, 0.7 %, left the shrunk intervals too narrow: they
+    # held the truth on 71-88 % of the vehicle-days of the evaluation fleets, now 87-93 %). The share of the law's
+    # predicted change since the first day that the day's evidence shows (one plus the slope of the later days' errors
+    # on that change, within each vehicle): resistance factor 0.84 and 0.78, 0.80 over both (the twin's factor takes up
+    # about four fifths of the film's resistance that a lab's pulse sees); against the whole law every vehicle's rate
+    # beyond it read 0.00073 a day low on both seeds, and the pooled rates' intervals held the plant's on 47 % of seed
+    # 47's nights (96 % against the share); capacity 1.14 and 0.84, 0.94 over both, taken as 1 (their RMS, 1.00).
     Quantity("capacity", "A.h", nominal=_NOMINAL_CAPACITY, nominal_std=0.1, daily_drift_std=0.01,
              twin_error_std=0.0038, twin_std_scale=1.10, twin_min_scale=1.0, twin_error_drift_std=0.0025,
              end_pull=-0.00138,
