@@ -72,7 +72,9 @@ class Quantity:
     twin_error_std: float = 0.0  # the individual estimates' systematic error, the same on every vehicle
     twin_std_scale: float = 1.0  # their real error over their stated std, as validated (until the checks tell)
     twin_min_scale: float = 0.05  # the least std scale the checks may fit (1: they may widen the stds, not narrow)
-    twin_error_drift_std: float = 0.0  # how far that shared error may move in a day (a random walk)
+    twin_error_drift_std: float = 0.0  # how far that shared error may move in a day
+    # how it moves: True, it wanders about zero within twin_error_std (first-order Gauss-Markov); False, a random walk
+    twin_error_stationary: bool = False
     twin_error_rate: float = 0.0  # and how far it moves a day on average, as validated (a trend)
     end_pull: float = 0.0  # how far the own twin's estimate is pulled in a day, as validated (see ``own_record``)
     first_day_pull: float = 0.0  # and on its first day, which starts from a SOC not yet its own
@@ -242,17 +244,26 @@ class Belief:
         """The shared error tonight: b0 + r n on night n, with the validated
         trend r (``twin_error_rate``) and b0 learnt from the checks, each
         check's difference less the trend up to its night. Beyond the trend
-        it may drift (``twin_error_drift_std`` a day, a random walk), so a
-        check of n nights ago tells it with n times that variance more, and
-        the validated prior with one night's more each night (the drift's
-        steps shared by several checks are taken as independent: a little
-        too sure with many old checks)."""
+        it moves by ``twin_error_drift_std`` a day, either as a random walk,
+        so that the validated prior widens by one night's variance each night
+        and a check of n nights ago tells tonight's error with n nights' more,
+        or (``twin_error_stationary``) about zero, a first-order Gauss-Markov
+        process of stationary std ``twin_error_std``: the prior is that std
+        on every night, and a check of n nights ago has 2 sigma^2 (1 - rho^n)
+        more variance, rho from 2 sigma^2 (1 - rho) = the day's change's
+        variance. (The steps shared by several checks are taken as
+        independent: a little too sure with many old checks.)"""
         done = np.isfinite(self.check_difference)
-        drift, rate = quantity.twin_error_drift_std**2, quantity.twin_error_rate
+        sigma2, drift, rate = quantity.twin_error_std**2, quantity.twin_error_drift_std**2, quantity.twin_error_rate
+        since = self.nights - self.check_night[done]
+        if quantity.twin_error_stationary:
+            rho = float(np.clip(1.0 - drift / (2.0 * sigma2), 0.0, 1.0)) if sigma2 > 0.0 else 0.0
+            moved, prior_variance = 2.0 * sigma2 * (1.0 - rho**since), sigma2
+        else:
+            moved, prior_variance = drift * since, sigma2 + drift * self.nights
         error = estimator_error(self.check_difference[done] - rate * self.check_night[done],
-                                self.check_stated_variance[done],
-                                self.check_test_variance[done] + drift * (self.nights - self.check_night[done]),
-                                prior_bias_std=float(np.sqrt(quantity.twin_error_std**2 + drift * self.nights)),
+                                self.check_stated_variance[done], self.check_test_variance[done] + moved,
+                                prior_bias_std=float(np.sqrt(prior_variance)),
                                 prior_scale=quantity.twin_std_scale, min_scale=quantity.twin_min_scale)
         return error._replace(bias=error.bias + rate * self.nights)
 

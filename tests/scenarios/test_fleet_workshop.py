@@ -143,7 +143,7 @@ def test_an_old_check_tells_a_drifting_bias_less_each_night():
     """A shared error that drifts 0.01 A.h a day: one check on the first night,
     then five nights without. Its weight against the validated prior falls
     as the random walk says, and the bias's variance grows toward the prior's."""
-    drifting = replace(CAPACITY, twin_error_drift_std=0.01)
+    drifting = replace(CAPACITY, twin_error_drift_std=0.01, twin_error_stationary=False)
     belief, day = Belief.start(drifting, 3), _day(5.1, 0.08)
     reference, reference_std = np.array([5.2, np.nan, np.nan]), np.full(3, 0.02)
     belief, first = night(drifting, belief, day, np.ones(3, bool), reference, reference_std)
@@ -155,6 +155,27 @@ def test_an_old_check_tells_a_drifting_bias_less_each_night():
     prior = 0.062**2 + 5 * 0.01**2
     assert variances[-1] == pytest.approx(1.0 / (1.0 / prior + 1.0 / check), rel=1e-9)
     assert np.all(np.diff(variances) > 0.0) and later.twin.bias < 0.0 and later.twin.checks == 1
+
+
+def test_a_stationary_shared_error_keeps_its_prior_and_forgets_an_old_check_within_its_spread():
+    """A shared error that wanders about zero (Gauss-Markov, std 0.062 A.h,
+    its day's change 0.01 A.h): one check on the first night, then five
+    nights without. The prior stays 0.062 A.h every night (a random walk's
+    would have grown by five nights), and the check's variance grows by
+    2 sigma^2 (1 - rho^5), 2 sigma^2 (1 - rho) being the day's change's."""
+    wandering = replace(CAPACITY, twin_error_drift_std=0.01, twin_error_stationary=True)
+    belief, day = Belief.start(wandering, 3), _day(5.1, 0.08)
+    belief, first = night(wandering, belief, day, np.ones(3, bool), np.array([5.2, np.nan, np.nan]),
+                          np.full(3, 0.02))
+    for _ in range(5):
+        belief, later = night(wandering, belief, day, np.ones(3, bool))
+    rho = 1.0 - 0.01**2 / (2.0 * 0.062**2)
+    check = first.individual_std[0] ** 2 + 0.02**2 + 2.0 * 0.062**2 * (1.0 - rho**5)
+    assert later.twin.bias_variance == pytest.approx(1.0 / (1.0 / 0.062**2 + 1.0 / check), rel=1e-9)
+    unchecked = Belief.start(wandering, 3)
+    for _ in range(6):
+        unchecked, no_check = night(wandering, unchecked, day, np.ones(3, bool))
+    assert no_check.twin.bias_variance == pytest.approx(0.062**2, rel=1e-12)
 
 
 def test_a_validated_trend_moves_the_shared_error_each_night():
