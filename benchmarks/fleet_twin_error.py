@@ -51,7 +51,7 @@ from btwin.models.population import day_evidence
 from btwin.models.sensors import ChannelSpec, Sensors
 from btwin.models.thermal import CellThermal, ThermalParameters
 from btwin.scenarios.fleet import vehicle_day as vd
-from btwin.scenarios.fleet.summary import HABITS
+from btwin.scenarios.fleet.summary import HABITS, charge_below, columns
 
 # the fleet's: the Sensors FMU's defaults, the current a cell's share of the pack sensor's reading
 SENSOR_NOISE = {"current": vd.CURRENT_NOISE_A, "voltage": 0.005, "surface_temperature": 0.1}
@@ -139,14 +139,15 @@ def main() -> None:
     vehicles = sorted({r["vehicle"] for r in rows}) if args.vehicles is None else \
         [int(v) for v in args.vehicles.split(",")]
     days = [int(d) for d in args.days.split(",")]
-    if args.start_soc is not None and (0 in days or not 0.0 < args.start_soc <= 1.0):
+    if args.start_soc is not None and ((args.charges is None and 0 in days) or not 0.0 < args.start_soc <= 1.0):
         parser.error("--start-soc needs days after day 0 and a SOC in (0, 1]")
     overrides = _overrides(parser, args.twin)
     if args.charges is None:
         chosen = [(vehicle, day) for day in days for vehicle in vehicles]
     else:
-        chosen = sorted((r["vehicle"], r["day"]) for r in rows
-                        if r["day"] > 0 and r["charged_today"] and HABITS[args.charges](r["vehicle_charge_below"]))
+        owners = HABITS[args.charges](charge_below(columns(rows, ("vehicle_charge_below",))))
+        chosen = sorted((r["vehicle"], r["day"]) for r, theirs in zip(rows, owners)
+                        if theirs and r["day"] > 0 and r["charged_today"])
     results, logs = [], []
     for vehicle, day in chosen:
         spec = day_spec(rows, vehicle, day)
@@ -176,7 +177,7 @@ def _overrides(parser: argparse.ArgumentParser, pairs: list[str]) -> dict:
         if name not in known or not value:
             parser.error(f"--twin {pair!r}: expected NAME=VALUE with NAME one of the estimator's settings")
         try:
-            overrides[name] = value.lower() == "true" if known[name] == "bool" else float(value)
+            overrides[name] = value.lower() == "true" if known[name] in ("bool", bool) else float(value)
         except ValueError:
             parser.error(f"--twin {pair!r}: {value!r} is not a number")
     return overrides
