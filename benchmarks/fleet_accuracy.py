@@ -10,6 +10,7 @@ the figures of the cars charged every evening and of those run low apart.
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet   # a run already made
     .venv/bin/python benchmarks/fleet_accuracy.py --table results/fleet/fleet.parquet --workshop-share 0.5
     .venv/bin/python benchmarks/fleet_accuracy.py --table A/fleet.parquet --table B/fleet.parquet --replay --validate
+    .venv/bin/python benchmarks/fleet_accuracy.py --table A/fleet.parquet --replay --plot DIR   # the README's plot
 
 With ``--replay`` the cloud's nights are replayed over the table's own
 estimates by the code as it is now, and with ``--workshop-share`` with that
@@ -284,6 +285,8 @@ def main() -> None:
     parser.add_argument("--validate", action="store_true",
                         help="with --table: the own twins' constants the cloud takes as validated (with several "
                              "tables, the day evidence's also over all of them at once)")
+    parser.add_argument("--plot", type=Path, default=None,
+                        help="with --table: the fleet's plots of each table (as replayed) into this folder")
     args = parser.parse_args()
     if args.table:
         import pyarrow.parquet as pq
@@ -296,6 +299,11 @@ def main() -> None:
                 rows = replay_nights(Path(table), rows, days, args.workshop_share)
             print(f"{table}:")
             report(summarise(rows, days, QUANTITIES, {"workers": 0, "wall_time_s": 0.0, "vehicle_days_run": 0}), rows)
+            if args.plot is not None:
+                from btwin.scenarios.fleet.plots import plot
+                folder = args.plot / str(number) if len(args.table) > 1 else args.plot
+                folder.mkdir(parents=True, exist_ok=True)
+                print(f"  plots: {', '.join(str(path) for path in plot(rows, folder))}")
             if args.validate:
                 for quantity in QUANTITIES:
                     print(f"  {quantity} validated: {evidence_errors(rows, quantity)}")
